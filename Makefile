@@ -1,0 +1,44 @@
+# PGXS build of the attribution extension.
+#   make PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config
+#   make install
+#   make installcheck        (against a running server)
+# Warnings-as-errors and assertions come from the test command through
+# PG_CFLAGS, never from here, so that a newer compiler cannot break a build.
+
+EXTENSION = attribution
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = attribution
+# shared pieces
+OBJS = src/attribution.o src/textio.o src/strdict.o
+# rule-based attribution (SPEC section 2)
+# OBJS += src/models.o src/journey.o src/credit_window.o src/channel_credits.o
+
+# The install script of the newest version is generated from the ordered
+# pieces in src/sql/ (the single source of truth); released versions' full
+# scripts and every upgrade script are kept, frozen, in release/.
+SQL_PIECES = $(sort $(wildcard src/sql/*.sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out release/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard release/$(EXTENSION)--*.sql))
+
+REGRESS = extension
+REGRESS_OPTS = --load-extension=$(EXTENSION)
+
+EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/driver
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES) $(EXTENSION).control
+	cat $(SQL_PIECES) > $@
+
+# The libpq test driver (property tests); see test/README.md.
+PG_INCLUDEDIR_CLIENT = $(shell $(PG_CONFIG) --includedir)
+PG_LIBDIR_CLIENT = $(shell $(PG_CONFIG) --libdir)
+DRIVER_SRCS = test/driver.c $(sort $(wildcard test/test_*.c))
+test/driver: $(DRIVER_SRCS) test/driver.h
+	$(CC) $(CFLAGS) $(PG_CFLAGS) -I$(PG_INCLUDEDIR_CLIENT) -o $@ $(DRIVER_SRCS) -L$(PG_LIBDIR_CLIENT) -lpq -lm
+
+.PHONY: driver
+driver: test/driver

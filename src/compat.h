@@ -1,0 +1,26 @@
+/*
+ * compat.h
+ *		Differences between the PostgreSQL major versions we build for (13-17).
+ *
+ * Every PG_VERSION_NUM guard of the extension lives here.
+ */
+#ifndef ATTRIBUTION_COMPAT_H
+#define ATTRIBUTION_COMPAT_H
+
+#include "postgres.h"
+
+#if PG_VERSION_NUM < 130000
+#error "attribution requires PostgreSQL 13 or later"
+#endif
+
+/* qsort_interruptible() appeared in 15 (and was back-patched to 14.5) */
+#if PG_VERSION_NUM >= 150000
+#define HAVE_QSORT_INTERRUPTIBLE 1
+#endif
+
+/* varatt.h was split out of postgres.h in 16 */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+#endif							/* ATTRIBUTION_COMPAT_H */

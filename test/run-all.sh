@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs every test of the extension on a throwaway cluster and ends with one
+# line "N passed, N failed".  Needs nothing but a Debian 12 machine: missing
+# packages are installed with apt-get (as root).
+#
+#   bash test/run-all.sh
+#
+# Steps: install packages, build with warnings as errors and assertions,
+# install into a private copy of PostgreSQL, start a cluster, run the
+# pg_regress suite (make installcheck) and the libpq test driver.
+set -euo pipefail
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+. "$srcdir/test/lib.sh"
+
+export PG_CFLAGS="-Wall -Wextra -Werror -DUSE_ASSERT_CHECKING -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers"
+
+att_install_base_packages
+att_make_workdir
+att_build_install "$srcdir"
+att_start_cluster
+
+passed=0
+failed=0
+count() {	# count <passed> <failed> <what>
+	passed=$((passed + $1)); failed=$((failed + $2))
+	att_log "$3: $1 passed, $2 failed"
+}
+
+# 1. pg_regress
+att_log "make installcheck"
+set +e
+make -C "$srcdir" -s PG_CONFIG="$PG_CONFIG" installcheck >"$ATTR_WORK/installcheck.log" 2>&1
+regress_rc=$?
+set -e
+cat "$ATTR_WORK/installcheck.log"
+ok=$(grep -cE '^(ok|not ok|test|     ) .*\.\.\. ok|^ok ' "$ATTR_WORK/installcheck.log" || true)
+bad=$(grep -cE '\.\.\. FAILED|^not ok ' "$ATTR_WORK/installcheck.log" || true)
+if [ "$regress_rc" != 0 ] && [ "$bad" = 0 ]; then bad=1; fi
+[ -f "$srcdir/regression.diffs" ] && head -c 20000 "$srcdir/regression.diffs"
+count "$ok" "$bad" "pg_regress"
+
+# 2. the libpq test driver
+att_log "test driver"
+make -C "$srcdir" -s PG_CONFIG="$PG_CONFIG" PG_CFLAGS="$PG_CFLAGS" driver
+set +e
+"$srcdir/test/driver" "dbname=postgres" | tee "$ATTR_WORK/driver.log"
+driver_rc=${PIPESTATUS[0]}
+set -e
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$ATTR_WORK/driver.log" | tail -n 1 || true)
+if [ -n "$line" ]; then
+	dp=${line%% passed*}; rest=${line#*passed, }; df=${rest%% failed*}
+else
+	dp=0; df=1
+fi
+if [ "$driver_rc" != 0 ] && [ "$df" = 0 ]; then df=1; fi
+count "$dp" "$df" "test driver"
+
+if grep -q 'terminated by signal' "$ATTR_LOG"; then
+	att_log "the server log shows a crashed backend"
+	grep -B2 -A5 'terminated by signal' "$ATTR_LOG" >&2
+	failed=$((failed + 1))
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
