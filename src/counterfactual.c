@@ -192,8 +192,8 @@ attribution_counterfactual(PG_FUNCTION_ARGS)
 	pathtable_hash *table;
 	double	   *path_conversions;
 	double	   *path_value;
-	double	   *credit_conversions;
-	double	   *credit_value;
+	CompensatedSum *credit_conversions;
+	CompensatedSum *credit_value;
 	uint64	   *powers;
 	uint64	   *prefix;
 	double	   *gain;
@@ -202,8 +202,8 @@ attribution_counterfactual(PG_FUNCTION_ARGS)
 
 	path_reader_init(&reader, summary);
 	table = load_paths(&reader, &pt, &path_conversions, &path_value);
-	credit_conversions = palloc0(Max(reader.n_channels, 1) * sizeof(double));
-	credit_value = palloc0(Max(reader.n_channels, 1) * sizeof(double));
+	credit_conversions = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
+	credit_value = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
 	powers = palloc((reader.max_path_len + 1) * sizeof(uint64));
 	prefix = palloc((reader.max_path_len + 1) * sizeof(uint64));
 	gain = palloc(Max(reader.max_path_len, 1) * sizeof(double));
@@ -244,14 +244,14 @@ attribution_counterfactual(PG_FUNCTION_ARGS)
 		}
 		if (total_gain == 0)
 		{
-			credit_conversions[touches[n - 1]] += path_conversions[i];
-			credit_value[touches[n - 1]] += path_value[i];
+			csum_add(&credit_conversions[touches[n - 1]], path_conversions[i]);
+			csum_add(&credit_value[touches[n - 1]], path_value[i]);
 			continue;
 		}
 		for (t = 0; t < n; t++)
 		{
-			credit_conversions[touches[t]] += path_conversions[i] * gain[t] / total_gain;
-			credit_value[touches[t]] += path_value[i] * gain[t] / total_gain;
+			csum_add(&credit_conversions[touches[t]], path_conversions[i] * gain[t] / total_gain);
+			csum_add(&credit_value[touches[t]], path_value[i] * gain[t] / total_gain);
 		}
 	}
 
@@ -261,8 +261,8 @@ attribution_counterfactual(PG_FUNCTION_ARGS)
 		bool		nulls[3] = {false, false, false};
 
 		values[0] = PointerGetDatum(path_reader_channel_text(&reader, c));
-		values[1] = Float8GetDatum(credit_conversions[c]);
-		values[2] = Float8GetDatum(credit_value[c]);
+		values[1] = Float8GetDatum(csum_value(&credit_conversions[c]));
+		values[2] = Float8GetDatum(csum_value(&credit_value[c]));
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
 	return (Datum) 0;

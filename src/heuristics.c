@@ -35,16 +35,16 @@ attribution_heuristics(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
 	PathReader	reader;
-	double	   *conversions[N_HEURISTICS];
-	double	   *value[N_HEURISTICS];
+	CompensatedSum *conversions[N_HEURISTICS];
+	CompensatedSum *value[N_HEURISTICS];
 	int			m;
 	int			c;
 
 	path_reader_init(&reader, summary);
 	for (m = 0; m < N_HEURISTICS; m++)
 	{
-		conversions[m] = palloc0(Max(reader.n_channels, 1) * sizeof(double));
-		value[m] = palloc0(Max(reader.n_channels, 1) * sizeof(double));
+		conversions[m] = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
+		value[m] = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
 	}
 	while (path_reader_next(&reader))
 	{
@@ -57,14 +57,14 @@ attribution_heuristics(PG_FUNCTION_ARGS)
 		CHECK_FOR_INTERRUPTS();
 		if (reader.conversions == 0)
 			continue;
-		conversions[FIRST_TOUCH][first] += reader.conversions;
-		value[FIRST_TOUCH][first] += reader.value;
-		conversions[LAST_TOUCH][last] += reader.conversions;
-		value[LAST_TOUCH][last] += reader.value;
+		csum_add(&conversions[FIRST_TOUCH][first], reader.conversions);
+		csum_add(&value[FIRST_TOUCH][first], reader.value);
+		csum_add(&conversions[LAST_TOUCH][last], reader.conversions);
+		csum_add(&value[LAST_TOUCH][last], reader.value);
 		for (t = 0; t < reader.length; t++)
 		{
-			conversions[LINEAR][reader.channels[t]] += share_conversions;
-			value[LINEAR][reader.channels[t]] += share_value;
+			csum_add(&conversions[LINEAR][reader.channels[t]], share_conversions);
+			csum_add(&value[LINEAR][reader.channels[t]], share_value);
 		}
 	}
 	for (c = 0; c < reader.n_channels; c++)
@@ -76,8 +76,8 @@ attribution_heuristics(PG_FUNCTION_ARGS)
 		values[0] = PointerGetDatum(path_reader_channel_text(&reader, c));
 		for (m = 0; m < N_HEURISTICS; m++)
 		{
-			values[1 + m] = Float8GetDatum(conversions[m][c]);
-			values[1 + N_HEURISTICS + m] = Float8GetDatum(value[m][c]);
+			values[1 + m] = Float8GetDatum(csum_value(&conversions[m][c]));
+			values[1 + N_HEURISTICS + m] = Float8GetDatum(csum_value(&value[m][c]));
 		}
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}

@@ -103,9 +103,9 @@ typedef struct MarkovChain
 	/* the states containing each channel (CSR) */
 	int32	   *channel_start;
 	int32	   *channel_states;
-	double		total_conversions;
-	double		total_value;
-	double		total_non_conversions;
+	CompensatedSum total_conversions;
+	CompensatedSum total_value;
+	CompensatedSum total_non_conversions;
 } MarkovChain;
 
 /* growing arrays while the chain is built */
@@ -486,9 +486,9 @@ chain_build(const PathSummary *summary, int order)
 		int64		prev_dense_id = 0;
 
 		CHECK_FOR_INTERRUPTS();
-		mc->total_conversions += reader.conversions;
-		mc->total_value += reader.value;
-		mc->total_non_conversions += reader.non_conversions;
+		csum_add(&mc->total_conversions, reader.conversions);
+		csum_add(&mc->total_value, reader.value);
+		csum_add(&mc->total_non_conversions, reader.non_conversions);
 		if (journeys <= 0)
 			continue;
 		for (i = 0; i < reader.length; i++)
@@ -1401,7 +1401,7 @@ attribution_markov(PG_FUNCTION_ARGS)
 	if (summary->n_paths == 0)
 		return (Datum) 0;
 	mc = chain_build(summary, order);
-	if (mc->total_non_conversions == 0)
+	if (csum_value(&mc->total_non_conversions) == 0)
 		ereport(NOTICE,
 				(errmsg("the path summary has no non-conversions"),
 				 errdetail("Every journey converted, so the Markov model only measures how often a channel lies on the paths to conversion."),
@@ -1429,9 +1429,9 @@ attribution_markov(PG_FUNCTION_ARGS)
 		values[0] = PointerGetDatum(path_reader_channel_text(&names, c));
 		values[1] = Float8GetDatum(effect[c]);
 		values[2] = Float8GetDatum(sum_effect > 0 ?
-								   effect[c] / sum_effect * mc->total_conversions : 0.0);
+								   effect[c] / sum_effect * csum_value(&mc->total_conversions) : 0.0);
 		values[3] = Float8GetDatum(sum_value_effect > 0 ?
-								   value_effect[c] / sum_value_effect * mc->total_value : 0.0);
+								   value_effect[c] / sum_value_effect * csum_value(&mc->total_value) : 0.0);
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -431,7 +431,7 @@ check_row_quantity(double v, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%s must be a finite non-negative number", what),
-				 errdetail("The %s of a journey was %g.", what, v),
+				 errdetail("A row has %s = %g.", what, v),
 				 errhint("Filter or fix the rows with negative, NaN or infinite %s.", what)));
 }
 

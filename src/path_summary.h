@@ -27,6 +27,8 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
 #include "exactsum.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -85,6 +87,34 @@ extern bool path_reader_next(PathReader *reader);
 extern void path_reader_rewind(PathReader *reader);
 /* the name of a channel as text */
 extern text *path_reader_channel_text(const PathReader *reader, int channel);
+
+/*
+ * Neumaier's compensated summation: credits added over millions of paths
+ * keep an error of about one rounding instead of one per addition.
+ */
+typedef struct CompensatedSum
+{
+	double		sum;
+	double		compensation;
+} CompensatedSum;
+
+static inline void
+csum_add(CompensatedSum *s, double x)
+{
+	double		t = s->sum + x;
+
+	if (fabs(s->sum) >= fabs(x))
+		s->compensation += (s->sum - t) + x;
+	else
+		s->compensation += (x - t) + s->sum;
+	s->sum = t;
+}
+
+static inline double
+csum_value(const CompensatedSum *s)
+{
+	return s->sum + s->compensation;
+}
 
 /*
  * Start a set-returning function in materialize mode: the tuplestore and the

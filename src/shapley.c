@@ -74,15 +74,15 @@ attribution_shapley(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
 	PathReader	reader;
-	double	   *conversions;
-	double	   *value;
+	CompensatedSum *conversions;
+	CompensatedSum *value;
 	int32	   *last_seen;
 	int32	   *distinct;
 	int			c;
 
 	path_reader_init(&reader, summary);
-	conversions = palloc0(Max(reader.n_channels, 1) * sizeof(double));
-	value = palloc0(Max(reader.n_channels, 1) * sizeof(double));
+	conversions = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
+	value = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
 	last_seen = new_last_seen(reader.n_channels);
 	distinct = palloc(Max(reader.max_path_len, 1) * sizeof(int32));
 	while (path_reader_next(&reader))
@@ -96,8 +96,8 @@ attribution_shapley(PG_FUNCTION_ARGS)
 		n = distinct_channels(&reader, last_seen, distinct);
 		for (k = 0; k < n; k++)
 		{
-			conversions[distinct[k]] += reader.conversions / n;
-			value[distinct[k]] += reader.value / n;
+			csum_add(&conversions[distinct[k]], reader.conversions / n);
+			csum_add(&value[distinct[k]], reader.value / n);
 		}
 	}
 	for (c = 0; c < reader.n_channels; c++)
@@ -106,8 +106,8 @@ attribution_shapley(PG_FUNCTION_ARGS)
 		bool		nulls[3] = {false, false, false};
 
 		values[0] = PointerGetDatum(path_reader_channel_text(&reader, c));
-		values[1] = Float8GetDatum(conversions[c]);
-		values[2] = Float8GetDatum(value[c]);
+		values[1] = Float8GetDatum(csum_value(&conversions[c]));
+		values[2] = Float8GetDatum(csum_value(&value[c]));
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
 	return (Datum) 0;
@@ -116,8 +116,8 @@ attribution_shapley(PG_FUNCTION_ARGS)
 typedef struct OrderedCredit
 {
 	uint64		key;			/* channel << 32 | position */
-	double		conversions;
-	double		value;
+	CompensatedSum conversions;
+	CompensatedSum value;
 } OrderedCredit;
 
 static int
@@ -180,12 +180,12 @@ attribution_shapley_ordered(PG_FUNCTION_ARGS)
 					credits = repalloc_huge(credits, credits_allocated * sizeof(OrderedCredit));
 				}
 				credits[n_credits].key = key;
-				credits[n_credits].conversions = 0;
-				credits[n_credits].value = 0;
+				memset(&credits[n_credits].conversions, 0, sizeof(CompensatedSum));
+				memset(&credits[n_credits].value, 0, sizeof(CompensatedSum));
 				entry->index = n_credits++;
 			}
-			credits[entry->index].conversions += reader.conversions / n;
-			credits[entry->index].value += reader.value / n;
+			csum_add(&credits[entry->index].conversions, reader.conversions / n);
+			csum_add(&credits[entry->index].value, reader.value / n);
 		}
 	}
 	qsort(credits, n_credits, sizeof(OrderedCredit), compare_ordered_credits);
@@ -196,8 +196,8 @@ attribution_shapley_ordered(PG_FUNCTION_ARGS)
 
 		values[0] = PointerGetDatum(path_reader_channel_text(&reader, (int) (credits[i].key >> 32)));
 		values[1] = Int32GetDatum((int32) (credits[i].key & 0xFFFFFFFF));
-		values[2] = Float8GetDatum(credits[i].conversions);
-		values[3] = Float8GetDatum(credits[i].value);
+		values[2] = Float8GetDatum(csum_value(&credits[i].conversions));
+		values[3] = Float8GetDatum(csum_value(&credits[i].value));
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
 	return (Datum) 0;
