@@ -632,6 +632,7 @@ find_components(const MarkovChain *mc, Components *comp)
 typedef struct DenseLU
 {
 	int32		n;
+	int32		capacity;		/* largest n allocated for */
 	double	   *a;				/* n x n, row-major; L below, U on and above */
 	int32	   *pivot;			/* row exchanged with row k at step k */
 } DenseLU;
@@ -701,7 +702,7 @@ solve_single(Solver *sv, int32 s)
 static void
 lu_prepare(DenseLU *lu, int32 n)
 {
-	if (lu->a == NULL || n > lu->n)
+	if (lu->a == NULL || n > lu->capacity)
 	{
 		if (lu->a != NULL)
 		{
@@ -710,6 +711,7 @@ lu_prepare(DenseLU *lu, int32 n)
 		}
 		lu->a = palloc_extended((Size) n * n * sizeof(double), MCXT_ALLOC_HUGE);
 		lu->pivot = palloc(n * sizeof(int32));
+		lu->capacity = n;
 	}
 	lu->n = n;
 	memset(lu->a, 0, (Size) n * n * sizeof(double));
@@ -766,7 +768,7 @@ lu_factor(DenseLU *lu)
 	}
 }
 
-/* solve A y = b in place */
+/* solve A y = b in place: P A = L U, so L U y = P b */
 static void
 lu_solve(const DenseLU *lu, double *b)
 {
@@ -774,6 +776,7 @@ lu_solve(const DenseLU *lu, double *b)
 	int32		k,
 				j;
 
+	/* the row exchanges first (they moved whole rows, multipliers too) */
 	for (k = 0; k < n; k++)
 	{
 		if (lu->pivot[k] != k)
@@ -783,10 +786,11 @@ lu_solve(const DenseLU *lu, double *b)
 			b[k] = b[lu->pivot[k]];
 			b[lu->pivot[k]] = t;
 		}
+	}
+	for (k = 0; k < n; k++)
 		for (j = k + 1; j < n; j++)
 			if (LU(lu, j, k) != 0)
 				b[j] -= LU(lu, j, k) * b[k];
-	}
 	for (k = n - 1; k >= 0; k--)
 	{
 		double		y = b[k];
