@@ -106,6 +106,7 @@ typedef struct MarkovChain
 	CompensatedSum total_conversions;
 	CompensatedSum total_value;
 	CompensatedSum total_non_conversions;
+	bool		value_is_conversions;	/* value_weight == conv_weight everywhere */
 } MarkovChain;
 
 /* growing arrays while the chain is built */
@@ -384,8 +385,13 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 		mc->out_total[s] = out + mc->conv_weight[s] + mc->null_weight[s];
 	}
 	mc->start_total = 0;
+	mc->value_is_conversions = true;
 	for (s = 0; s < n; s++)
+	{
 		mc->start_total += mc->start_weight[s];
+		if (mc->value_weight[s] != mc->conv_weight[s])
+			mc->value_is_conversions = false;
+	}
 
 	/* the states of each channel */
 	channel_count = palloc0((mc->n_channels + 1) * sizeof(int32));
@@ -536,6 +542,15 @@ typedef struct TarjanFrame
 	int64		edge;
 } TarjanFrame;
 
+static int
+compare_int32(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
 static void
 find_components(const MarkovChain *mc, Components *comp)
 {
@@ -620,6 +635,24 @@ find_components(const MarkovChain *mc, Components *comp)
 		CHECK_FOR_INTERRUPTS();
 	}
 	comp->start[comp->n] = emitted;
+
+	/*
+	 * Within a component, list the states in their own order (by tuple): the
+	 * sweeps then read the transitions and values nearly sequentially, and
+	 * in practice converge in fewer sweeps than in the order of discovery.
+	 */
+	for (root = 0; root < comp->n; root++)
+	{
+		int32		first = comp->start[root];
+		int32		last = comp->start[root + 1];
+		int32		r;
+
+		if (last - first < 2)
+			continue;
+		qsort(comp->nodes + first, last - first, sizeof(int32), compare_int32);
+		for (r = first; r < last; r++)
+			comp->position[comp->nodes[r]] = r - first;
+	}
 	pfree(index);
 	pfree(low);
 	pfree(on_stack);
@@ -684,14 +717,27 @@ static void
 solve_single(Solver *sv, int32 s)
 {
 	const MarkovChain *mc = sv->mc;
+	const double *restrict xs = sv->x;
+	const double *restrict vs = sv->v;
+	const double *restrict weight = mc->weight;
+	const int32 *restrict col = mc->col;
+	int64		end = mc->row_start[s + 1];
 	double		x = mc->conv_weight[s];
 	double		v = mc->value_weight[s];
 	int64		e;
 
-	for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
+	/* without values of their own, the value vector is the conversion one */
+	if (mc->value_is_conversions)
 	{
-		x += mc->weight[e] * sv->x[mc->col[e]];
-		v += mc->weight[e] * sv->v[mc->col[e]];
+		for (e = mc->row_start[s]; e < end; e++)
+			x += weight[e] * xs[col[e]];
+		sv->x[s] = sv->v[s] = x / mc->out_total[s];
+		return;
+	}
+	for (e = mc->row_start[s]; e < end; e++)
+	{
+		x += weight[e] * xs[col[e]];
+		v += weight[e] * vs[col[e]];
 	}
 	sv->x[s] = x / mc->out_total[s];
 	sv->v[s] = v / mc->out_total[s];
@@ -938,19 +984,8 @@ typedef struct SweepTrack
 
 /* the rate from the last two changes: <d_k, d_k-1> / <d_k-1, d_k-1> */
 static void
-track_rate(const Components *comp, int32 first, int32 last, SweepTrack *t)
+track_rate(SweepTrack *t, double cross, double norm)
 {
-	double		cross = 0,
-				norm = 0;
-	int32		r;
-
-	for (r = first; r < last; r++)
-	{
-		int32		s = comp->nodes[r];
-
-		cross += t->change[s] * t->prev_change[s];
-		norm += t->prev_change[s] * t->prev_change[s];
-	}
 	t->prev_rate = t->rate;
 	t->rate = norm > 0 ? cross / norm : 0;
 }
@@ -1032,6 +1067,10 @@ solve_iterative(Solver *sv, int32 i)
 	for (sweep = 1; sweep <= SOLVER_MAX_SWEEPS; sweep++)
 	{
 		double	   *swap;
+		double		cross_x = 0,
+					norm_x = 0,
+					cross_v = 0,
+					norm_v = 0;
 
 		CHECK_FOR_INTERRUPTS();
 		swap = tx.prev_change;
@@ -1060,12 +1099,16 @@ solve_iterative(Solver *sv, int32 i)
 			tv.largest_change = Max(tv.largest_change, fabs(tv.change[s]));
 			tx.scale = Max(tx.scale, sv->x[s]);
 			tv.scale = Max(tv.scale, sv->v[s]);
+			cross_x += tx.change[s] * tx.prev_change[s];
+			norm_x += tx.prev_change[s] * tx.prev_change[s];
+			cross_v += tv.change[s] * tv.prev_change[s];
+			norm_v += tv.prev_change[s] * tv.prev_change[s];
 		}
 		since_jump++;
 		if (since_jump >= 2)
 		{
-			track_rate(comp, first, last, &tx);
-			track_rate(comp, first, last, &tv);
+			track_rate(&tx, cross_x, norm_x);
+			track_rate(&tv, cross_v, norm_v);
 		}
 		if (since_jump >= 3 && track_converged(&tx) && track_converged(&tv))
 			return true;
