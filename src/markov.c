@@ -590,6 +590,7 @@ find_components(const MarkovChain *mc, Components *comp)
 			TarjanFrame *f = &frames[depth - 1];
 			int32		u = f->node;
 
+			CHECK_FOR_INTERRUPTS();
 			if (f->edge < mc->row_start[u + 1])
 			{
 				int32		w = mc->col[f->edge++];
@@ -1349,6 +1350,7 @@ order1_removal_effects(Solver *sv, double full_x, double full_v,
 		{
 			int32		t = comp->nodes[first + r];
 
+			CHECK_FOR_INTERRUPTS();
 			for (k = 0; k < size; k++)
 				column[k] = k == r ? 1 : 0;
 			lu_solve(&sv->lu, column);

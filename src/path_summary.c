@@ -638,6 +638,7 @@ typedef struct SortedPath
 	uint32		touches;
 	uint8		flags;			/* the path's flags byte */
 	uint8		nterms;			/* terms of all its quantities */
+	uint32		term_offset;	/* of those terms in the term store */
 } SortedPath;
 
 static int
@@ -655,6 +656,83 @@ compare_sorted_paths(const void *a, const void *b, void *arg)
 	if (cmp != 0)
 		return cmp;
 	return (pa->nbytes > pb->nbytes) - (pa->nbytes < pb->nbytes);
+}
+
+/* a path to sort: its 8-byte prefix and its place in the SortedPath array */
+typedef struct SortKey
+{
+	uint64		prefix;
+	uint32		index;
+} SortKey;
+
+typedef struct TieSortArg
+{
+	const SortedPath *paths;
+	const unsigned char *codes;
+} TieSortArg;
+
+static int
+compare_tied_keys(const void *a, const void *b, void *arg)
+{
+	const TieSortArg *tie = (const TieSortArg *) arg;
+
+	return compare_sorted_paths(&tie->paths[((const SortKey *) a)->index],
+								&tie->paths[((const SortKey *) b)->index],
+								(void *) tie->codes);
+}
+
+/*
+ * Sort the paths: a least-significant-byte-first radix sort of their 8-byte
+ * prefixes (passes where every key has the same byte are skipped), then a
+ * comparison sort of each run of equal prefixes.  Much cheaper than a
+ * comparison sort of a million paths.  The result is in keys.
+ */
+static void
+sort_paths(const SortedPath *paths, const unsigned char *codes, uint32 n, SortKey *keys)
+{
+	SortKey    *spare = palloc_extended(Max(n, 1) * sizeof(SortKey), MCXT_ALLOC_HUGE);
+	TieSortArg	tie = {paths, codes};
+	uint32		i,
+				run;
+	int			pass;
+
+	for (i = 0; i < n; i++)
+	{
+		keys[i].prefix = paths[i].prefix;
+		keys[i].index = i;
+	}
+	for (pass = 0; pass < 8; pass++)
+	{
+		uint32		count[256];
+		uint32		position = 0;
+		int			shift = 8 * pass;
+		int			byte;
+
+		CHECK_FOR_INTERRUPTS();
+		memset(count, 0, sizeof(count));
+		for (i = 0; i < n; i++)
+			count[(keys[i].prefix >> shift) & 0xFF]++;
+		if (n == 0 || count[(keys[0].prefix >> shift) & 0xFF] == n)
+			continue;
+		for (byte = 0; byte < 256; byte++)
+		{
+			uint32		c = count[byte];
+
+			count[byte] = position;
+			position += c;
+		}
+		for (i = 0; i < n; i++)
+			spare[count[(keys[i].prefix >> shift) & 0xFF]++] = keys[i];
+		memcpy(keys, spare, n * sizeof(SortKey));
+	}
+	for (i = 0; i < n; i = run)
+	{
+		for (run = i + 1; run < n && keys[run].prefix == keys[i].prefix; run++)
+			;
+		if (run - i > 1)
+			ps_qsort(keys + i, run - i, sizeof(SortKey), compare_tied_keys, &tie);
+	}
+	pfree(spare);
 }
 
 static bool
@@ -708,6 +786,9 @@ builder_finish(PathBuilder *b)
 	Size		codes_allocated = Max(b->arena_used, 16);
 	Size		codes_used = 0;
 	uint32		n_kept = 0;
+	SortKey    *keys;
+	double	   *term_store;
+	Size		terms_used = 0;
 	uint32		k;
 	int			n_channels = 0;
 	int			max_len = 0;
@@ -747,6 +828,8 @@ builder_finish(PathBuilder *b)
 
 	/* re-encode the kept paths with the new ids, then sort them */
 	codes = palloc(codes_allocated);
+	term_store = palloc_extended(Max((Size) n_kept * PS_QUANTITIES * EXACTSUM_MAX_TERMS, 1) *
+								 sizeof(double), MCXT_ALLOC_HUGE);
 	for (i = 0; i < n_kept; i++)
 	{
 		const PathRec *rec = &b->paths[sorted[i].path];
@@ -755,6 +838,7 @@ builder_finish(PathBuilder *b)
 		uint32		touches = 0;
 		double		terms[PS_QUANTITIES][EXACTSUM_MAX_TERMS];
 		int			nterms[PS_QUANTITIES];
+		int			q;
 
 		CHECK_FOR_INTERRUPTS();
 		if (codes_used + (Size) rec->nbytes * CODE_MAX_BYTES > codes_allocated)
@@ -778,6 +862,13 @@ builder_finish(PathBuilder *b)
 		sorted[i].touches = touches;
 		sorted[i].flags = path_rec_terms(rec, terms, nterms);
 		sorted[i].nterms = (uint8) (nterms[0] + nterms[1] + nterms[2]);
+		/* keep the terms, in the order they are written, for the write pass */
+		sorted[i].term_offset = (uint32) terms_used;
+		for (q = 0; q < PS_QUANTITIES; q++)
+		{
+			memcpy(term_store + terms_used, terms[q], sizeof(double) * nterms[q]);
+			terms_used += nterms[q];
+		}
 		sorted[i].prefix = 0;
 		for (k = 0; k < 8; k++)
 		{
@@ -787,7 +878,8 @@ builder_finish(PathBuilder *b)
 		}
 		max_len = Max(max_len, (int) touches);
 	}
-	ps_qsort(sorted, n_kept, sizeof(SortedPath), compare_sorted_paths, codes);
+	keys = palloc_extended(Max(n_kept, 1) * sizeof(SortKey), MCXT_ALLOC_HUGE);
+	sort_paths(sorted, codes, n_kept, keys);
 
 	/* size of the result */
 	size = offsetof(PathSummary, data);
@@ -800,8 +892,10 @@ builder_finish(PathBuilder *b)
 	}
 	for (i = 0; i < n_kept; i++)
 	{
-		size = add_size(size, 1 + leb128_len(sorted[i].touches) + sorted[i].nbytes +
-						sizeof(double) * sorted[i].nterms);
+		const SortedPath *sp = &sorted[i];
+
+		size = add_size(size, 1 + leb128_len(sp->touches) + sp->nbytes +
+						sizeof(double) * sp->nterms);
 		if (size > MaxAllocSize)
 			too_large_error("path summary");
 	}
@@ -825,20 +919,15 @@ builder_finish(PathBuilder *b)
 	}
 	for (i = 0; i < n_kept; i++)
 	{
-		double		terms[PS_QUANTITIES][EXACTSUM_MAX_TERMS];
-		int			nterms[PS_QUANTITIES];
-		int			q;
+		const SortedPath *sp = &sorted[keys[i].index];
 
-		(void) path_rec_terms(&b->paths[sorted[i].path], terms, nterms);
-		*out++ = (char) sorted[i].flags;
-		out += leb128_put((unsigned char *) out, sorted[i].touches);
-		memcpy(out, codes + sorted[i].offset, sorted[i].nbytes);
-		out += sorted[i].nbytes;
-		for (q = 0; q < PS_QUANTITIES; q++)
-		{
-			memcpy(out, terms[q], sizeof(double) * nterms[q]);
-			out += sizeof(double) * nterms[q];
-		}
+		CHECK_FOR_INTERRUPTS();
+		*out++ = (char) sp->flags;
+		out += leb128_put((unsigned char *) out, sp->touches);
+		memcpy(out, codes + sp->offset, sp->nbytes);
+		out += sp->nbytes;
+		memcpy(out, term_store + sp->term_offset, sizeof(double) * sp->nterms);
+		out += sizeof(double) * sp->nterms;
 	}
 	Assert(out == (char *) result + size);
 
@@ -846,6 +935,8 @@ builder_finish(PathBuilder *b)
 	pfree(order);
 	pfree(new_id);
 	pfree(sorted);
+	pfree(keys);
+	pfree(term_store);
 	pfree(codes);
 	return result;
 }
