@@ -12,7 +12,7 @@ MODULE_big = attribution
 # shared pieces
 OBJS = src/attribution.o src/textio.o src/strdict.o
 # rule-based attribution (SPEC section 2)
-# OBJS += src/models.o src/journey.o src/credit_window.o src/channel_credits.o
+OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/channel_credit.o
 
 # The install script of the newest version is generated from the ordered
 # pieces in src/sql/ (the single source of truth); released versions' full
@@ -22,6 +22,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out release/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard release/$(EXTENSION)--*.sql))
 
 REGRESS = extension
+REGRESS += rule_models rule_errors journey_type window_credit channel_credit labels
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/driver
