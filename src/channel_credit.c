@@ -29,6 +29,7 @@
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "nodes/primnodes.h"
 #include "models.h"
 #include "strdict.h"
 #include "utils/array.h"
@@ -76,30 +77,54 @@ typedef struct TouchKey
 
 typedef struct ChannelStat
 {
-	int32		name_offset;
-	int32		name_len;
-	int64		count;			/* window touches of the channel */
-	double		decay;			/* time decay weights, relative to decay_ref */
+	uint32		name_offset;	/* into the state's names */
+	uint32		name_len;
+	int32		count;			/* window touches of the channel */
 } ChannelStat;
 
+/*
+ * The state of one journey, in ONE chunk of the aggregate context: this
+ * header, then ChannelStat channels[channels_capacity], then (time decay
+ * only) double decay[channels_capacity], the weight sums relative to
+ * decay_ref, then the channel names, back to back.  Sized for 8 channels and
+ * 64 bytes of names it fits a 512-byte chunk; it is reallocated, twice as
+ * large, when a journey needs more.
+ */
 typedef struct JourneyState
 {
 	const AttributionModel *model;	/* interned in the call's model cache */
 	JourneyTimes times;
-	JourneyWindow window;
-	int64		n_rows;			/* every touch, for the journey cap */
-	int64		n_window;
-	int64		first_dups;		/* window touches equal to slots[SLOT_FIRST] */
-	TimestampTz decay_ref;		/* latest window touch so far */
-	TouchKey	slots[NUM_SLOTS];
+	bool		has_end;		/* the window, from the model and the times */
+	bool		has_start;
+	TimestampTz end;
+	TimestampTz start;
+	int32		n_rows;			/* every touch, for the journey cap */
+	int32		n_window;
+	int32		first_dups;		/* window touches equal to slots[SLOT_FIRST] */
 	int32		nchannels;
 	int32		channels_capacity;
 	int32		last_channel;	/* the channel of the previous row */
-	ChannelStat *channels;
-	char	   *names;
-	int32		names_used;
-	int32		names_capacity;
+	uint32		names_used;
+	uint32		names_capacity;
+	TimestampTz decay_ref;		/* latest window touch so far */
+	TouchKey	slots[NUM_SLOTS];
 } JourneyState;
+
+#define STATE_HEADER_SIZE MAXALIGN(sizeof(JourneyState))
+#define STATE_CHANNELS(s) ((ChannelStat *) ((char *) (s) + STATE_HEADER_SIZE))
+#define STATE_DECAY(s) ((double *) ((char *) STATE_CHANNELS(s) + \
+	MAXALIGN((s)->channels_capacity * sizeof(ChannelStat))))
+#define STATE_NAMES(s) ((char *) STATE_DECAY(s) + \
+	((s)->model->time_decay ? (s)->channels_capacity * sizeof(double) : 0))
+
+static Size
+state_size(const AttributionModel *model, int channels_capacity, uint32 names_capacity)
+{
+	StaticAssertStmt(STATE_HEADER_SIZE + 8 * (sizeof(ChannelStat) + sizeof(double)) < 496,
+					 "the journey state header is too large for its 512-byte chunk");
+	return STATE_HEADER_SIZE + MAXALIGN(channels_capacity * sizeof(ChannelStat)) +
+		(model->time_decay ? channels_capacity * sizeof(double) : 0) + names_capacity;
+}
 
 /* the parsed models of one call site (fn_extra), so rows do not re-parse */
 typedef struct ModelCache
@@ -143,6 +168,23 @@ model_cache(FunctionCallInfo fcinfo)
 	return cache;
 }
 
+/*
+ * Is the aggregate's argument of transition-function argument argno a
+ * constant?  (The transition function's own expression has placeholders
+ * for its arguments, so ask the Aggref.)
+ */
+static bool
+aggregate_arg_is_const(FunctionCallInfo fcinfo, int argno)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	TargetEntry *tle;
+
+	if (aggref == NULL || argno - 1 >= list_length(aggref->args))
+		return false;
+	tle = list_nth_node(TargetEntry, aggref->args, argno - 1);
+	return IsA(tle->expr, Const);
+}
+
 static bool
 full_form(FunctionCallInfo fcinfo)
 {
@@ -158,10 +200,10 @@ row_model(FunctionCallInfo fcinfo)
 
 	if (!cache->args_checked)
 	{
-		cache->args_stable = get_fn_expr_arg_stable(fcinfo->flinfo, CC_MODEL) &&
-			(!full || (get_fn_expr_arg_stable(fcinfo->flinfo, CC_HALF_LIFE) &&
-					   get_fn_expr_arg_stable(fcinfo->flinfo, CC_WEIGHTS) &&
-					   get_fn_expr_arg_stable(fcinfo->flinfo, CC_LOOKBACK)));
+		cache->args_stable = aggregate_arg_is_const(fcinfo, CC_MODEL) &&
+			(!full || (aggregate_arg_is_const(fcinfo, CC_HALF_LIFE) &&
+					   aggregate_arg_is_const(fcinfo, CC_WEIGHTS) &&
+					   aggregate_arg_is_const(fcinfo, CC_LOOKBACK)));
 		cache->args_checked = true;
 	}
 	if (cache->args_stable && cache->nmodels > 0)
@@ -225,41 +267,108 @@ journey_args_differ(void)
 			 errhint("Group by the journey, and take these values from the journey, not from the touch.")));
 }
 
+/*
+ * A new state: 8 channels, and as many bytes of names as fill a 512-byte
+ * chunk (the allocator's size class), so a typical journey never grows.
+ */
+#define STATE_INITIAL_CHANNELS 8
+#define STATE_INITIAL_BYTES 496
+
 static JourneyState *
 state_create(const AttributionModel *model, const JourneyTimes *times)
 {
-	JourneyState *state = palloc0(sizeof(JourneyState));
+	uint32		names_capacity = STATE_INITIAL_BYTES - state_size(model, STATE_INITIAL_CHANNELS, 0);
+	JourneyState *state = palloc0(state_size(model, STATE_INITIAL_CHANNELS, names_capacity));
+	JourneyWindow window;
 
 	state->model = model;
 	state->times = *times;
-	model_window(model, times, &state->window);
-	if (state->window.lookback_from_last_touch)
+	model_window(model, times, &window);
+	if (window.lookback_from_last_touch)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("channel_credit needs the end of the journey's window to apply lookback"),
 				 errdetail("Without converted_at (or the model's milestone) lookback would be measured from the last touch, which a single pass cannot know."),
 				 errhint("Give converted_at, or use journey_agg() with credits().")));
-	state->channels_capacity = 4;
-	state->channels = palloc(state->channels_capacity * sizeof(ChannelStat));
-	state->names_capacity = 64;
-	state->names = palloc(state->names_capacity);
+	state->has_end = window.has_end;
+	state->end = window.end;
+	state->has_start = window.has_start;
+	state->start = window.start;
+	state->channels_capacity = STATE_INITIAL_CHANNELS;
+	state->names_capacity = names_capacity;
 	state->last_channel = -1;
 	return state;
 }
 
-static int
-channel_index(JourneyState *state, const char *name, int len)
+/* move the state to a larger chunk with room for one more channel named len bytes */
+static JourneyState *
+state_grow(JourneyState *state, uint32 len)
 {
+	int			capacity = state->channels_capacity;
+	uint32		names_capacity = state->names_capacity;
+	JourneyState *grown;
+
+	if (state->nchannels == capacity)
+		capacity *= 2;
+	while ((Size) state->names_used + len > names_capacity)
+	{
+		if (names_capacity > MaxAllocSize / 4)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("journey channel names are too long"),
+					 errdetail("The channel names of one journey take more than %zu bytes.",
+							   (Size) MaxAllocSize / 4),
+					 errhint("Use shorter channel names.")));
+		names_capacity *= 2;
+	}
+	grown = palloc(state_size(state->model, capacity, names_capacity));
+	memcpy(grown, state, sizeof(JourneyState));
+	grown->channels_capacity = capacity;
+	grown->names_capacity = names_capacity;
+	memcpy(STATE_CHANNELS(grown), STATE_CHANNELS(state), state->nchannels * sizeof(ChannelStat));
+	if (state->model->time_decay)
+		memcpy(STATE_DECAY(grown), STATE_DECAY(state), state->nchannels * sizeof(double));
+	memcpy(STATE_NAMES(grown), STATE_NAMES(state), state->names_used);
+	pfree(state);
+	return grown;
+}
+
+/* names of equal length: the last eight bytes tell most apart at once */
+static inline bool
+names_equal(const char *a, const char *b, uint32 len)
+{
+	if (len >= sizeof(uint64))
+	{
+		uint64		tail_a;
+		uint64		tail_b;
+
+		memcpy(&tail_a, a + len - sizeof(uint64), sizeof(uint64));
+		memcpy(&tail_b, b + len - sizeof(uint64), sizeof(uint64));
+		if (tail_a != tail_b)
+			return false;
+	}
+	return memcmp(a, b, len) == 0;
+}
+
+/*
+ * The index of a channel in the state, added when new; the state may move
+ * to a larger chunk, so it is passed by reference.
+ */
+static int
+channel_index(JourneyState **statep, const char *name, uint32 len)
+{
+	JourneyState *state = *statep;
+	ChannelStat *channels = STATE_CHANNELS(state);
+	const char *names = STATE_NAMES(state);
 	int			c = state->last_channel;
 	ChannelStat *stat;
 
-	if (c >= 0 && state->channels[c].name_len == len &&
-		memcmp(state->names + state->channels[c].name_offset, name, len) == 0)
+	if (c >= 0 && channels[c].name_len == len &&
+		names_equal(names + channels[c].name_offset, name, len))
 		return c;
 	for (c = 0; c < state->nchannels; c++)
 	{
-		if (state->channels[c].name_len == len &&
-			memcmp(state->names + state->channels[c].name_offset, name, len) == 0)
+		if (channels[c].name_len == len && names_equal(names + channels[c].name_offset, name, len))
 			return state->last_channel = c;
 	}
 	if (state->nchannels == MAX_JOURNEY_CHANNELS)
@@ -268,29 +377,16 @@ channel_index(JourneyState *state, const char *name, int len)
 				 errmsg("journey has too many channels for channel_credit"),
 				 errdetail("One journey may touch at most %d distinct channels.", MAX_JOURNEY_CHANNELS),
 				 errhint("Use journey_agg() with credits() for such journeys.")));
-	if (state->nchannels == state->channels_capacity)
-	{
-		state->channels_capacity *= 2;
-		state->channels = repalloc(state->channels, state->channels_capacity * sizeof(ChannelStat));
-	}
-	if ((Size) state->names_used + len > (Size) state->names_capacity)
-	{
-		Size		needed = (Size) state->names_used + len;
-
-		if (needed > MaxAllocSize / 4)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("journey channel names are too long"),
-					 errhint("Use shorter channel names.")));
-		state->names_capacity = (int32) Max(needed, (Size) state->names_capacity * 2);
-		state->names = repalloc(state->names, state->names_capacity);
-	}
-	stat = &state->channels[state->nchannels];
+	if (state->nchannels == state->channels_capacity ||
+		(Size) state->names_used + len > state->names_capacity)
+		*statep = state = state_grow(state, len);
+	stat = &STATE_CHANNELS(state)[state->nchannels];
 	stat->name_offset = state->names_used;
 	stat->name_len = len;
 	stat->count = 0;
-	stat->decay = 0;
-	memcpy(state->names + state->names_used, name, len);
+	if (state->model->time_decay)
+		STATE_DECAY(state)[state->nchannels] = 0;
+	memcpy(STATE_NAMES(state) + state->names_used, name, len);
 	state->names_used += len;
 	return state->last_channel = state->nchannels++;
 }
@@ -310,10 +406,10 @@ compare_keys(const JourneyState *state, const TouchKey *a, const TouchKey *b)
 		return a->id < b->id ? -1 : 1;
 	if (a->channel == b->channel)
 		return 0;
-	ca = &state->channels[a->channel];
-	cb = &state->channels[b->channel];
-	return strdict_compare_bytes(state->names + ca->name_offset, ca->name_len,
-								 state->names + cb->name_offset, cb->name_len);
+	ca = &STATE_CHANNELS(state)[a->channel];
+	cb = &STATE_CHANNELS(state)[b->channel];
+	return strdict_compare_bytes(STATE_NAMES(state) + ca->name_offset, ca->name_len,
+								 STATE_NAMES(state) + cb->name_offset, cb->name_len);
 }
 
 static void
@@ -324,7 +420,7 @@ keep_max(const JourneyState *state, TouchKey *slot, const TouchKey *key)
 }
 
 static void
-keep_first(JourneyState *state, const TouchKey *key, int64 dups)
+keep_first(JourneyState *state, const TouchKey *key, int32 dups)
 {
 	TouchKey   *slot = &state->slots[SLOT_FIRST];
 	int			cmp = slot->valid ? compare_keys(state, key, slot) : -1;
@@ -338,39 +434,42 @@ keep_first(JourneyState *state, const TouchKey *key, int64 dups)
 		state->first_dups += dups;
 }
 
-/* add a channel's decay weight sum taken relative to ref */
+/*
+ * Add weight_sum, taken relative to ref, to a channel's decay sum.  A later
+ * reference rescales what the state has; "empty" says the state has no
+ * window touch yet (its reference is not set).
+ */
 static void
-add_decay(JourneyState *state, int channel, double weight_sum, TimestampTz ref)
+add_decay(JourneyState *state, int channel, double weight_sum, TimestampTz ref, bool empty)
 {
 	const AttributionModel *model = state->model;
+	double	   *decay = STATE_DECAY(state);
 	int			c;
 
-	if (state->n_window == 0 || ref > state->decay_ref)
+	if (empty || ref > state->decay_ref)
 	{
-		/* a new latest touch: rescale what we have to the new reference */
-		if (state->n_window > 0)
+		if (!empty)
 		{
 			double		scale = model_decay_weight(model, (double) (ref - state->decay_ref));
 
 			for (c = 0; c < state->nchannels; c++)
-				state->channels[c].decay *= scale;
+				decay[c] *= scale;
 		}
 		state->decay_ref = ref;
 	}
 	else
 		weight_sum *= model_decay_weight(model, (double) (state->decay_ref - ref));
-	state->channels[channel].decay += weight_sum;
+	decay[channel] += weight_sum;
 }
 
 static void
 add_touch(JourneyState *state, const TouchKey *key, bool is_direct)
 {
-	const AttributionModel *model = state->model;
 	const JourneyTimes *times = &state->times;
 
-	if (model->time_decay)
-		add_decay(state, key->channel, 1.0, key->at);
-	state->channels[key->channel].count++;
+	if (state->model->time_decay)
+		add_decay(state, key->channel, 1.0, key->at, state->n_window == 0);
+	STATE_CHANNELS(state)[key->channel].count++;
 	state->n_window++;
 	keep_first(state, key, 1);
 	keep_max(state, &state->slots[SLOT_LAST], key);
@@ -437,11 +536,11 @@ channel_credit_trans(PG_FUNCTION_ARGS)
 		journey_args_differ();
 	state->n_rows++;
 	model_check_journey_length(state->n_rows);
-	if ((!state->window.has_end || key.at <= state->window.end) &&
-		(!state->window.has_start || key.at >= state->window.start))
+	if ((!state->has_end || key.at <= state->end) &&
+		(!state->has_start || key.at >= state->start))
 	{
 		channel = PG_GETARG_TEXT_PP(CC_CHANNEL);
-		key.channel = channel_index(state, VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
+		key.channel = channel_index(&state, VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
 		add_touch(state, &key, is_direct);
 	}
 	MemoryContextSwitchTo(old);
@@ -452,24 +551,17 @@ channel_credit_trans(PG_FUNCTION_ARGS)
 
 /* a's index of b's channel c, added to a when new */
 static int
-map_channel(JourneyState *a, const JourneyState *b, int c)
+map_channel(JourneyState **ap, const JourneyState *b, int c)
 {
-	return channel_index(a, b->names + b->channels[c].name_offset, b->channels[c].name_len);
+	const ChannelStat *stat = &STATE_CHANNELS(b)[c];
+
+	return channel_index(ap, STATE_NAMES(b) + stat->name_offset, stat->name_len);
 }
 
-static TouchKey
-map_key(JourneyState *a, const JourneyState *b, const TouchKey *key)
-{
-	TouchKey	mapped = *key;
-
-	if (key->valid)
-		mapped.channel = map_channel(a, b, key->channel);
-	return mapped;
-}
-
-static void
+static JourneyState *
 merge_states(JourneyState *a, const JourneyState *b)
 {
+	bool		a_empty = a->n_window == 0;
 	int			c;
 	int			s;
 
@@ -479,29 +571,29 @@ merge_states(JourneyState *a, const JourneyState *b)
 	model_check_journey_length(a->n_rows);
 	for (c = 0; c < b->nchannels; c++)
 	{
-		int			ac = map_channel(a, b, c);
+		int			ac = map_channel(&a, b, c);
 
-		a->channels[ac].count += b->channels[c].count;
-		if (a->model->time_decay && b->channels[c].count > 0)
-			add_decay(a, ac, b->channels[c].decay, b->decay_ref);
-	}
-	if (b->slots[SLOT_FIRST].valid)
-	{
-		TouchKey	first = map_key(a, b, &b->slots[SLOT_FIRST]);
-
-		keep_first(a, &first, b->first_dups);
-	}
-	for (s = SLOT_LAST; s < NUM_SLOTS; s++)
-	{
-		if (b->slots[s].valid)
+		STATE_CHANNELS(a)[ac].count += STATE_CHANNELS(b)[c].count;
+		if (a->model->time_decay && STATE_CHANNELS(b)[c].count > 0)
 		{
-			TouchKey	key = map_key(a, b, &b->slots[s]);
-
-			keep_max(a, &a->slots[s], &key);
+			add_decay(a, ac, STATE_DECAY(b)[c], b->decay_ref, a_empty);
+			a_empty = false;
 		}
 	}
-	/* decay counted n_window only after add_decay used it as "empty" */
+	for (s = 0; s < NUM_SLOTS; s++)
+	{
+		TouchKey	key = b->slots[s];
+
+		if (!key.valid)
+			continue;
+		key.channel = map_channel(&a, b, key.channel);
+		if (s == SLOT_FIRST)
+			keep_first(a, &key, b->first_dups);
+		else
+			keep_max(a, &a->slots[s], &key);
+	}
 	a->n_window += b->n_window;
+	return a;
 }
 
 Datum
@@ -521,7 +613,7 @@ channel_credit_combine(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(aggcontext);
 	if (a == NULL)
 		a = state_create(b->model, &b->times);	/* empty, in our context */
-	merge_states(a, b);
+	a = merge_states(a, b);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(a);
 }
@@ -557,21 +649,21 @@ channel_credit_serialize(PG_FUNCTION_ARGS)
 	write_time(&msg, state->times.has_lead, state->times.lead_at);
 	write_time(&msg, state->times.has_opportunity, state->times.opportunity_at);
 	write_time(&msg, state->times.has_closed, state->times.closed_at);
-	pq_sendint64(&msg, state->n_rows);
-	pq_sendint64(&msg, state->n_window);
-	pq_sendint64(&msg, state->first_dups);
+	pq_sendint32(&msg, state->n_rows);
+	pq_sendint32(&msg, state->n_window);
+	pq_sendint32(&msg, state->first_dups);
 	pq_sendint64(&msg, state->decay_ref);
 	for (i = 0; i < NUM_SLOTS; i++)
 		write_key(&msg, &state->slots[i]);
 	pq_sendint32(&msg, state->nchannels);
 	for (i = 0; i < state->nchannels; i++)
 	{
-		const ChannelStat *stat = &state->channels[i];
+		const ChannelStat *stat = &STATE_CHANNELS(state)[i];
 
 		pq_sendint32(&msg, stat->name_len);
-		pq_sendbytes(&msg, state->names + stat->name_offset, stat->name_len);
-		pq_sendint64(&msg, stat->count);
-		pq_sendfloat8(&msg, stat->decay);
+		pq_sendbytes(&msg, STATE_NAMES(state) + stat->name_offset, stat->name_len);
+		pq_sendint32(&msg, stat->count);
+		pq_sendfloat8(&msg, state->model->time_decay ? STATE_DECAY(state)[i] : 0);
 	}
 	PG_RETURN_BYTEA_P(pq_endtypsend(&msg));
 }
@@ -617,6 +709,47 @@ read_key(StringInfo msg, TouchKey *key)
 	key->id_isnull = id_isnull == 1;
 }
 
+/* the channels of a serialized state, appended to the (new) state */
+static JourneyState *
+read_channels(StringInfo msg, JourneyState *state)
+{
+	int			nchannels = pq_getmsgint(msg, 4);
+	int64		counted = 0;
+	int			i;
+
+	if (nchannels < 0 || nchannels > MAX_JOURNEY_CHANNELS ||
+		(int64) nchannels * 16 > msg->len - msg->cursor)
+		state_error("The channel count is out of range.");
+	for (i = 0; i < nchannels; i++)
+	{
+		int			len = pq_getmsgint(msg, 4);
+		const char *name;
+		int			count;
+		double		decay;
+		int			c;
+
+		if (len < 0 || len > msg->len - msg->cursor)
+			state_error("A channel name length exceeds the data.");
+		name = pq_getmsgbytes(msg, len);
+		if (!pg_verifymbstr(name, len, true))
+			state_error("A channel name is not valid in the server encoding.");
+		c = channel_index(&state, name, len);
+		if (c != i)
+			state_error("A channel appears twice.");
+		count = pq_getmsgint(msg, 4);
+		decay = pq_getmsgfloat8(msg);
+		if (count < 0 || count > MAX_JOURNEY_TOUCHES || !isfinite(decay) || decay < 0)
+			state_error("A channel's count or weight is out of range.");
+		STATE_CHANNELS(state)[c].count = count;
+		if (state->model->time_decay)
+			STATE_DECAY(state)[c] = decay;
+		counted += count;
+	}
+	if (counted != state->n_window)
+		state_error("The channel counts do not add up to the window's touches.");
+	return state;
+}
+
 Datum
 channel_credit_deserialize(PG_FUNCTION_ARGS)
 {
@@ -627,12 +760,10 @@ channel_credit_deserialize(PG_FUNCTION_ARGS)
 	JourneyTimes times = {0};
 	JourneyState *state;
 	TouchKey	slots[NUM_SLOTS];
-	int64		n_rows,
+	int32		n_rows,
 				n_window,
-				first_dups,
-				counted = 0;
+				first_dups;
 	TimestampTz decay_ref;
-	int			nchannels;
 	int			i;
 	MemoryContext old;
 
@@ -647,9 +778,9 @@ channel_credit_deserialize(PG_FUNCTION_ARGS)
 	times.has_lead = read_time(&msg, &times.lead_at);
 	times.has_opportunity = read_time(&msg, &times.opportunity_at);
 	times.has_closed = read_time(&msg, &times.closed_at);
-	n_rows = pq_getmsgint64(&msg);
-	n_window = pq_getmsgint64(&msg);
-	first_dups = pq_getmsgint64(&msg);
+	n_rows = pq_getmsgint(&msg, 4);
+	n_window = pq_getmsgint(&msg, 4);
+	first_dups = pq_getmsgint(&msg, 4);
 	decay_ref = pq_getmsgint64(&msg);
 	if (n_rows < 0 || n_rows > MAX_JOURNEY_TOUCHES || n_window < 0 || n_window > n_rows ||
 		first_dups < 0 || first_dups > n_window)
@@ -660,45 +791,20 @@ channel_credit_deserialize(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(aggcontext);
 	(void) model_cache(fcinfo);
 	state = state_create(intern_model(fcinfo, &model), &times);
-	nchannels = pq_getmsgint(&msg, 4);
-	if (nchannels < 0 || nchannels > MAX_JOURNEY_CHANNELS || (int64) nchannels * 20 > msg.len - msg.cursor)
-		state_error("The channel count is out of range.");
-	for (i = 0; i < nchannels; i++)
-	{
-		int			len = pq_getmsgint(&msg, 4);
-		const char *name;
-		int			c;
-
-		if (len < 0 || len > msg.len - msg.cursor)
-			state_error("A channel name length exceeds the data.");
-		name = pq_getmsgbytes(&msg, len);
-		if (!pg_verifymbstr(name, len, true))
-			state_error("A channel name is not valid in the server encoding.");
-		c = channel_index(state, name, len);
-		if (c != i)
-			state_error("A channel appears twice.");
-		state->channels[c].count = pq_getmsgint64(&msg);
-		state->channels[c].decay = pq_getmsgfloat8(&msg);
-		if (state->channels[c].count < 0 || !isfinite(state->channels[c].decay) ||
-			state->channels[c].decay < 0)
-			state_error("A channel's count or weight is out of range.");
-		counted += state->channels[c].count;
-	}
+	state->n_rows = n_rows;
+	state->n_window = n_window;
+	state->first_dups = first_dups;
+	state->decay_ref = decay_ref;
+	state = read_channels(&msg, state);
 	if (msg.cursor != msg.len)
 		state_error("Bytes follow the last channel.");
-	if (counted != n_window)
-		state_error("The channel counts do not add up to the window's touches.");
 	for (i = 0; i < NUM_SLOTS; i++)
-		if (slots[i].valid && (slots[i].channel < 0 || slots[i].channel >= nchannels ||
+		if (slots[i].valid && (slots[i].channel < 0 || slots[i].channel >= state->nchannels ||
 							   TIMESTAMP_NOT_FINITE(slots[i].at)))
 			state_error("A position refers to an unknown channel.");
 	if ((n_window > 0) != slots[SLOT_FIRST].valid)
 		state_error("The first touch does not match the window's touches.");
 	memcpy(state->slots, slots, sizeof(slots));
-	state->n_rows = n_rows;
-	state->n_window = n_window;
-	state->first_dups = first_dups;
-	state->decay_ref = decay_ref;
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(state);
 }
@@ -707,9 +813,9 @@ channel_credit_deserialize(PG_FUNCTION_ARGS)
 
 /* are slots s and t (both valid) the same touch? */
 static bool
-same_touch(const JourneyState *state, int s, int t)
+same_touch(const JourneyState *state, const TouchKey *slots, int s, int t)
 {
-	if (compare_keys(state, &state->slots[s], &state->slots[t]) != 0)
+	if (compare_keys(state, &slots[s], &slots[t]) != 0)
 		return false;
 	/* the first position takes the first of equal touches, the others the last */
 	if (s == SLOT_FIRST || t == SLOT_FIRST)
@@ -721,14 +827,15 @@ static void
 credit_positions(const JourneyState *state, double *credit)
 {
 	const AttributionModel *model = state->model;
+	const ChannelStat *channels = STATE_CHANNELS(state);
 	bool		has_touch[NUM_POSITIONS] = {false};
 	bool		holds[NUM_SLOTS] = {false};
 	bool		counted[NUM_SLOTS] = {false};
-	int64	   *held_per_channel = palloc0(state->nchannels * sizeof(int64));
+	int32	   *held_per_channel = palloc0(state->nchannels * sizeof(int32));
 	double		position_credit[NUM_POSITIONS];
 	double		middle_credit;
 	TouchKey	slots[NUM_SLOTS];
-	int64		n_held = 0;
+	int			n_held = 0;
 	int			s,
 				t,
 				c;
@@ -750,7 +857,7 @@ credit_positions(const JourneyState *state, double *credit)
 		if (!holds[s])
 			continue;
 		for (t = 0; t < s && !seen; t++)
-			seen = counted[t] && same_touch(state, s, t);
+			seen = counted[t] && same_touch(state, slots, s, t);
 		if (!seen)
 		{
 			counted[s] = true;
@@ -760,7 +867,7 @@ credit_positions(const JourneyState *state, double *credit)
 	}
 	model_split_shares(model, has_touch, state->n_window, n_held, position_credit, &middle_credit);
 	for (c = 0; c < state->nchannels; c++)
-		credit[c] = middle_credit * (double) (state->channels[c].count - held_per_channel[c]);
+		credit[c] = middle_credit * (double) (channels[c].count - held_per_channel[c]);
 	for (s = 0; s < NUM_SLOTS; s++)
 	{
 		if (holds[s])
@@ -773,6 +880,7 @@ Datum
 channel_credit_final(PG_FUNCTION_ARGS)
 {
 	JourneyState *state = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
+	const ChannelStat *channels;
 	double	   *credit;
 	const char **names;
 	int		   *lens;
@@ -781,6 +889,7 @@ channel_credit_final(PG_FUNCTION_ARGS)
 
 	if (state == NULL)
 		PG_RETURN_NULL();
+	channels = STATE_CHANNELS(state);
 	credit = palloc0(Max(state->nchannels, 1) * sizeof(double));
 	names = palloc(Max(state->nchannels, 1) * sizeof(char *));
 	lens = palloc(Max(state->nchannels, 1) * sizeof(int));
@@ -788,23 +897,23 @@ channel_credit_final(PG_FUNCTION_ARGS)
 	{
 		if (state->model->time_decay)
 		{
+			const double *decay = STATE_DECAY(state);
 			double		total = 0;
 
 			for (c = 0; c < state->nchannels; c++)
-				total += state->channels[c].decay;
+				total += decay[c];
 			for (c = 0; c < state->nchannels; c++)
-				credit[c] = state->channels[c].decay / total;
+				credit[c] = decay[c] / total;
 		}
 		else
 			credit_positions(state, credit);
 	}
-	/* only channels with window touches appear */
+	/* channels enter the state only with a window touch */
 	for (c = 0; c < state->nchannels; c++)
 	{
-		if (state->channels[c].count == 0)
-			continue;
-		names[n] = state->names + state->channels[c].name_offset;
-		lens[n] = state->channels[c].name_len;
+		Assert(channels[c].count > 0);
+		names[n] = STATE_NAMES(state) + channels[c].name_offset;
+		lens[n] = channels[c].name_len;
 		credit[n] = credit[c];
 		n++;
 	}
