@@ -8,10 +8,10 @@ SELECT setseed(0.17);
 DROP TABLE IF EXISTS bench_touches;
 CREATE UNLOGGED TABLE bench_touches AS
 SELECT journey_id, touch_id,
-	   timestamptz '2025-01-01' + ((journey_id * 7919) % 300) * interval '1 day'
+	   timestamptz '2025-01-01' + ((journey_id::bigint * 7919) % 300) * interval '1 day'
 		   + floor(random() * 60 * 86400) * interval '1 second' AS touched_at,
 	   'channel_' || lpad(floor(20 * power(random(), 1.5))::int::text, 2, '0') AS channel,
-	   timestamptz '2025-01-01' + ((journey_id * 7919) % 300) * interval '1 day' + interval '50 days' AS converted_at
+	   timestamptz '2025-01-01' + ((journey_id::bigint * 7919) % 300) * interval '1 day' + interval '50 days' AS converted_at
 FROM (SELECT g AS touch_id, 1 + floor(random() * :journeys)::int AS journey_id
 	  FROM generate_series(1, :touches) g) t;
 ANALYZE bench_touches;

@@ -23,6 +23,8 @@
 
 #include "compat.h"
 
+#include "aggutil.h"
+
 #include <math.h>
 
 #include "credit_map.h"
@@ -483,20 +485,10 @@ add_touch(JourneyState *state, const TouchKey *key, bool is_direct)
 		keep_max(state, &state->slots[SLOT_LAST_NON_DIRECT], key);
 }
 
-static MemoryContext
-aggregate_context(FunctionCallInfo fcinfo, const char *name)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "%s called in non-aggregate context", name);
-	return aggcontext;
-}
-
 Datum
 channel_credit_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "channel_credit_trans");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_trans");
 	JourneyState *state = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
 	const AttributionModel *model = row_model(fcinfo);
 	JourneyTimes times;
@@ -599,7 +591,7 @@ merge_states(JourneyState *a, const JourneyState *b)
 Datum
 channel_credit_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "channel_credit_combine");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_combine");
 	JourneyState *a = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
 	JourneyState *b = PG_ARGISNULL(1) ? NULL : (JourneyState *) PG_GETARG_POINTER(1);
 	MemoryContext old;
@@ -753,7 +745,7 @@ read_channels(StringInfo msg, JourneyState *state)
 Datum
 channel_credit_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "channel_credit_deserialize");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_deserialize");
 	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	StringInfoData msg;
 	AttributionModel model;
@@ -767,10 +759,7 @@ channel_credit_deserialize(PG_FUNCTION_ARGS)
 	int			i;
 	MemoryContext old;
 
-	msg.data = VARDATA_ANY(bytes);
-	msg.len = VARSIZE_ANY_EXHDR(bytes);
-	msg.maxlen = msg.len;
-	msg.cursor = 0;
+	agg_state_message(bytes, &msg);
 	if (pq_getmsgbyte(&msg) != STATE_VERSION)
 		state_error("The format version is unknown.");
 	model_read(&msg, &model);
