@@ -18,6 +18,13 @@
  * Exact duplicates (same time, id and channel) are distinct touches: the
  * first position takes the first of them and the other positions the last,
  * so the state counts how many window touches share the first key.
+ *
+ * Memory decides the speed of a hash aggregate over a million journeys, so
+ * the state is small: channel names live once per call in a dictionary
+ * (the state holds their numbers), the state holds only the times and
+ * positions its model uses, and it is carved out of an arena (arena.h)
+ * rather than palloc'd.  A position-based journey of 8 channels takes
+ * 152 bytes.
  */
 #include "postgres.h"
 
@@ -27,12 +34,14 @@
 
 #include <math.h>
 
+#include "arena.h"
 #include "credit_map.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "nodes/primnodes.h"
 #include "models.h"
+#include "port/pg_bitutils.h"
 #include "strdict.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -48,6 +57,7 @@ PG_FUNCTION_INFO_V1(channel_credit_final);
 #define STATE_VERSION 1
 #define MAX_JOURNEY_CHANNELS 4096
 #define MAX_CACHED_MODELS 64
+#define INITIAL_CHANNELS 8
 
 /* argument numbers of the full form (the short forms are prefixes) */
 enum
@@ -58,7 +68,7 @@ enum
 };
 #define CC_SHORT_CONVERTED_AT 4		/* converted_at of the four-argument form */
 
-/* positions that hold a touch found by a running minimum or maximum */
+/* positions whose touch is found by a running minimum or maximum */
 enum
 {
 	SLOT_FIRST, SLOT_LAST, SLOT_LEAD, SLOT_OPPORTUNITY, SLOT_CLOSED,
@@ -68,79 +78,140 @@ static const ModelPosition slot_position[NUM_SLOTS] = {
 	POS_FIRST, POS_LAST, POS_LEAD, POS_OPPORTUNITY, POS_CLOSED, POS_LAST_NON_DIRECT
 };
 
+/* the journey times, in the order of the bits of JourneyState.times_given */
+enum
+{
+	TIME_CONVERTED, TIME_LEAD, TIME_OPPORTUNITY, TIME_CLOSED, NUM_TIMES
+};
+
 typedef struct TouchKey
 {
 	TimestampTz at;
 	int64		id;
-	int32		channel;		/* index into the state's channels */
+	int32		channel;		/* number in the state's dictionary */
 	bool		id_isnull;
 	bool		valid;
 } TouchKey;
 
-typedef struct ChannelStat
+typedef struct ChannelCount
 {
-	uint32		name_offset;	/* into the state's names */
-	uint32		name_len;
+	int32		channel;		/* number in the state's dictionary */
 	int32		count;			/* window touches of the channel */
-} ChannelStat;
+} ChannelCount;
 
 /*
- * The state of one journey, in ONE chunk of the aggregate context: this
- * header, then ChannelStat channels[channels_capacity], then (time decay
- * only) double decay[channels_capacity], the weight sums relative to
- * decay_ref, then the channel names, back to back.  Sized for 8 channels and
- * 64 bytes of names it fits a 512-byte chunk; it is reallocated, twice as
- * large, when a journey needs more.
+ * One journey.  The header is followed by: the given times (int64 each, in
+ * TIME_ order), the slots the model uses (TouchKey each, in SLOT_ order),
+ * ChannelCount channels[capacity] and, for time decay, double
+ * decay[capacity]: each channel's weight sum relative to decay_ref.
  */
 typedef struct JourneyState
 {
-	const AttributionModel *model;	/* interned in the call's model cache */
-	JourneyTimes times;
-	bool		has_end;		/* the window, from the model and the times */
-	bool		has_start;
-	TimestampTz end;
-	TimestampTz start;
+	const AttributionModel *model;	/* interned in the call's cache */
+	StrDict    *dict;			/* the channel names */
 	int32		n_rows;			/* every touch, for the journey cap */
-	int32		n_window;
-	int32		first_dups;		/* window touches equal to slots[SLOT_FIRST] */
-	int32		nchannels;
-	int32		channels_capacity;
-	int32		last_channel;	/* the channel of the previous row */
-	uint32		names_used;
-	uint32		names_capacity;
+	int32		n_window;		/* touches in the window */
+	int32		first_dups;		/* window touches equal to the first */
+	uint16		nchannels;
+	uint16		capacity;
+	uint8		times_given;	/* bit per TIME_ */
+	uint8		slot_mask;		/* bit per SLOT_ the model uses */
 	TimestampTz decay_ref;		/* latest window touch so far */
-	TouchKey	slots[NUM_SLOTS];
 } JourneyState;
 
 #define STATE_HEADER_SIZE MAXALIGN(sizeof(JourneyState))
-#define STATE_CHANNELS(s) ((ChannelStat *) ((char *) (s) + STATE_HEADER_SIZE))
-#define STATE_DECAY(s) ((double *) ((char *) STATE_CHANNELS(s) + \
-	MAXALIGN((s)->channels_capacity * sizeof(ChannelStat))))
-#define STATE_NAMES(s) ((char *) STATE_DECAY(s) + \
-	((s)->model->time_decay ? (s)->channels_capacity * sizeof(double) : 0))
 
-static Size
-state_size(const AttributionModel *model, int channels_capacity, uint32 names_capacity)
+static inline TimestampTz *
+state_times(const JourneyState *state)
 {
-	StaticAssertStmt(STATE_HEADER_SIZE + 8 * (sizeof(ChannelStat) + sizeof(double)) < 496,
-					 "the journey state header is too large for its 512-byte chunk");
-	return STATE_HEADER_SIZE + MAXALIGN(channels_capacity * sizeof(ChannelStat)) +
-		(model->time_decay ? channels_capacity * sizeof(double) : 0) + names_capacity;
+	return (TimestampTz *) ((char *) state + STATE_HEADER_SIZE);
 }
 
-/* the parsed models of one call site (fn_extra), so rows do not re-parse */
-typedef struct ModelCache
+static inline TouchKey *
+state_slots(const JourneyState *state)
+{
+	return (TouchKey *) (state_times(state) + pg_popcount32(state->times_given));
+}
+
+static inline ChannelCount *
+state_channels(const JourneyState *state)
+{
+	return (ChannelCount *) (state_slots(state) + pg_popcount32(state->slot_mask));
+}
+
+static inline double *
+state_decay(const JourneyState *state)
+{
+	return (double *) (state_channels(state) + state->capacity);
+}
+
+/* the slot s of the state, or NULL when its model does not use it */
+static inline TouchKey *
+state_slot(const JourneyState *state, int s)
+{
+	if (!(state->slot_mask & (1 << s)))
+		return NULL;
+	return state_slots(state) + pg_popcount32(state->slot_mask & ((1 << s) - 1));
+}
+
+static Size
+state_size(const AttributionModel *model, uint8 times_given, uint8 slot_mask, int capacity)
+{
+	return STATE_HEADER_SIZE + pg_popcount32(times_given) * sizeof(TimestampTz) +
+		pg_popcount32(slot_mask) * sizeof(TouchKey) +
+		capacity * (sizeof(ChannelCount) + (model->time_decay ? sizeof(double) : 0));
+}
+
+/* the slots a model uses: its positions with a share (last backs last non-direct) */
+static uint8
+model_slot_mask(const AttributionModel *model)
+{
+	uint8		mask = 0;
+	int			s;
+
+	if (model->time_decay)
+		return 0;
+	for (s = 0; s < NUM_SLOTS; s++)
+		if (model->shares[slot_position[s]] > 0)
+			mask |= 1 << s;
+	if (mask & (1 << SLOT_LAST_NON_DIRECT))
+		mask |= 1 << SLOT_LAST;
+	return mask;
+}
+
+/* ---------- per call site: models, channel names, memory ---------- */
+
+typedef struct CallCache
 {
 	int			nmodels;
 	AttributionModel models[MAX_CACHED_MODELS];
 	bool		args_checked;
 	bool		args_stable;	/* model, half_life, weights, lookback constant */
-} ModelCache;
+	StrDict    *dict;
+	ArenaSet   *arenas;
+} CallCache;
+
+static CallCache *
+call_cache(FunctionCallInfo fcinfo)
+{
+	CallCache  *cache = fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		cache = palloc0(sizeof(CallCache));
+		cache->dict = strdict_create(64);
+		cache->arenas = arenaset_create(fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = cache;
+		MemoryContextSwitchTo(old);
+	}
+	return cache;
+}
 
 static const AttributionModel *
-intern_model(FunctionCallInfo fcinfo, const AttributionModel *model)
+intern_model(CallCache *cache, const AttributionModel *model)
 {
-	ModelCache *cache = fcinfo->flinfo->fn_extra;
 	int			i;
 
 	for (i = 0; i < cache->nmodels; i++)
@@ -157,17 +228,19 @@ intern_model(FunctionCallInfo fcinfo, const AttributionModel *model)
 	return &cache->models[cache->nmodels++];
 }
 
-static ModelCache *
-model_cache(FunctionCallInfo fcinfo)
+/* a channel's number in the call's dictionary */
+static int32
+channel_number(CallCache *cache, const char *name, int len)
 {
-	ModelCache *cache = fcinfo->flinfo->fn_extra;
-
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ModelCache));
-		fcinfo->flinfo->fn_extra = cache;
-	}
-	return cache;
+	if (strdict_size(cache->dict) >= MAX_JOURNEY_CHANNELS * 256 &&
+		strdict_lookup(cache->dict, name, len) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct channels in one channel_credit call"),
+				 errdetail("One call may see at most %d distinct channel names.",
+						   MAX_JOURNEY_CHANNELS * 256),
+				 errhint("Group touches into fewer channels.")));
+	return strdict_intern(cache->dict, name, len);
 }
 
 /*
@@ -194,10 +267,10 @@ full_form(FunctionCallInfo fcinfo)
 }
 
 static const AttributionModel *
-row_model(FunctionCallInfo fcinfo)
+row_model(FunctionCallInfo fcinfo, CallCache *cache)
 {
-	ModelCache *cache = model_cache(fcinfo);
 	bool		full = full_form(fcinfo);
+	Interval	default_half_life = {0};
 	AttributionModel model;
 
 	if (!cache->args_checked)
@@ -213,24 +286,15 @@ row_model(FunctionCallInfo fcinfo)
 
 	if (PG_ARGISNULL(CC_MODEL))
 		model_null_error();
+	default_half_life.day = 7;
 	if (full)
-	{
-		Interval	default_half_life = {0};
-
-		default_half_life.day = 7;
 		model_init(&model, PG_GETARG_TEXT_PP(CC_MODEL), true,
 				   PG_ARGISNULL(CC_HALF_LIFE) ? &default_half_life : PG_GETARG_INTERVAL_P(CC_HALF_LIFE),
 				   PG_ARGISNULL(CC_WEIGHTS) ? NULL : PG_GETARG_ARRAYTYPE_P(CC_WEIGHTS),
 				   PG_ARGISNULL(CC_LOOKBACK) ? NULL : PG_GETARG_INTERVAL_P(CC_LOOKBACK));
-	}
 	else
-	{
-		Interval	default_half_life = {0};
-
-		default_half_life.day = 7;
 		model_init(&model, PG_GETARG_TEXT_PP(CC_MODEL), true, &default_half_life, NULL, NULL);
-	}
-	return intern_model(fcinfo, &model);
+	return intern_model(cache, &model);
 }
 
 static bool
@@ -269,22 +333,75 @@ journey_args_differ(void)
 			 errhint("Group by the journey, and take these values from the journey, not from the touch.")));
 }
 
-/*
- * A new state: 8 channels, and as many bytes of names as fill a 512-byte
- * chunk (the allocator's size class), so a typical journey never grows.
- */
-#define STATE_INITIAL_CHANNELS 8
-#define STATE_INITIAL_BYTES 496
+/* ---------- the journey times, stored compactly ---------- */
+
+static uint8
+times_mask(const JourneyTimes *times)
+{
+	return (times->has_converted ? 1 << TIME_CONVERTED : 0) |
+		(times->has_lead ? 1 << TIME_LEAD : 0) |
+		(times->has_opportunity ? 1 << TIME_OPPORTUNITY : 0) |
+		(times->has_closed ? 1 << TIME_CLOSED : 0);
+}
+
+/* the given times in TIME_ order; returns how many */
+static int
+times_values(const JourneyTimes *times, TimestampTz *values)
+{
+	int			n = 0;
+
+	if (times->has_converted)
+		values[n++] = times->converted_at;
+	if (times->has_lead)
+		values[n++] = times->lead_at;
+	if (times->has_opportunity)
+		values[n++] = times->opportunity_at;
+	if (times->has_closed)
+		values[n++] = times->closed_at;
+	return n;
+}
+
+static void
+state_journey_times(const JourneyState *state, JourneyTimes *times)
+{
+	const TimestampTz *values = state_times(state);
+	int			n = 0;
+
+	memset(times, 0, sizeof(*times));
+	if ((times->has_converted = (state->times_given & (1 << TIME_CONVERTED)) != 0))
+		times->converted_at = values[n++];
+	if ((times->has_lead = (state->times_given & (1 << TIME_LEAD)) != 0))
+		times->lead_at = values[n++];
+	if ((times->has_opportunity = (state->times_given & (1 << TIME_OPPORTUNITY)) != 0))
+		times->opportunity_at = values[n++];
+	if ((times->has_closed = (state->times_given & (1 << TIME_CLOSED)) != 0))
+		times->closed_at = values[n++];
+}
+
+static bool
+state_times_equal(const JourneyState *state, const JourneyTimes *times)
+{
+	TimestampTz values[NUM_TIMES];
+	int			n;
+
+	if (state->times_given != times_mask(times))
+		return false;
+	n = times_values(times, values);
+	return memcmp(values, state_times(state), n * sizeof(TimestampTz)) == 0;
+}
+
+/* ---------- creating and growing states ---------- */
 
 static JourneyState *
-state_create(const AttributionModel *model, const JourneyTimes *times)
+state_create(CallCache *cache, MemoryContext aggcontext, StrDict *dict,
+			 const AttributionModel *model, const JourneyTimes *times, int capacity)
 {
-	uint32		names_capacity = STATE_INITIAL_BYTES - state_size(model, STATE_INITIAL_CHANNELS, 0);
-	JourneyState *state = palloc0(state_size(model, STATE_INITIAL_CHANNELS, names_capacity));
+	uint8		given = times_mask(times);
+	uint8		slot_mask = model_slot_mask(model);
+	JourneyState *state = arena_alloc0(cache->arenas, aggcontext,
+									   state_size(model, given, slot_mask, capacity));
 	JourneyWindow window;
 
-	state->model = model;
-	state->times = *times;
 	model_window(model, times, &window);
 	if (window.lookback_from_last_touch)
 		ereport(ERROR,
@@ -292,113 +409,74 @@ state_create(const AttributionModel *model, const JourneyTimes *times)
 				 errmsg("channel_credit needs the end of the journey's window to apply lookback"),
 				 errdetail("Without converted_at (or the model's milestone) lookback would be measured from the last touch, which a single pass cannot know."),
 				 errhint("Give converted_at, or use journey_agg() with credits().")));
-	state->has_end = window.has_end;
-	state->end = window.end;
-	state->has_start = window.has_start;
-	state->start = window.start;
-	state->channels_capacity = STATE_INITIAL_CHANNELS;
-	state->names_capacity = names_capacity;
-	state->last_channel = -1;
+	state->model = model;
+	state->dict = dict;
+	state->capacity = capacity;
+	state->times_given = given;
+	state->slot_mask = slot_mask;
+	times_values(times, state_times(state));
 	return state;
 }
 
-/* move the state to a larger chunk with room for one more channel named len bytes */
+/* a copy of the state with twice the room for channels (the old copy stays in the arena) */
 static JourneyState *
-state_grow(JourneyState *state, uint32 len)
+state_grow(CallCache *cache, MemoryContext aggcontext, const JourneyState *state)
 {
-	int			capacity = state->channels_capacity;
-	uint32		names_capacity = state->names_capacity;
+	int			capacity = state->capacity * 2;
+	Size		fixed = (char *) state_channels(state) - (char *) state;
 	JourneyState *grown;
 
-	if (state->nchannels == capacity)
-		capacity *= 2;
-	while ((Size) state->names_used + len > names_capacity)
-	{
-		if (names_capacity > MaxAllocSize / 4)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("journey channel names are too long"),
-					 errdetail("The channel names of one journey take more than %zu bytes.",
-							   (Size) MaxAllocSize / 4),
-					 errhint("Use shorter channel names.")));
-		names_capacity *= 2;
-	}
-	grown = palloc(state_size(state->model, capacity, names_capacity));
-	memcpy(grown, state, sizeof(JourneyState));
-	grown->channels_capacity = capacity;
-	grown->names_capacity = names_capacity;
-	memcpy(STATE_CHANNELS(grown), STATE_CHANNELS(state), state->nchannels * sizeof(ChannelStat));
+	grown = arena_alloc0(cache->arenas, aggcontext,
+						 state_size(state->model, state->times_given, state->slot_mask, capacity));
+	memcpy(grown, state, fixed);
+	grown->capacity = capacity;
+	memcpy(state_channels(grown), state_channels(state), state->nchannels * sizeof(ChannelCount));
 	if (state->model->time_decay)
-		memcpy(STATE_DECAY(grown), STATE_DECAY(state), state->nchannels * sizeof(double));
-	memcpy(STATE_NAMES(grown), STATE_NAMES(state), state->names_used);
-	pfree(state);
+		memcpy(state_decay(grown), state_decay(state), state->nchannels * sizeof(double));
 	return grown;
 }
 
-/* names of equal length: the last eight bytes tell most apart at once */
-static inline bool
-names_equal(const char *a, const char *b, uint32 len)
-{
-	if (len >= sizeof(uint64))
-	{
-		uint64		tail_a;
-		uint64		tail_b;
-
-		memcpy(&tail_a, a + len - sizeof(uint64), sizeof(uint64));
-		memcpy(&tail_b, b + len - sizeof(uint64), sizeof(uint64));
-		if (tail_a != tail_b)
-			return false;
-	}
-	return memcmp(a, b, len) == 0;
-}
-
 /*
- * The index of a channel in the state, added when new; the state may move
- * to a larger chunk, so it is passed by reference.
+ * The index in the state of channel number channel (of the state's
+ * dictionary), added when new; the state may move, so it is passed by
+ * reference.
  */
 static int
-channel_index(JourneyState **statep, const char *name, uint32 len)
+channel_slot(CallCache *cache, MemoryContext aggcontext, JourneyState **statep, int32 channel)
 {
 	JourneyState *state = *statep;
-	ChannelStat *channels = STATE_CHANNELS(state);
-	const char *names = STATE_NAMES(state);
-	int			c = state->last_channel;
-	ChannelStat *stat;
+	ChannelCount *channels = state_channels(state);
+	int			c;
 
-	if (c >= 0 && channels[c].name_len == len &&
-		names_equal(names + channels[c].name_offset, name, len))
-		return c;
 	for (c = 0; c < state->nchannels; c++)
-	{
-		if (channels[c].name_len == len && names_equal(names + channels[c].name_offset, name, len))
-			return state->last_channel = c;
-	}
+		if (channels[c].channel == channel)
+			return c;
 	if (state->nchannels == MAX_JOURNEY_CHANNELS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("journey has too many channels for channel_credit"),
 				 errdetail("One journey may touch at most %d distinct channels.", MAX_JOURNEY_CHANNELS),
 				 errhint("Use journey_agg() with credits() for such journeys.")));
-	if (state->nchannels == state->channels_capacity ||
-		(Size) state->names_used + len > state->names_capacity)
-		*statep = state = state_grow(state, len);
-	stat = &STATE_CHANNELS(state)[state->nchannels];
-	stat->name_offset = state->names_used;
-	stat->name_len = len;
-	stat->count = 0;
+	if (state->nchannels == state->capacity)
+		*statep = state = state_grow(cache, aggcontext, state);
+	channels = state_channels(state);
+	channels[state->nchannels].channel = channel;
+	channels[state->nchannels].count = 0;
 	if (state->model->time_decay)
-		STATE_DECAY(state)[state->nchannels] = 0;
-	memcpy(STATE_NAMES(state) + state->names_used, name, len);
-	state->names_used += len;
-	return state->last_channel = state->nchannels++;
+		state_decay(state)[state->nchannels] = 0;
+	return state->nchannels++;
 }
+
+/* ---------- the running positions ---------- */
 
 /* the documented touch order; channels compared by name */
 static int
 compare_keys(const JourneyState *state, const TouchKey *a, const TouchKey *b)
 {
-	const ChannelStat *ca;
-	const ChannelStat *cb;
+	int			alen;
+	int			blen;
+	const char *aname;
+	const char *bname;
 
 	if (a->at != b->at)
 		return a->at < b->at ? -1 : 1;
@@ -408,25 +486,29 @@ compare_keys(const JourneyState *state, const TouchKey *a, const TouchKey *b)
 		return a->id < b->id ? -1 : 1;
 	if (a->channel == b->channel)
 		return 0;
-	ca = &STATE_CHANNELS(state)[a->channel];
-	cb = &STATE_CHANNELS(state)[b->channel];
-	return strdict_compare_bytes(STATE_NAMES(state) + ca->name_offset, ca->name_len,
-								 STATE_NAMES(state) + cb->name_offset, cb->name_len);
+	aname = strdict_string(state->dict, a->channel, &alen);
+	bname = strdict_string(state->dict, b->channel, &blen);
+	return strdict_compare_bytes(aname, alen, bname, blen);
 }
 
 static void
-keep_max(const JourneyState *state, TouchKey *slot, const TouchKey *key)
+keep_max(const JourneyState *state, int s, const TouchKey *key)
 {
-	if (!slot->valid || compare_keys(state, key, slot) >= 0)
+	TouchKey   *slot = state_slot(state, s);
+
+	if (slot && (!slot->valid || compare_keys(state, key, slot) >= 0))
 		*slot = *key;
 }
 
 static void
 keep_first(JourneyState *state, const TouchKey *key, int32 dups)
 {
-	TouchKey   *slot = &state->slots[SLOT_FIRST];
-	int			cmp = slot->valid ? compare_keys(state, key, slot) : -1;
+	TouchKey   *slot = state_slot(state, SLOT_FIRST);
+	int			cmp;
 
+	if (slot == NULL)
+		return;
+	cmp = slot->valid ? compare_keys(state, key, slot) : -1;
 	if (cmp < 0)
 	{
 		*slot = *key;
@@ -437,67 +519,56 @@ keep_first(JourneyState *state, const TouchKey *key, int32 dups)
 }
 
 /*
- * Add weight_sum, taken relative to ref, to a channel's decay sum.  A later
+ * Add weight_sum, taken relative to ref, to channel c's decay sum.  A later
  * reference rescales what the state has; "empty" says the state has no
  * window touch yet (its reference is not set).
  */
 static void
-add_decay(JourneyState *state, int channel, double weight_sum, TimestampTz ref, bool empty)
+add_decay(JourneyState *state, int c, double weight_sum, TimestampTz ref, bool empty)
 {
-	const AttributionModel *model = state->model;
-	double	   *decay = STATE_DECAY(state);
-	int			c;
+	double	   *decay = state_decay(state);
+	int			i;
 
 	if (empty || ref > state->decay_ref)
 	{
 		if (!empty)
 		{
-			double		scale = model_decay_weight(model, (double) (ref - state->decay_ref));
+			double		scale = model_decay_weight(state->model, (double) (ref - state->decay_ref));
 
-			for (c = 0; c < state->nchannels; c++)
-				decay[c] *= scale;
+			for (i = 0; i < state->nchannels; i++)
+				decay[i] *= scale;
 		}
 		state->decay_ref = ref;
 	}
 	else
-		weight_sum *= model_decay_weight(model, (double) (state->decay_ref - ref));
-	decay[channel] += weight_sum;
+		weight_sum *= model_decay_weight(state->model, (double) (state->decay_ref - ref));
+	decay[c] += weight_sum;
 }
 
 static void
-add_touch(JourneyState *state, const TouchKey *key, bool is_direct)
+add_touch(JourneyState *state, int c, const TouchKey *key, const JourneyTimes *times, bool is_direct)
 {
-	const JourneyTimes *times = &state->times;
-
 	if (state->model->time_decay)
-		add_decay(state, key->channel, 1.0, key->at, state->n_window == 0);
-	STATE_CHANNELS(state)[key->channel].count++;
+		add_decay(state, c, 1.0, key->at, state->n_window == 0);
+	state_channels(state)[c].count++;
 	state->n_window++;
+	if (state->slot_mask == 0)
+		return;
 	keep_first(state, key, 1);
-	keep_max(state, &state->slots[SLOT_LAST], key);
+	keep_max(state, SLOT_LAST, key);
 	if (times->has_lead && key->at <= times->lead_at)
-		keep_max(state, &state->slots[SLOT_LEAD], key);
+		keep_max(state, SLOT_LEAD, key);
 	if (times->has_opportunity && key->at <= times->opportunity_at)
-		keep_max(state, &state->slots[SLOT_OPPORTUNITY], key);
+		keep_max(state, SLOT_OPPORTUNITY, key);
 	if (times->has_closed && key->at <= times->closed_at)
-		keep_max(state, &state->slots[SLOT_CLOSED], key);
+		keep_max(state, SLOT_CLOSED, key);
 	if (!is_direct)
-		keep_max(state, &state->slots[SLOT_LAST_NON_DIRECT], key);
+		keep_max(state, SLOT_LAST_NON_DIRECT, key);
 }
 
-Datum
-channel_credit_trans(PG_FUNCTION_ARGS)
+static void
+check_row_arguments(FunctionCallInfo fcinfo)
 {
-	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_trans");
-	JourneyState *state = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
-	const AttributionModel *model = row_model(fcinfo);
-	JourneyTimes times;
-	TouchKey	key = {0};
-	text	   *channel;
-	bool		is_direct = false;
-	MemoryContext old;
-
-	row_times(fcinfo, &times);
 	if (PG_ARGISNULL(CC_TOUCHED_AT))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -510,6 +581,22 @@ channel_credit_trans(PG_FUNCTION_ARGS)
 				 errmsg("channel must not be NULL"),
 				 errdetail("Every touch of a journey needs a channel."),
 				 errhint("Map missing channels to a name such as 'unknown'.")));
+}
+
+Datum
+channel_credit_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_trans");
+	CallCache  *cache = call_cache(fcinfo);
+	JourneyState *state = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
+	const AttributionModel *model = row_model(fcinfo, cache);
+	JourneyTimes times;
+	JourneyWindow window;
+	TouchKey	key = {0};
+	bool		is_direct = false;
+
+	row_times(fcinfo, &times);
+	check_row_arguments(fcinfo);
 	key.at = check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(CC_TOUCHED_AT), "touched_at");
 	key.id_isnull = true;
 	key.valid = true;
@@ -520,69 +607,82 @@ channel_credit_trans(PG_FUNCTION_ARGS)
 		is_direct = !PG_ARGISNULL(CC_IS_DIRECT) && PG_GETARG_BOOL(CC_IS_DIRECT);
 	}
 
-	old = MemoryContextSwitchTo(aggcontext);
 	if (state == NULL)
-		state = state_create(model, &times);
+		state = state_create(cache, aggcontext, cache->dict, model, &times, INITIAL_CHANNELS);
 	else if ((state->model != model && !model_equal(state->model, model)) ||
-			 !journey_times_equal(&state->times, &times))
+			 !state_times_equal(state, &times))
 		journey_args_differ();
 	state->n_rows++;
 	model_check_journey_length(state->n_rows);
-	if ((!state->has_end || key.at <= state->end) &&
-		(!state->has_start || key.at >= state->start))
+	model_window(model, &times, &window);
+	if ((!window.has_end || key.at <= window.end) &&
+		(!window.has_start || key.at >= window.start))
 	{
-		channel = PG_GETARG_TEXT_PP(CC_CHANNEL);
-		key.channel = channel_index(&state, VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
-		add_touch(state, &key, is_direct);
+		text	   *channel = PG_GETARG_TEXT_PP(CC_CHANNEL);
+		int			c;
+
+		key.channel = channel_number(cache, VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
+		c = channel_slot(cache, aggcontext, &state, key.channel);
+		add_touch(state, c, &key, &times, is_direct);
 	}
-	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(state);
 }
 
 /* ---------- combine, serialize, deserialize ---------- */
 
-/* a's index of b's channel c, added to a when new */
-static int
-map_channel(JourneyState **ap, const JourneyState *b, int c)
+/* a's number of b's channel number */
+static int32
+map_channel_number(CallCache *cache, const JourneyState *a, const JourneyState *b, int32 channel)
 {
-	const ChannelStat *stat = &STATE_CHANNELS(b)[c];
+	int			len;
+	const char *name;
 
-	return channel_index(ap, STATE_NAMES(b) + stat->name_offset, stat->name_len);
+	if (a->dict == b->dict)
+		return channel;
+	name = strdict_string(b->dict, channel, &len);
+	Assert(a->dict == cache->dict);
+	return channel_number(cache, name, len);
 }
 
 static JourneyState *
-merge_states(JourneyState *a, const JourneyState *b)
+merge_states(CallCache *cache, MemoryContext aggcontext, JourneyState *a, const JourneyState *b)
 {
 	bool		a_empty = a->n_window == 0;
-	int			c;
+	JourneyTimes b_times;
+	int			i;
 	int			s;
 
-	if (!model_equal(a->model, b->model) || !journey_times_equal(&a->times, &b->times))
+	state_journey_times(b, &b_times);
+	if (!model_equal(a->model, b->model) || !state_times_equal(a, &b_times))
 		journey_args_differ();
 	a->n_rows += b->n_rows;
 	model_check_journey_length(a->n_rows);
-	for (c = 0; c < b->nchannels; c++)
+	for (i = 0; i < b->nchannels; i++)
 	{
-		int			ac = map_channel(&a, b, c);
+		const ChannelCount *bc = &state_channels(b)[i];
+		int			c = channel_slot(cache, aggcontext, &a,
+									 map_channel_number(cache, a, b, bc->channel));
 
-		STATE_CHANNELS(a)[ac].count += STATE_CHANNELS(b)[c].count;
-		if (a->model->time_decay && STATE_CHANNELS(b)[c].count > 0)
+		state_channels(a)[c].count += bc->count;
+		if (a->model->time_decay && bc->count > 0)
 		{
-			add_decay(a, ac, STATE_DECAY(b)[c], b->decay_ref, a_empty);
+			add_decay(a, c, state_decay(b)[i], b->decay_ref, a_empty);
 			a_empty = false;
 		}
 	}
 	for (s = 0; s < NUM_SLOTS; s++)
 	{
-		TouchKey	key = b->slots[s];
+		const TouchKey *slot = state_slot(b, s);
+		TouchKey	key;
 
-		if (!key.valid)
+		if (slot == NULL || !slot->valid)
 			continue;
-		key.channel = map_channel(&a, b, key.channel);
+		key = *slot;
+		key.channel = map_channel_number(cache, a, b, key.channel);
 		if (s == SLOT_FIRST)
 			keep_first(a, &key, b->first_dups);
 		else
-			keep_max(a, &a->slots[s], &key);
+			keep_max(a, s, &key);
 	}
 	a->n_window += b->n_window;
 	return a;
@@ -592,9 +692,9 @@ Datum
 channel_credit_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_combine");
+	CallCache  *cache = call_cache(fcinfo);
 	JourneyState *a = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
 	JourneyState *b = PG_ARGISNULL(1) ? NULL : (JourneyState *) PG_GETARG_POINTER(1);
-	MemoryContext old;
 
 	if (b == NULL)
 	{
@@ -602,29 +702,33 @@ channel_credit_combine(PG_FUNCTION_ARGS)
 			PG_RETURN_NULL();
 		PG_RETURN_POINTER(a);
 	}
-	old = MemoryContextSwitchTo(aggcontext);
 	if (a == NULL)
-		a = state_create(b->model, &b->times);	/* empty, in our context */
-	a = merge_states(a, b);
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(a);
+	{
+		JourneyTimes times;
+
+		/* an empty state of ours, then b merged into it */
+		state_journey_times(b, &times);
+		a = state_create(cache, aggcontext, cache->dict, intern_model(cache, b->model), &times,
+						 Max(b->capacity, INITIAL_CHANNELS));
+	}
+	else if (a->dict != cache->dict)
+		elog(ERROR, "channel_credit_combine got a state of another call");
+	PG_RETURN_POINTER(merge_states(cache, aggcontext, a, b));
 }
 
 static void
-write_key(StringInfo msg, const TouchKey *key)
+write_key(StringInfo msg, const JourneyState *state, const TouchKey *key)
 {
+	int			c = 0;
+
+	/* the channel as its index in the state's channel list */
+	while (key->valid && state_channels(state)[c].channel != key->channel)
+		c++;
 	pq_sendbyte(msg, key->valid ? 1 : 0);
 	pq_sendint64(msg, key->at);
 	pq_sendbyte(msg, key->id_isnull ? 1 : 0);
 	pq_sendint64(msg, key->id);
-	pq_sendint32(msg, key->channel);
-}
-
-static void
-write_time(StringInfo msg, bool given, TimestampTz value)
-{
-	pq_sendbyte(msg, given ? 1 : 0);
-	pq_sendint64(msg, value);
+	pq_sendint32(msg, c);
 }
 
 Datum
@@ -633,30 +737,32 @@ channel_credit_serialize(PG_FUNCTION_ARGS)
 	JourneyState *state = (JourneyState *) PG_GETARG_POINTER(0);
 	StringInfoData msg;
 	int			i;
+	int			s;
 
 	pq_begintypsend(&msg);
 	pq_sendbyte(&msg, STATE_VERSION);
 	model_write(&msg, state->model);
-	write_time(&msg, state->times.has_converted, state->times.converted_at);
-	write_time(&msg, state->times.has_lead, state->times.lead_at);
-	write_time(&msg, state->times.has_opportunity, state->times.opportunity_at);
-	write_time(&msg, state->times.has_closed, state->times.closed_at);
+	pq_sendbyte(&msg, state->times_given);
+	for (i = 0; i < pg_popcount32(state->times_given); i++)
+		pq_sendint64(&msg, state_times(state)[i]);
 	pq_sendint32(&msg, state->n_rows);
 	pq_sendint32(&msg, state->n_window);
 	pq_sendint32(&msg, state->first_dups);
 	pq_sendint64(&msg, state->decay_ref);
-	for (i = 0; i < NUM_SLOTS; i++)
-		write_key(&msg, &state->slots[i]);
 	pq_sendint32(&msg, state->nchannels);
 	for (i = 0; i < state->nchannels; i++)
 	{
-		const ChannelStat *stat = &STATE_CHANNELS(state)[i];
+		int			len;
+		const char *name = strdict_string(state->dict, state_channels(state)[i].channel, &len);
 
-		pq_sendint32(&msg, stat->name_len);
-		pq_sendbytes(&msg, STATE_NAMES(state) + stat->name_offset, stat->name_len);
-		pq_sendint32(&msg, stat->count);
-		pq_sendfloat8(&msg, state->model->time_decay ? STATE_DECAY(state)[i] : 0);
+		pq_sendint32(&msg, len);
+		pq_sendbytes(&msg, name, len);
+		pq_sendint32(&msg, state_channels(state)[i].count);
+		pq_sendfloat8(&msg, state->model->time_decay ? state_decay(state)[i] : 0);
 	}
+	for (s = 0; s < NUM_SLOTS; s++)
+		if (state_slot(state, s))
+			write_key(&msg, state, state_slot(state, s));
 	PG_RETURN_BYTEA_P(pq_endtypsend(&msg));
 }
 
@@ -670,40 +776,60 @@ state_error(const char *detail)
 			 errhint("The state was not written by channel_credit's serialize function.")));
 }
 
-static bool
-read_time(StringInfo msg, TimestampTz *value)
+static void
+read_times(StringInfo msg, JourneyTimes *times)
 {
 	int			given = pq_getmsgbyte(msg);
+	TimestampTz values[NUM_TIMES];
+	int			i;
 
-	*value = pq_getmsgint64(msg);
-	if (given != 0 && given != 1)
-		state_error("A flag is neither 0 nor 1.");
-	if (given && TIMESTAMP_NOT_FINITE(*value))
-		state_error("A time is infinite.");
-	if (!given)
-		*value = 0;
-	return given == 1;
+	if (given & ~((1 << NUM_TIMES) - 1))
+		state_error("The set of journey times is invalid.");
+	for (i = 0; i < pg_popcount32(given); i++)
+	{
+		values[i] = pq_getmsgint64(msg);
+		if (TIMESTAMP_NOT_FINITE(values[i]) || !IS_VALID_TIMESTAMP(values[i]))
+			state_error("A journey time is infinite or out of range.");
+	}
+	memset(times, 0, sizeof(*times));
+	i = 0;
+	if ((times->has_converted = (given & (1 << TIME_CONVERTED)) != 0))
+		times->converted_at = values[i++];
+	if ((times->has_lead = (given & (1 << TIME_LEAD)) != 0))
+		times->lead_at = values[i++];
+	if ((times->has_opportunity = (given & (1 << TIME_OPPORTUNITY)) != 0))
+		times->opportunity_at = values[i++];
+	if ((times->has_closed = (given & (1 << TIME_CLOSED)) != 0))
+		times->closed_at = values[i++];
 }
 
 static void
-read_key(StringInfo msg, TouchKey *key)
+read_key(StringInfo msg, const JourneyState *state, TouchKey *key)
 {
 	int			valid = pq_getmsgbyte(msg);
 	int			id_isnull;
+	int			c;
 
 	key->at = pq_getmsgint64(msg);
 	id_isnull = pq_getmsgbyte(msg);
 	key->id = pq_getmsgint64(msg);
-	key->channel = pq_getmsgint(msg, 4);
+	c = pq_getmsgint(msg, 4);
 	if ((valid != 0 && valid != 1) || (id_isnull != 0 && id_isnull != 1))
 		state_error("A flag is neither 0 nor 1.");
 	key->valid = valid == 1;
 	key->id_isnull = id_isnull == 1;
+	key->channel = 0;
+	if (key->valid)
+	{
+		if (c < 0 || c >= state->nchannels || TIMESTAMP_NOT_FINITE(key->at))
+			state_error("A position refers to an unknown channel.");
+		key->channel = state_channels(state)[c].channel;
+	}
 }
 
-/* the channels of a serialized state, appended to the (new) state */
+/* the channels of a serialized state, added to the new state */
 static JourneyState *
-read_channels(StringInfo msg, JourneyState *state)
+read_channels(StringInfo msg, CallCache *cache, MemoryContext aggcontext, JourneyState *state)
 {
 	int			nchannels = pq_getmsgint(msg, 4);
 	int64		counted = 0;
@@ -725,16 +851,16 @@ read_channels(StringInfo msg, JourneyState *state)
 		name = pq_getmsgbytes(msg, len);
 		if (!pg_verifymbstr(name, len, true))
 			state_error("A channel name is not valid in the server encoding.");
-		c = channel_index(&state, name, len);
+		c = channel_slot(cache, aggcontext, &state, channel_number(cache, name, len));
 		if (c != i)
 			state_error("A channel appears twice.");
 		count = pq_getmsgint(msg, 4);
 		decay = pq_getmsgfloat8(msg);
-		if (count < 0 || count > MAX_JOURNEY_TOUCHES || !isfinite(decay) || decay < 0)
+		if (count <= 0 || count > MAX_JOURNEY_TOUCHES || !isfinite(decay) || decay < 0)
 			state_error("A channel's count or weight is out of range.");
-		STATE_CHANNELS(state)[c].count = count;
+		state_channels(state)[c].count = count;
 		if (state->model->time_decay)
-			STATE_DECAY(state)[c] = decay;
+			state_decay(state)[c] = decay;
 		counted += count;
 	}
 	if (counted != state->n_window)
@@ -746,27 +872,23 @@ Datum
 channel_credit_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_deserialize");
+	CallCache  *cache = call_cache(fcinfo);
 	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	StringInfoData msg;
 	AttributionModel model;
-	JourneyTimes times = {0};
+	JourneyTimes times;
 	JourneyState *state;
-	TouchKey	slots[NUM_SLOTS];
 	int32		n_rows,
 				n_window,
 				first_dups;
 	TimestampTz decay_ref;
-	int			i;
-	MemoryContext old;
+	int			s;
 
 	agg_state_message(bytes, &msg);
 	if (pq_getmsgbyte(&msg) != STATE_VERSION)
 		state_error("The format version is unknown.");
 	model_read(&msg, &model);
-	times.has_converted = read_time(&msg, &times.converted_at);
-	times.has_lead = read_time(&msg, &times.lead_at);
-	times.has_opportunity = read_time(&msg, &times.opportunity_at);
-	times.has_closed = read_time(&msg, &times.closed_at);
+	read_times(&msg, &times);
 	n_rows = pq_getmsgint(&msg, 4);
 	n_window = pq_getmsgint(&msg, 4);
 	first_dups = pq_getmsgint(&msg, 4);
@@ -774,33 +896,27 @@ channel_credit_deserialize(PG_FUNCTION_ARGS)
 	if (n_rows < 0 || n_rows > MAX_JOURNEY_TOUCHES || n_window < 0 || n_window > n_rows ||
 		first_dups < 0 || first_dups > n_window)
 		state_error("A touch count is out of range.");
-	for (i = 0; i < NUM_SLOTS; i++)
-		read_key(&msg, &slots[i]);
 
-	old = MemoryContextSwitchTo(aggcontext);
-	(void) model_cache(fcinfo);
-	state = state_create(intern_model(fcinfo, &model), &times);
+	state = state_create(cache, aggcontext, cache->dict, intern_model(cache, &model), &times,
+						 INITIAL_CHANNELS);
 	state->n_rows = n_rows;
 	state->n_window = n_window;
 	state->first_dups = first_dups;
 	state->decay_ref = decay_ref;
-	state = read_channels(&msg, state);
+	state = read_channels(&msg, cache, aggcontext, state);
+	for (s = 0; s < NUM_SLOTS; s++)
+		if (state_slot(state, s))
+			read_key(&msg, state, state_slot(state, s));
 	if (msg.cursor != msg.len)
-		state_error("Bytes follow the last channel.");
-	for (i = 0; i < NUM_SLOTS; i++)
-		if (slots[i].valid && (slots[i].channel < 0 || slots[i].channel >= state->nchannels ||
-							   TIMESTAMP_NOT_FINITE(slots[i].at)))
-			state_error("A position refers to an unknown channel.");
-	if ((n_window > 0) != slots[SLOT_FIRST].valid)
+		state_error("Bytes follow the last position.");
+	if (state_slot(state, SLOT_FIRST) && (n_window > 0) != state_slot(state, SLOT_FIRST)->valid)
 		state_error("The first touch does not match the window's touches.");
-	memcpy(state->slots, slots, sizeof(slots));
-	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(state);
 }
 
 /* ---------- final: credit by channel ---------- */
 
-/* are slots s and t (both valid) the same touch? */
+/* are the slots s and t (both valid) the same touch? */
 static bool
 same_touch(const JourneyState *state, const TouchKey *slots, int s, int t)
 {
@@ -812,15 +928,28 @@ same_touch(const JourneyState *state, const TouchKey *slots, int s, int t)
 	return true;
 }
 
+static int
+channel_index(const JourneyState *state, int32 channel)
+{
+	int			c;
+
+	for (c = 0; c < state->nchannels; c++)
+		if (state_channels(state)[c].channel == channel)
+			return c;
+	elog(ERROR, "channel_credit state lost a channel");
+	pg_unreachable();
+}
+
 static void
 credit_positions(const JourneyState *state, double *credit)
 {
 	const AttributionModel *model = state->model;
-	const ChannelStat *channels = STATE_CHANNELS(state);
+	const ChannelCount *channels = state_channels(state);
 	bool		has_touch[NUM_POSITIONS] = {false};
 	bool		holds[NUM_SLOTS] = {false};
 	bool		counted[NUM_SLOTS] = {false};
-	int32	   *held_per_channel = palloc0(state->nchannels * sizeof(int32));
+	int		   *held_per_channel = palloc0(Max(state->nchannels, 1) * sizeof(int));
+	int			slot_channel[NUM_SLOTS] = {0};
 	double		position_credit[NUM_POSITIONS];
 	double		middle_credit;
 	TouchKey	slots[NUM_SLOTS];
@@ -829,7 +958,14 @@ credit_positions(const JourneyState *state, double *credit)
 				t,
 				c;
 
-	memcpy(slots, state->slots, sizeof(slots));
+	for (s = 0; s < NUM_SLOTS; s++)
+	{
+		const TouchKey *slot = state_slot(state, s);
+
+		memset(&slots[s], 0, sizeof(TouchKey));
+		if (slot)
+			slots[s] = *slot;
+	}
 	/* all touches direct: last_non_direct is the last touch */
 	if (!slots[SLOT_LAST_NON_DIRECT].valid)
 		slots[SLOT_LAST_NON_DIRECT] = slots[SLOT_LAST];
@@ -837,6 +973,8 @@ credit_positions(const JourneyState *state, double *credit)
 	{
 		holds[s] = slots[s].valid && model->shares[slot_position[s]] > 0;
 		has_touch[slot_position[s]] = holds[s];
+		if (holds[s])
+			slot_channel[s] = channel_index(state, slots[s].channel);
 	}
 	/* count distinct held touches, each once, per channel */
 	for (s = 0; s < NUM_SLOTS; s++)
@@ -851,7 +989,7 @@ credit_positions(const JourneyState *state, double *credit)
 		{
 			counted[s] = true;
 			n_held++;
-			held_per_channel[slots[s].channel]++;
+			held_per_channel[slot_channel[s]]++;
 		}
 	}
 	model_split_shares(model, has_touch, state->n_window, n_held, position_credit, &middle_credit);
@@ -860,7 +998,7 @@ credit_positions(const JourneyState *state, double *credit)
 	for (s = 0; s < NUM_SLOTS; s++)
 	{
 		if (holds[s])
-			credit[slots[s].channel] += position_credit[slot_position[s]];
+			credit[slot_channel[s]] += position_credit[slot_position[s]];
 	}
 	pfree(held_per_channel);
 }
@@ -869,42 +1007,35 @@ Datum
 channel_credit_final(PG_FUNCTION_ARGS)
 {
 	JourneyState *state = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
-	const ChannelStat *channels;
+	int			n;
 	double	   *credit;
 	const char **names;
 	int		   *lens;
-	int			n = 0;
 	int			c;
 
 	if (state == NULL)
 		PG_RETURN_NULL();
-	channels = STATE_CHANNELS(state);
-	credit = palloc0(Max(state->nchannels, 1) * sizeof(double));
-	names = palloc(Max(state->nchannels, 1) * sizeof(char *));
-	lens = palloc(Max(state->nchannels, 1) * sizeof(int));
+	n = state->nchannels;
+	credit = palloc0(Max(n, 1) * sizeof(double));
+	names = palloc(Max(n, 1) * sizeof(char *));
+	lens = palloc(Max(n, 1) * sizeof(int));
 	if (state->n_window > 0)
 	{
 		if (state->model->time_decay)
 		{
-			const double *decay = STATE_DECAY(state);
+			const double *decay = state_decay(state);
 			double		total = 0;
 
-			for (c = 0; c < state->nchannels; c++)
+			for (c = 0; c < n; c++)
 				total += decay[c];
-			for (c = 0; c < state->nchannels; c++)
+			for (c = 0; c < n; c++)
 				credit[c] = decay[c] / total;
 		}
 		else
 			credit_positions(state, credit);
 	}
 	/* channels enter the state only with a window touch */
-	for (c = 0; c < state->nchannels; c++)
-	{
-		Assert(channels[c].count > 0);
-		names[n] = STATE_NAMES(state) + channels[c].name_offset;
-		lens[n] = channels[c].name_len;
-		credit[n] = credit[c];
-		n++;
-	}
+	for (c = 0; c < n; c++)
+		names[c] = strdict_string(state->dict, state_channels(state)[c].channel, &lens[c]);
 	PG_RETURN_POINTER(credit_map_build(n, names, lens, credit));
 }
