@@ -296,7 +296,7 @@ journey_args_differ(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("the journey-level arguments of channel_credit differ within one journey"),
+			 errmsg("the journey-level arguments differ within one journey"),
 			 errdetail("The model, its parameters, and the conversion and milestone times must be the same on every touch of a journey."),
 			 errhint("Group by the journey, and take these values from the journey, not from the touch.")));
 }
