@@ -13,6 +13,8 @@ MODULE_big = attribution
 OBJS = src/attribution.o src/textio.o src/strdict.o
 # rule-based attribution (SPEC section 2)
 # OBJS += src/models.o src/journey.o src/credit_window.o src/channel_credits.o
+# the demand waterfall (SPEC section 4)
+OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o
 
 # The install script of the newest version is generated from the ordered
 # pieces in src/sql/ (the single source of truth); released versions' full
@@ -22,6 +24,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out release/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard release/$(EXTENSION)--*.sql))
 
 REGRESS = extension
+REGRESS += stage_history waterfall
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/driver
