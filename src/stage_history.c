@@ -30,6 +30,7 @@
 
 #include <ctype.h>
 
+#include "aggutil.h"
 #include "common/int.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
@@ -100,7 +101,7 @@ PG_FUNCTION_INFO_V1(stage_history_in);
 PG_FUNCTION_INFO_V1(stage_history_out);
 PG_FUNCTION_INFO_V1(stage_history_recv);
 PG_FUNCTION_INFO_V1(stage_history_send);
-PG_FUNCTION_INFO_V1(stage_agg_transfn);
+PG_FUNCTION_INFO_V1(stage_agg_trans);
 PG_FUNCTION_INFO_V1(stage_agg_combine);
 PG_FUNCTION_INFO_V1(stage_agg_serialize);
 PG_FUNCTION_INFO_V1(stage_agg_deserialize);
@@ -647,7 +648,7 @@ null_event_error(FunctionCallInfo fcinfo, bool stage_null)
 }
 
 Datum
-stage_agg_transfn(PG_FUNCTION_ARGS)
+stage_agg_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
 	StageAggState *state = PG_ARGISNULL(0) ? NULL : (StageAggState *) PG_GETARG_POINTER(0);
@@ -656,8 +657,7 @@ stage_agg_transfn(PG_FUNCTION_ARGS)
 	TimestampTz at;
 	int			index;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "stage_agg_transfn called in non-aggregate context");
+	aggcontext = agg_memory_context(fcinfo, "stage_agg_trans");
 
 	/* a row with neither stage nor time (an outer join's filler) is skipped */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -704,8 +704,7 @@ stage_agg_combine(PG_FUNCTION_ARGS)
 	StageAggState *a = PG_ARGISNULL(0) ? NULL : (StageAggState *) PG_GETARG_POINTER(0);
 	StageAggState *b = PG_ARGISNULL(1) ? NULL : (StageAggState *) PG_GETARG_POINTER(1);
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "stage_agg_combine called in non-aggregate context");
+	aggcontext = agg_memory_context(fcinfo, "stage_agg_combine");
 	if (b == NULL || b->n_events == 0)
 	{
 		if (a == NULL)
@@ -731,8 +730,7 @@ stage_agg_serialize(PG_FUNCTION_ARGS)
 	StringInfoData buf;
 	int			i;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "stage_agg_serialize called in non-aggregate context");
+	(void) agg_memory_context(fcinfo, "stage_agg_serialize");
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, SERIAL_VERSION);
 	ladder_send(&buf, state->ladder, false);
@@ -756,12 +754,8 @@ stage_agg_deserialize(PG_FUNCTION_ARGS)
 	int			n;
 	int			i;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "stage_agg_deserialize called in non-aggregate context");
-	msg.data = VARDATA_ANY(serial);
-	msg.len = VARSIZE_ANY_EXHDR(serial);
-	msg.maxlen = msg.len;
-	msg.cursor = 0;
+	(void) agg_memory_context(fcinfo, "stage_agg_deserialize");
+	agg_state_message(serial, &msg);
 	if (pq_getmsgbyte(&msg) != SERIAL_VERSION)
 		bad_binary("stage_agg state", "The version byte is unknown.");
 	ladder = ladder_cache_recv(fcinfo, &msg);
@@ -790,8 +784,7 @@ stage_agg_final(PG_FUNCTION_ARGS)
 	StageEvent *events;
 	int			i;
 
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "stage_agg_final called in non-aggregate context");
+	(void) agg_memory_context(fcinfo, "stage_agg_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	state = (StageAggState *) PG_GETARG_POINTER(0);

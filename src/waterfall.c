@@ -33,6 +33,7 @@
 
 #include <math.h>
 
+#include "aggutil.h"
 #include "common/int.h"
 #include "duration_hist.h"
 #include "funcapi.h"
@@ -47,8 +48,8 @@ PG_FUNCTION_INFO_V1(waterfall_summary_in);
 PG_FUNCTION_INFO_V1(waterfall_summary_out);
 PG_FUNCTION_INFO_V1(waterfall_summary_recv);
 PG_FUNCTION_INFO_V1(waterfall_summary_send);
-PG_FUNCTION_INFO_V1(waterfall_agg_transfn);
-PG_FUNCTION_INFO_V1(waterfall_merge_transfn);
+PG_FUNCTION_INFO_V1(waterfall_agg_trans);
+PG_FUNCTION_INFO_V1(waterfall_merge_trans);
 PG_FUNCTION_INFO_V1(waterfall_combine);
 PG_FUNCTION_INFO_V1(waterfall_serialize);
 PG_FUNCTION_INFO_V1(waterfall_deserialize);
@@ -319,10 +320,8 @@ value_to_state(const struct varlena *value, MemoryContext cxt)
 {
 	StringInfoData msg;
 
-	msg.data = VARDATA_ANY(value);
-	msg.len = VARSIZE_ANY_EXHDR(value);
-	msg.maxlen = msg.len;
-	msg.cursor = 0;
+	/* the stored form is the serialized state */
+	agg_state_message((bytea *) value, &msg);
 	return state_read(&msg, false, cxt);
 }
 
@@ -453,14 +452,13 @@ waterfall_summary_in(PG_FUNCTION_ARGS)
 /* the aggregates waterfall_agg(stage_history) and merge(waterfall_summary) */
 
 Datum
-waterfall_agg_transfn(PG_FUNCTION_ARGS)
+waterfall_agg_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
 	WaterfallState *state = PG_ARGISNULL(0) ? NULL : (WaterfallState *) PG_GETARG_POINTER(0);
 	HistoryView view;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "waterfall_agg_transfn called in non-aggregate context");
+	aggcontext = agg_memory_context(fcinfo, "waterfall_agg_trans");
 	if (PG_ARGISNULL(1))
 	{
 		if (state == NULL)
@@ -477,14 +475,13 @@ waterfall_agg_transfn(PG_FUNCTION_ARGS)
 }
 
 Datum
-waterfall_merge_transfn(PG_FUNCTION_ARGS)
+waterfall_merge_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext;
 	WaterfallState *state = PG_ARGISNULL(0) ? NULL : (WaterfallState *) PG_GETARG_POINTER(0);
 	WaterfallState *summary;
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "waterfall_merge_transfn called in non-aggregate context");
+	aggcontext = agg_memory_context(fcinfo, "waterfall_merge_trans");
 	if (PG_ARGISNULL(1))
 	{
 		if (state == NULL)
@@ -507,8 +504,7 @@ waterfall_combine(PG_FUNCTION_ARGS)
 	WaterfallState *a = PG_ARGISNULL(0) ? NULL : (WaterfallState *) PG_GETARG_POINTER(0);
 	WaterfallState *b = PG_ARGISNULL(1) ? NULL : (WaterfallState *) PG_GETARG_POINTER(1);
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "waterfall_combine called in non-aggregate context");
+	aggcontext = agg_memory_context(fcinfo, "waterfall_combine");
 	if (b == NULL)
 	{
 		if (a == NULL)
@@ -524,24 +520,21 @@ waterfall_combine(PG_FUNCTION_ARGS)
 Datum
 waterfall_serialize(PG_FUNCTION_ARGS)
 {
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "waterfall_serialize called in non-aggregate context");
+	(void) agg_memory_context(fcinfo, "waterfall_serialize");
 	PG_RETURN_BYTEA_P(state_to_value((WaterfallState *) PG_GETARG_POINTER(0)));
 }
 
 Datum
 waterfall_deserialize(PG_FUNCTION_ARGS)
 {
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "waterfall_deserialize called in non-aggregate context");
+	(void) agg_memory_context(fcinfo, "waterfall_deserialize");
 	PG_RETURN_POINTER(value_to_state(PG_GETARG_BYTEA_PP(0), CurrentMemoryContext));
 }
 
 Datum
 waterfall_final(PG_FUNCTION_ARGS)
 {
-	if (!AggCheckCallContext(fcinfo, NULL))
-		elog(ERROR, "waterfall_final called in non-aggregate context");
+	(void) agg_memory_context(fcinfo, "waterfall_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	PG_RETURN_BYTEA_P(state_to_value((WaterfallState *) PG_GETARG_POINTER(0)));

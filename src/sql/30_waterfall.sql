@@ -49,19 +49,19 @@ COMMENT ON FUNCTION @extschema@.stage_history_send(@extschema@.stage_history) IS
 
 -- stage_agg(stage, entered_at [, ladder [, exits]])
 
-CREATE FUNCTION @extschema@.stage_agg_transfn(internal, text, timestamptz)
+CREATE FUNCTION @extschema@.stage_agg_trans(internal, text, timestamptz)
 RETURNS internal
-AS 'MODULE_PATHNAME', 'stage_agg_transfn'
+AS 'MODULE_PATHNAME', 'stage_agg_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.stage_agg_transfn(internal, text, timestamptz, text[])
+CREATE FUNCTION @extschema@.stage_agg_trans(internal, text, timestamptz, text[])
 RETURNS internal
-AS 'MODULE_PATHNAME', 'stage_agg_transfn'
+AS 'MODULE_PATHNAME', 'stage_agg_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.stage_agg_transfn(internal, text, timestamptz, text[], text[])
+CREATE FUNCTION @extschema@.stage_agg_trans(internal, text, timestamptz, text[], text[])
 RETURNS internal
-AS 'MODULE_PATHNAME', 'stage_agg_transfn'
+AS 'MODULE_PATHNAME', 'stage_agg_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.stage_agg_combine(internal, internal)
@@ -85,7 +85,7 @@ AS 'MODULE_PATHNAME', 'stage_agg_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE AGGREGATE @extschema@.stage_agg(stage text, entered_at timestamptz) (
-	SFUNC = @extschema@.stage_agg_transfn,
+	SFUNC = @extschema@.stage_agg_trans,
 	STYPE = internal,
 	SSPACE = 256,
 	COMBINEFUNC = @extschema@.stage_agg_combine,
@@ -96,7 +96,7 @@ CREATE AGGREGATE @extschema@.stage_agg(stage text, entered_at timestamptz) (
 );
 
 CREATE AGGREGATE @extschema@.stage_agg(stage text, entered_at timestamptz, ladder text[]) (
-	SFUNC = @extschema@.stage_agg_transfn,
+	SFUNC = @extschema@.stage_agg_trans,
 	STYPE = internal,
 	SSPACE = 256,
 	COMBINEFUNC = @extschema@.stage_agg_combine,
@@ -107,7 +107,7 @@ CREATE AGGREGATE @extschema@.stage_agg(stage text, entered_at timestamptz, ladde
 );
 
 CREATE AGGREGATE @extschema@.stage_agg(stage text, entered_at timestamptz, ladder text[], exits text[]) (
-	SFUNC = @extschema@.stage_agg_transfn,
+	SFUNC = @extschema@.stage_agg_trans,
 	STYPE = internal,
 	SSPACE = 256,
 	COMBINEFUNC = @extschema@.stage_agg_combine,
@@ -117,11 +117,11 @@ CREATE AGGREGATE @extschema@.stage_agg(stage text, entered_at timestamptz, ladde
 	PARALLEL = SAFE
 );
 
-COMMENT ON FUNCTION @extschema@.stage_agg_transfn(internal, text, timestamptz) IS
+COMMENT ON FUNCTION @extschema@.stage_agg_trans(internal, text, timestamptz) IS
 'Transition function of stage_agg (default ladder and exits)';
-COMMENT ON FUNCTION @extschema@.stage_agg_transfn(internal, text, timestamptz, text[]) IS
+COMMENT ON FUNCTION @extschema@.stage_agg_trans(internal, text, timestamptz, text[]) IS
 'Transition function of stage_agg (given ladder, default exits)';
-COMMENT ON FUNCTION @extschema@.stage_agg_transfn(internal, text, timestamptz, text[], text[]) IS
+COMMENT ON FUNCTION @extschema@.stage_agg_trans(internal, text, timestamptz, text[], text[]) IS
 'Transition function of stage_agg (given ladder and exits)';
 COMMENT ON FUNCTION @extschema@.stage_agg_combine(internal, internal) IS
 'Combine function of stage_agg: concatenates the buffered events of two partial states';
@@ -249,14 +249,14 @@ COMMENT ON FUNCTION @extschema@.waterfall_summary_recv(internal) IS
 COMMENT ON FUNCTION @extschema@.waterfall_summary_send(@extschema@.waterfall_summary) IS
 'Binary output of waterfall_summary';
 
-CREATE FUNCTION @extschema@.waterfall_agg_transfn(internal, @extschema@.stage_history)
+CREATE FUNCTION @extschema@.waterfall_agg_trans(internal, @extschema@.stage_history)
 RETURNS internal
-AS 'MODULE_PATHNAME', 'waterfall_agg_transfn'
+AS 'MODULE_PATHNAME', 'waterfall_agg_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
-CREATE FUNCTION @extschema@.waterfall_merge_transfn(internal, @extschema@.waterfall_summary)
+CREATE FUNCTION @extschema@.waterfall_merge_trans(internal, @extschema@.waterfall_summary)
 RETURNS internal
-AS 'MODULE_PATHNAME', 'waterfall_merge_transfn'
+AS 'MODULE_PATHNAME', 'waterfall_merge_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE FUNCTION @extschema@.waterfall_combine(internal, internal)
@@ -280,7 +280,7 @@ AS 'MODULE_PATHNAME', 'waterfall_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE AGGREGATE @extschema@.waterfall_agg(h @extschema@.stage_history) (
-	SFUNC = @extschema@.waterfall_agg_transfn,
+	SFUNC = @extschema@.waterfall_agg_trans,
 	STYPE = internal,
 	SSPACE = 8192,
 	COMBINEFUNC = @extschema@.waterfall_combine,
@@ -291,7 +291,7 @@ CREATE AGGREGATE @extschema@.waterfall_agg(h @extschema@.stage_history) (
 );
 
 CREATE AGGREGATE @extschema@.merge(ws @extschema@.waterfall_summary) (
-	SFUNC = @extschema@.waterfall_merge_transfn,
+	SFUNC = @extschema@.waterfall_merge_trans,
 	STYPE = internal,
 	SSPACE = 8192,
 	COMBINEFUNC = @extschema@.waterfall_combine,
@@ -301,9 +301,9 @@ CREATE AGGREGATE @extschema@.merge(ws @extschema@.waterfall_summary) (
 	PARALLEL = SAFE
 );
 
-COMMENT ON FUNCTION @extschema@.waterfall_agg_transfn(internal, @extschema@.stage_history) IS
+COMMENT ON FUNCTION @extschema@.waterfall_agg_trans(internal, @extschema@.stage_history) IS
 'Transition function of waterfall_agg: counts one stage history';
-COMMENT ON FUNCTION @extschema@.waterfall_merge_transfn(internal, @extschema@.waterfall_summary) IS
+COMMENT ON FUNCTION @extschema@.waterfall_merge_trans(internal, @extschema@.waterfall_summary) IS
 'Transition function of merge(waterfall_summary): adds one summary';
 COMMENT ON FUNCTION @extschema@.waterfall_combine(internal, internal) IS
 'Combine function of waterfall_agg and merge(waterfall_summary)';
