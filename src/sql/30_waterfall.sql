@@ -87,7 +87,7 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE AGGREGATE @extschema@.stage_agg(stage text, entered_at timestamptz) (
 	SFUNC = @extschema@.stage_agg_trans,
 	STYPE = internal,
-	SSPACE = 256,
+	SSPACE = 144,
 	COMBINEFUNC = @extschema@.stage_agg_combine,
 	SERIALFUNC = @extschema@.stage_agg_serialize,
 	DESERIALFUNC = @extschema@.stage_agg_deserialize,
@@ -98,7 +98,7 @@ CREATE AGGREGATE @extschema@.stage_agg(stage text, entered_at timestamptz) (
 CREATE AGGREGATE @extschema@.stage_agg(stage text, entered_at timestamptz, ladder text[]) (
 	SFUNC = @extschema@.stage_agg_trans,
 	STYPE = internal,
-	SSPACE = 256,
+	SSPACE = 144,
 	COMBINEFUNC = @extschema@.stage_agg_combine,
 	SERIALFUNC = @extschema@.stage_agg_serialize,
 	DESERIALFUNC = @extschema@.stage_agg_deserialize,
@@ -109,7 +109,7 @@ CREATE AGGREGATE @extschema@.stage_agg(stage text, entered_at timestamptz, ladde
 CREATE AGGREGATE @extschema@.stage_agg(stage text, entered_at timestamptz, ladder text[], exits text[]) (
 	SFUNC = @extschema@.stage_agg_trans,
 	STYPE = internal,
-	SSPACE = 256,
+	SSPACE = 144,
 	COMBINEFUNC = @extschema@.stage_agg_combine,
 	SERIALFUNC = @extschema@.stage_agg_serialize,
 	DESERIALFUNC = @extschema@.stage_agg_deserialize,
