@@ -10,9 +10,11 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 
 MODULE_big = attribution
 # shared pieces
-OBJS = src/attribution.o src/textio.o src/strdict.o
+OBJS = src/attribution.o src/aggutil.o src/arena.o src/textio.o src/strdict.o
 # rule-based attribution (SPEC section 2)
-# OBJS += src/models.o src/journey.o src/credit_window.o src/channel_credits.o
+OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
+# the demand waterfall (SPEC section 4)
+OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o
 # data-driven attribution (SPEC section 3)
 OBJS += src/exactsum.o src/path_transforms.o src/path_summary.o src/markov.o src/shapley.o src/counterfactual.o src/heuristics.o
 
@@ -24,6 +26,8 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(filter-out release/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard release/$(EXTENSION)--*.sql))
 
 REGRESS = extension
+REGRESS += rule_models rule_errors journey_type window_credit channel_credit labels
+REGRESS += stage_history waterfall
 REGRESS += paths path_summary markov shapley
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 

@@ -23,4 +23,22 @@
 #include "varatt.h"
 #endif
 
+/* InitMaterializedSRF() was SetSingleFuncCall() before 15, and absent before 14 */
+#if PG_VERSION_NUM < 150000
+#include "fmgr.h"
+extern void InitMaterializedSRF(FunctionCallInfo fcinfo, uint32 flags);
+#define ATTRIBUTION_NEED_MATERIALIZED_SRF 1
+#endif
+
+/* the sort that checks for interrupts: qsort_arg before 15 */
+#ifndef HAVE_QSORT_INTERRUPTIBLE
+#define qsort_interruptible qsort_arg
+#endif
+
+/* infinite intervals appeared in 17 */
+#include "datatype/timestamp.h"
+#ifndef INTERVAL_NOT_FINITE
+#define INTERVAL_NOT_FINITE(i) false
+#endif
+
 #endif							/* ATTRIBUTION_COMPAT_H */

@@ -41,6 +41,7 @@
 #include <math.h>
 
 #include "access/tupmacs.h"
+#include "aggutil.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
@@ -58,13 +59,13 @@ PG_FUNCTION_INFO_V1(attribution_path_summary_in);
 PG_FUNCTION_INFO_V1(attribution_path_summary_out);
 PG_FUNCTION_INFO_V1(attribution_path_summary_recv);
 PG_FUNCTION_INFO_V1(attribution_path_summary_send);
-PG_FUNCTION_INFO_V1(attribution_path_agg_transfn);
-PG_FUNCTION_INFO_V1(attribution_path_agg_counts_transfn);
-PG_FUNCTION_INFO_V1(attribution_path_summary_merge_transfn);
-PG_FUNCTION_INFO_V1(attribution_path_agg_combinefn);
-PG_FUNCTION_INFO_V1(attribution_path_agg_serialfn);
-PG_FUNCTION_INFO_V1(attribution_path_agg_deserialfn);
-PG_FUNCTION_INFO_V1(attribution_path_agg_finalfn);
+PG_FUNCTION_INFO_V1(attribution_path_agg_trans);
+PG_FUNCTION_INFO_V1(attribution_path_agg_counts_trans);
+PG_FUNCTION_INFO_V1(attribution_path_summary_merge_trans);
+PG_FUNCTION_INFO_V1(attribution_path_agg_combine);
+PG_FUNCTION_INFO_V1(attribution_path_agg_serialize);
+PG_FUNCTION_INFO_V1(attribution_path_agg_deserialize);
+PG_FUNCTION_INFO_V1(attribution_path_agg_final);
 PG_FUNCTION_INFO_V1(attribution_paths);
 
 #define PS_VERSION 1
@@ -1448,16 +1449,6 @@ attribution_path_summary_send(PG_FUNCTION_ARGS)
 
 /* ---------- the aggregates ---------- */
 
-static MemoryContext
-aggregate_context(FunctionCallInfo fcinfo, const char *function)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "%s called in non-aggregate context", function);
-	return aggcontext;
-}
-
 static PathBuilder *
 state_or_new(FunctionCallInfo fcinfo, MemoryContext aggcontext)
 {
@@ -1474,9 +1465,9 @@ state_or_new(FunctionCallInfo fcinfo, MemoryContext aggcontext)
 
 /* path_agg(path text[], converted bool [, value float8]) */
 Datum
-attribution_path_agg_transfn(PG_FUNCTION_ARGS)
+attribution_path_agg_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "path_agg");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "path_agg");
 	PathBuilder *b;
 	MemoryContext old;
 	bool		converted;
@@ -1516,9 +1507,9 @@ attribution_path_agg_transfn(PG_FUNCTION_ARGS)
 
 /* path_agg(path text[], conversions float8, value float8, non_conversions float8) */
 Datum
-attribution_path_agg_counts_transfn(PG_FUNCTION_ARGS)
+attribution_path_agg_counts_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "path_agg");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "path_agg");
 	PathBuilder *b;
 	MemoryContext old;
 	double		quantities[PS_QUANTITIES];
@@ -1554,9 +1545,9 @@ attribution_path_agg_counts_transfn(PG_FUNCTION_ARGS)
 
 /* merge(path_summary) */
 Datum
-attribution_path_summary_merge_transfn(PG_FUNCTION_ARGS)
+attribution_path_summary_merge_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "merge");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "merge");
 	PathBuilder *b;
 	MemoryContext old;
 	PathSummary *summary;
@@ -1576,9 +1567,9 @@ attribution_path_summary_merge_transfn(PG_FUNCTION_ARGS)
 }
 
 Datum
-attribution_path_agg_combinefn(PG_FUNCTION_ARGS)
+attribution_path_agg_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "path_agg combine");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "path_agg combine");
 	PathBuilder *dst;
 	MemoryContext old;
 
@@ -1597,7 +1588,7 @@ attribution_path_agg_combinefn(PG_FUNCTION_ARGS)
 }
 
 Datum
-attribution_path_agg_serialfn(PG_FUNCTION_ARGS)
+attribution_path_agg_serialize(PG_FUNCTION_ARGS)
 {
 	PathBuilder *b = (PathBuilder *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
@@ -1608,16 +1599,11 @@ attribution_path_agg_serialfn(PG_FUNCTION_ARGS)
 }
 
 Datum
-attribution_path_agg_deserialfn(PG_FUNCTION_ARGS)
+attribution_path_agg_deserialize(PG_FUNCTION_ARGS)
 {
-	bytea	   *data = PG_GETARG_BYTEA_PP(0);
 	StringInfoData buf;
 
-	/* a read-only view of the bytea */
-	buf.data = VARDATA_ANY(data);
-	buf.len = VARSIZE_ANY_EXHDR(data);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
+	agg_state_message(PG_GETARG_BYTEA_PP(0), &buf);
 	PG_RETURN_POINTER(wire_read_builder(&buf, false, "serialized path_agg state"));
 }
 
@@ -1626,7 +1612,7 @@ attribution_path_agg_deserialfn(PG_FUNCTION_ARGS)
  * READ_ONLY): it writes a sorted copy.
  */
 Datum
-attribution_path_agg_finalfn(PG_FUNCTION_ARGS)
+attribution_path_agg_final(PG_FUNCTION_ARGS)
 {
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();

@@ -11,6 +11,7 @@
 #include "postgres.h"
 
 #include "common/hashfn.h"
+#include "utils/memutils.h"
 #include "strdict.h"
 
 #define PROBE_KEY (-1)

@@ -20,6 +20,8 @@ typedef struct DriverTest
 
 static const DriverTest tests[] = {
 	{"rule_models", test_rule_models},
+	{"types", test_types},
+	{"waterfall", test_waterfall},
 	{"paths", test_paths},
 };
 

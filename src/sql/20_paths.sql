@@ -88,85 +88,85 @@ COMMENT ON FUNCTION @extschema@.path_summary_send(@extschema@.path_summary) IS
 
 -- ---------- aggregates ----------
 
-CREATE FUNCTION @extschema@.path_agg_transfn(internal, text[], boolean)
+CREATE FUNCTION @extschema@.path_agg_trans(internal, text[], boolean)
 RETURNS internal
-AS 'MODULE_PATHNAME', 'attribution_path_agg_transfn'
+AS 'MODULE_PATHNAME', 'attribution_path_agg_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_transfn(internal, text[], boolean) IS
+COMMENT ON FUNCTION @extschema@.path_agg_trans(internal, text[], boolean) IS
 'Transition function of path_agg(path, converted).';
 
-CREATE FUNCTION @extschema@.path_agg_transfn(internal, text[], boolean, double precision)
+CREATE FUNCTION @extschema@.path_agg_trans(internal, text[], boolean, double precision)
 RETURNS internal
-AS 'MODULE_PATHNAME', 'attribution_path_agg_transfn'
+AS 'MODULE_PATHNAME', 'attribution_path_agg_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_transfn(internal, text[], boolean, double precision) IS
+COMMENT ON FUNCTION @extschema@.path_agg_trans(internal, text[], boolean, double precision) IS
 'Transition function of path_agg(path, converted, value).';
 
-CREATE FUNCTION @extschema@.path_agg_transfn(internal, text[], double precision, double precision, double precision)
+CREATE FUNCTION @extschema@.path_agg_trans(internal, text[], double precision, double precision, double precision)
 RETURNS internal
-AS 'MODULE_PATHNAME', 'attribution_path_agg_counts_transfn'
+AS 'MODULE_PATHNAME', 'attribution_path_agg_counts_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_transfn(internal, text[], double precision, double precision, double precision) IS
+COMMENT ON FUNCTION @extschema@.path_agg_trans(internal, text[], double precision, double precision, double precision) IS
 'Transition function of path_agg(path, conversions, value, non_conversions).';
 
-CREATE FUNCTION @extschema@.path_summary_merge_transfn(internal, @extschema@.path_summary)
+CREATE FUNCTION @extschema@.path_summary_merge_trans(internal, @extschema@.path_summary)
 RETURNS internal
-AS 'MODULE_PATHNAME', 'attribution_path_summary_merge_transfn'
+AS 'MODULE_PATHNAME', 'attribution_path_summary_merge_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_summary_merge_transfn(internal, @extschema@.path_summary) IS
+COMMENT ON FUNCTION @extschema@.path_summary_merge_trans(internal, @extschema@.path_summary) IS
 'Transition function of merge(path_summary).';
 
-CREATE FUNCTION @extschema@.path_agg_combinefn(internal, internal)
+CREATE FUNCTION @extschema@.path_agg_combine(internal, internal)
 RETURNS internal
-AS 'MODULE_PATHNAME', 'attribution_path_agg_combinefn'
+AS 'MODULE_PATHNAME', 'attribution_path_agg_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_combinefn(internal, internal) IS
+COMMENT ON FUNCTION @extschema@.path_agg_combine(internal, internal) IS
 'Combine function of path_agg and merge(path_summary).';
 
-CREATE FUNCTION @extschema@.path_agg_serialfn(internal)
+CREATE FUNCTION @extschema@.path_agg_serialize(internal)
 RETURNS bytea
-AS 'MODULE_PATHNAME', 'attribution_path_agg_serialfn'
+AS 'MODULE_PATHNAME', 'attribution_path_agg_serialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_serialfn(internal) IS
+COMMENT ON FUNCTION @extschema@.path_agg_serialize(internal) IS
 'Serialization function of path_agg and merge(path_summary).';
 
-CREATE FUNCTION @extschema@.path_agg_deserialfn(bytea, internal)
+CREATE FUNCTION @extschema@.path_agg_deserialize(bytea, internal)
 RETURNS internal
-AS 'MODULE_PATHNAME', 'attribution_path_agg_deserialfn'
+AS 'MODULE_PATHNAME', 'attribution_path_agg_deserialize'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_deserialfn(bytea, internal) IS
+COMMENT ON FUNCTION @extschema@.path_agg_deserialize(bytea, internal) IS
 'Deserialization function of path_agg and merge(path_summary).';
 
-CREATE FUNCTION @extschema@.path_agg_finalfn(internal)
+CREATE FUNCTION @extschema@.path_agg_final(internal)
 RETURNS @extschema@.path_summary
-AS 'MODULE_PATHNAME', 'attribution_path_agg_finalfn'
+AS 'MODULE_PATHNAME', 'attribution_path_agg_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_finalfn(internal) IS
+COMMENT ON FUNCTION @extschema@.path_agg_final(internal) IS
 'Final function of path_agg and merge(path_summary): the canonical summary.';
 
 CREATE AGGREGATE @extschema@.path_agg(path text[], converted boolean) (
-	SFUNC = @extschema@.path_agg_transfn,
+	SFUNC = @extschema@.path_agg_trans,
 	STYPE = internal,
 	SSPACE = 131072,
-	FINALFUNC = @extschema@.path_agg_finalfn,
+	FINALFUNC = @extschema@.path_agg_final,
 	FINALFUNC_MODIFY = READ_ONLY,
-	COMBINEFUNC = @extschema@.path_agg_combinefn,
-	SERIALFUNC = @extschema@.path_agg_serialfn,
-	DESERIALFUNC = @extschema@.path_agg_deserialfn,
+	COMBINEFUNC = @extschema@.path_agg_combine,
+	SERIALFUNC = @extschema@.path_agg_serialize,
+	DESERIALFUNC = @extschema@.path_agg_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.path_agg(text[], boolean) IS
 'Summarizes journeys (path, converted) into a path_summary; each conversion has value 1.';
 
 CREATE AGGREGATE @extschema@.path_agg(path text[], converted boolean, value double precision) (
-	SFUNC = @extschema@.path_agg_transfn,
+	SFUNC = @extschema@.path_agg_trans,
 	STYPE = internal,
 	SSPACE = 131072,
-	FINALFUNC = @extschema@.path_agg_finalfn,
+	FINALFUNC = @extschema@.path_agg_final,
 	FINALFUNC_MODIFY = READ_ONLY,
-	COMBINEFUNC = @extschema@.path_agg_combinefn,
-	SERIALFUNC = @extschema@.path_agg_serialfn,
-	DESERIALFUNC = @extschema@.path_agg_deserialfn,
+	COMBINEFUNC = @extschema@.path_agg_combine,
+	SERIALFUNC = @extschema@.path_agg_serialize,
+	DESERIALFUNC = @extschema@.path_agg_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.path_agg(text[], boolean, double precision) IS
@@ -174,28 +174,28 @@ COMMENT ON AGGREGATE @extschema@.path_agg(text[], boolean, double precision) IS
 
 CREATE AGGREGATE @extschema@.path_agg(path text[], conversions double precision,
 									  value double precision, non_conversions double precision) (
-	SFUNC = @extschema@.path_agg_transfn,
+	SFUNC = @extschema@.path_agg_trans,
 	STYPE = internal,
 	SSPACE = 131072,
-	FINALFUNC = @extschema@.path_agg_finalfn,
+	FINALFUNC = @extschema@.path_agg_final,
 	FINALFUNC_MODIFY = READ_ONLY,
-	COMBINEFUNC = @extschema@.path_agg_combinefn,
-	SERIALFUNC = @extschema@.path_agg_serialfn,
-	DESERIALFUNC = @extschema@.path_agg_deserialfn,
+	COMBINEFUNC = @extschema@.path_agg_combine,
+	SERIALFUNC = @extschema@.path_agg_serialize,
+	DESERIALFUNC = @extschema@.path_agg_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.path_agg(text[], double precision, double precision, double precision) IS
 'Summarizes a pre-counted path table (path, conversions, value, non_conversions) into a path_summary.';
 
 CREATE AGGREGATE @extschema@.merge(@extschema@.path_summary) (
-	SFUNC = @extschema@.path_summary_merge_transfn,
+	SFUNC = @extschema@.path_summary_merge_trans,
 	STYPE = internal,
 	SSPACE = 131072,
-	FINALFUNC = @extschema@.path_agg_finalfn,
+	FINALFUNC = @extschema@.path_agg_final,
 	FINALFUNC_MODIFY = READ_ONLY,
-	COMBINEFUNC = @extschema@.path_agg_combinefn,
-	SERIALFUNC = @extschema@.path_agg_serialfn,
-	DESERIALFUNC = @extschema@.path_agg_deserialfn,
+	COMBINEFUNC = @extschema@.path_agg_combine,
+	SERIALFUNC = @extschema@.path_agg_serialize,
+	DESERIALFUNC = @extschema@.path_agg_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.merge(@extschema@.path_summary) IS

@@ -1,0 +1,114 @@
+/*
+ * channel_credit.c
+ *		channel_credit(model, touched_at, channel, ...): an aggregate over the
+ *		touches of one journey (one group) that returns the journey's credit
+ *		by channel without buffering or sorting its touches.  The journey's
+ *		summary and its credits come from journey_state.c.
+ */
+#include "postgres.h"
+
+#include "compat.h"
+
+#include "aggutil.h"
+#include "credit_map.h"
+#include "fmgr.h"
+#include "journey_state.h"
+#include "libpq/pqformat.h"
+
+PG_FUNCTION_INFO_V1(channel_credit_trans);
+PG_FUNCTION_INFO_V1(channel_credit_combine);
+PG_FUNCTION_INFO_V1(channel_credit_serialize);
+PG_FUNCTION_INFO_V1(channel_credit_deserialize);
+PG_FUNCTION_INFO_V1(channel_credit_final);
+
+/* the three forms: (model, touched_at, channel [, converted_at]) and the full one */
+static const RowArgs short_form = {.model = 1,.touched_at = 2,.channel = 3};
+static const RowArgs converted_form = {.model = 1,.touched_at = 2,.channel = 3,.converted_at = 4};
+static const RowArgs full_form = {
+	.model = 1,.touched_at = 2,.channel = 3,.touch_id = 4,.is_direct = 5,
+	.converted_at = 6,.lead_at = 7,.opportunity_at = 8,.closed_at = 9,
+	.half_life = 10,.weights = 11,.lookback = 12
+};
+
+Datum
+channel_credit_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_trans");
+	JourneyState *state = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
+	const RowArgs *args = PG_NARGS() > 5 ? &full_form :
+		PG_NARGS() == 5 ? &converted_form : &short_form;
+
+	state = journey_state_add_row(journey_call(fcinfo), aggcontext, state, fcinfo, args);
+	PG_RETURN_POINTER(state);
+}
+
+Datum
+channel_credit_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_combine");
+	JourneyState *a = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
+	JourneyState *b = PG_ARGISNULL(1) ? NULL : (JourneyState *) PG_GETARG_POINTER(1);
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	PG_RETURN_POINTER(journey_state_merge(journey_call(fcinfo), aggcontext, a, b));
+}
+
+Datum
+channel_credit_serialize(PG_FUNCTION_ARGS)
+{
+	JourneyState *state = (JourneyState *) PG_GETARG_POINTER(0);
+	StringInfoData msg;
+
+	pq_begintypsend(&msg);
+	journey_state_write(&msg, state);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&msg));
+}
+
+Datum
+channel_credit_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_deserialize");
+	StringInfoData msg;
+	JourneyState *state;
+
+	agg_state_message(PG_GETARG_BYTEA_PP(0), &msg);
+	state = journey_state_read(journey_call(fcinfo), aggcontext, &msg);
+	if (msg.cursor != msg.len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid channel_credit state"),
+				 errdetail("Bytes follow the end of the state."),
+				 errhint("The state was not written by channel_credit's serialize function.")));
+	PG_RETURN_POINTER(state);
+}
+
+Datum
+channel_credit_final(PG_FUNCTION_ARGS)
+{
+	JourneyState *state = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
+	StrDict    *dict;
+	int			n;
+	double	   *credit;
+	int32	   *numbers;
+	const char **names;
+	int		   *lens;
+	int			c;
+
+	if (state == NULL)
+		PG_RETURN_NULL();
+	dict = journey_state_dict(state);
+	n = journey_state_nchannels(state);
+	credit = palloc(Max(n, 1) * sizeof(double));
+	numbers = palloc(Max(n, 1) * sizeof(int32));
+	names = palloc(Max(n, 1) * sizeof(char *));
+	lens = palloc(Max(n, 1) * sizeof(int));
+	journey_state_credits(state, credit, numbers);
+	for (c = 0; c < n; c++)
+		names[c] = strdict_string(dict, numbers[c], &lens[c]);
+	PG_RETURN_POINTER(credit_map_build(n, names, lens, credit));
+}

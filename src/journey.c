@@ -1,0 +1,399 @@
+/*
+ * journey.c
+ *		The attribution.journey type, its aggregate journey_agg, and
+ *		credits(journey, model, ...).
+ *
+ * Text form: a bracketed list of touches, each (time, touch id or null,
+ * channel), times and channels double-quoted:
+ *		[("2024-03-01 09:00:00+00", 17, "email"), ("2024-03-02 10:30:00+00", null, "direct")]
+ * Output writes times in UTC in ISO form, so it does not depend on the
+ * session's TimeZone or DateStyle; input accepts any timestamptz literal.
+ */
+#include "postgres.h"
+
+#include "compat.h"
+
+#include "aggutil.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "models.h"
+#include "strdict.h"
+#include "textio.h"
+#include "touch_buffer.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datetime.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(journey_in);
+PG_FUNCTION_INFO_V1(journey_out);
+PG_FUNCTION_INFO_V1(journey_recv);
+PG_FUNCTION_INFO_V1(journey_send);
+PG_FUNCTION_INFO_V1(journey_agg_trans);
+PG_FUNCTION_INFO_V1(journey_agg_combine);
+PG_FUNCTION_INFO_V1(journey_agg_serialize);
+PG_FUNCTION_INFO_V1(journey_agg_deserialize);
+PG_FUNCTION_INFO_V1(journey_agg_final);
+PG_FUNCTION_INFO_V1(journey_touch_count);
+PG_FUNCTION_INFO_V1(attribution_credits);
+
+/* ---------- text and binary I/O ---------- */
+
+static TimestampTz
+read_touch_time(TextScanner *scan)
+{
+	char	   *str = ts_read_string(scan, NULL);
+	TimestampTz at = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in,
+															 CStringGetDatum(str),
+															 ObjectIdGetDatum(InvalidOid),
+															 Int32GetDatum(-1)));
+
+	if (TIMESTAMP_NOT_FINITE(at))
+		ts_error(scan, "A touch time must be finite");
+	pfree(str);
+	return at;
+}
+
+Datum
+journey_in(PG_FUNCTION_ARGS)
+{
+	char	   *input = PG_GETARG_CSTRING(0);
+	TextScanner scan;
+	TouchBuffer *buf = touchbuf_create(8);
+
+	ts_init(&scan, input, "journey");
+	ts_expect(&scan, '[');
+	if (!ts_accept(&scan, ']'))
+	{
+		do
+		{
+			TimestampTz at;
+			bool		id_isnull;
+			int64		id = 0;
+			char	   *channel;
+			int			channel_len;
+
+			ts_expect(&scan, '(');
+			at = read_touch_time(&scan);
+			ts_expect(&scan, ',');
+			id_isnull = ts_accept_null(&scan);
+			if (!id_isnull)
+				id = ts_read_int64(&scan);
+			ts_expect(&scan, ',');
+			channel = ts_read_string(&scan, &channel_len);
+			ts_expect(&scan, ')');
+			touchbuf_add(buf, at, id_isnull, id, channel, channel_len);
+			pfree(channel);
+		} while (ts_accept(&scan, ','));
+		ts_expect(&scan, ']');
+	}
+	ts_expect_end(&scan);
+	PG_RETURN_POINTER(touchbuf_to_journey(buf));
+}
+
+/* ISO form in UTC, e.g. 2024-03-01 09:00:00.5+00 */
+static void
+append_utc_timestamp(StringInfo out, TimestampTz at)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	char		text[MAXDATELEN + 1];
+
+	if (timestamp2tm(at, NULL, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	tm.tm_isdst = 0;			/* UTC: print the +00 offset */
+	EncodeDateTime(&tm, fsec, true, 0, NULL, USE_ISO_DATES, text);
+	appendStringInfoString(out, text);
+}
+
+Datum
+journey_out(PG_FUNCTION_ARGS)
+{
+	JourneyData *journey = PG_GETARG_JOURNEY(0);
+	const char **names = journey_channel_names(journey);
+	StringInfoData out;
+	char		text[MAXDATELEN + 3];
+	int			i;
+
+	initStringInfo(&out);
+	appendStringInfoChar(&out, '[');
+	for (i = 0; i < journey->ntouches; i++)
+	{
+		const char *name = names[JOURNEY_CHANNEL(journey)[i]];
+		StringInfoData when;
+
+		if (i > 0)
+			appendStringInfoString(&out, ", ");
+		initStringInfo(&when);
+		append_utc_timestamp(&when, JOURNEY_AT(journey)[i]);
+		appendStringInfoChar(&out, '(');
+		tw_append_string(&out, when.data, when.len);
+		pfree(when.data);
+		if (JOURNEY_ID_ISNULL(journey)[i])
+			appendStringInfoString(&out, ", null, ");
+		else
+		{
+			snprintf(text, sizeof(text), ", " INT64_FORMAT ", ", JOURNEY_ID(journey)[i]);
+			appendStringInfoString(&out, text);
+		}
+		tw_append_string(&out, name, strlen(name));
+		appendStringInfoChar(&out, ')');
+	}
+	appendStringInfoChar(&out, ']');
+	PG_RETURN_CSTRING(out.data);
+}
+
+Datum
+journey_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
+	TouchBuffer *buf = touchbuf_read(msg);
+
+	PG_RETURN_POINTER(touchbuf_to_journey(buf));
+}
+
+Datum
+journey_send(PG_FUNCTION_ARGS)
+{
+	JourneyData *journey = PG_GETARG_JOURNEY(0);
+	StringInfoData msg;
+
+	pq_begintypsend(&msg);
+	journey_write(&msg, journey);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&msg));
+}
+
+Datum
+journey_touch_count(PG_FUNCTION_ARGS)
+{
+	JourneyData *journey = PG_GETARG_JOURNEY(0);
+
+	PG_RETURN_INT32(journey->ntouches);
+}
+
+/* ---------- journey_agg(touched_at, channel [, touch_id]) ---------- */
+
+Datum
+journey_agg_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "journey_agg_trans");
+	TouchBuffer *buf = PG_ARGISNULL(0) ? NULL : (TouchBuffer *) PG_GETARG_POINTER(0);
+	bool		has_id_arg = PG_NARGS() > 3;
+	text	   *channel;
+	MemoryContext old;
+
+	/* a row of NULLs (an outer join's missing touch) adds nothing */
+	if (PG_ARGISNULL(1) && PG_ARGISNULL(2) && (!has_id_arg || PG_ARGISNULL(3)))
+	{
+		if (buf == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(buf);
+	}
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("touched_at must not be NULL"),
+				 errdetail("Every touch of a journey needs a time."),
+				 errhint("Filter out touches without a time, or give them one.")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("channel must not be NULL"),
+				 errdetail("Every touch of a journey needs a channel."),
+				 errhint("Map missing channels to a name such as 'unknown'.")));
+	check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(1), "touched_at");
+	channel = PG_GETARG_TEXT_PP(2);
+
+	old = MemoryContextSwitchTo(aggcontext);
+	if (buf == NULL)
+		buf = touchbuf_create(8);
+	touchbuf_add(buf, PG_GETARG_TIMESTAMPTZ(1),
+				 !has_id_arg || PG_ARGISNULL(3),
+				 (has_id_arg && !PG_ARGISNULL(3)) ? PG_GETARG_INT64(3) : 0,
+				 VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(buf);
+}
+
+Datum
+journey_agg_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "journey_agg_combine");
+	TouchBuffer *a = PG_ARGISNULL(0) ? NULL : (TouchBuffer *) PG_GETARG_POINTER(0);
+	TouchBuffer *b = PG_ARGISNULL(1) ? NULL : (TouchBuffer *) PG_GETARG_POINTER(1);
+	MemoryContext old;
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	old = MemoryContextSwitchTo(aggcontext);
+	if (a == NULL)
+		a = touchbuf_create(b->ntouches);	/* a copy in our context */
+	touchbuf_append(a, b);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(a);
+}
+
+Datum
+journey_agg_serialize(PG_FUNCTION_ARGS)
+{
+	TouchBuffer *buf = (TouchBuffer *) PG_GETARG_POINTER(0);
+	StringInfoData msg;
+
+	pq_begintypsend(&msg);
+	touchbuf_write(&msg, buf);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&msg));
+}
+
+Datum
+journey_agg_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "journey_agg_deserialize");
+	bytea	   *state = PG_GETARG_BYTEA_PP(0);
+	StringInfoData msg;
+	TouchBuffer *buf;
+	MemoryContext old;
+
+	agg_state_message(state, &msg);
+	old = MemoryContextSwitchTo(aggcontext);
+	buf = touchbuf_read(&msg);
+	MemoryContextSwitchTo(old);
+	if (msg.cursor != msg.len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid journey_agg state"),
+				 errdetail("%d bytes follow the last touch.", msg.len - msg.cursor),
+				 errhint("The value was not written by journey_agg's serialize function.")));
+	PG_RETURN_POINTER(buf);
+}
+
+Datum
+journey_agg_final(PG_FUNCTION_ARGS)
+{
+	TouchBuffer *buf = PG_ARGISNULL(0) ? NULL : (TouchBuffer *) PG_GETARG_POINTER(0);
+
+	if (buf == NULL || buf->ntouches == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(touchbuf_to_journey(buf));
+}
+
+/* ---------- credits(journey, model, ...) ---------- */
+
+/* argument numbers of credits() */
+enum
+{
+	CR_JOURNEY, CR_MODEL, CR_CONVERTED_AT, CR_HALF_LIFE, CR_LEAD_AT,
+	CR_OPPORTUNITY_AT, CR_CLOSED_AT, CR_DIRECT_CHANNELS, CR_WEIGHTS, CR_LOOKBACK
+};
+
+static bool
+optional_time(FunctionCallInfo fcinfo, int argno, const char *argname, TimestampTz *value)
+{
+	if (PG_ARGISNULL(argno))
+		return false;
+	*value = check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(argno), argname);
+	return true;
+}
+
+/* which channels of the journey are in direct_channels */
+static bool *
+direct_channel_flags(const JourneyData *journey, ArrayType *direct_channels)
+{
+	bool	   *is_direct = palloc0(Max(journey->nchannels, 1) * sizeof(bool));
+	const char **names = journey_channel_names(journey);
+	Datum	   *elems;
+	bool	   *nulls;
+	int			nelems;
+	int			i;
+	int			c;
+
+	deconstruct_array(direct_channels, TEXTOID, -1, false, TYPALIGN_INT,
+					  &elems, &nulls, &nelems);
+	for (i = 0; i < nelems; i++)
+	{
+		text	   *name;
+
+		if (nulls[i])
+			continue;
+		name = DatumGetTextPP(elems[i]);
+		for (c = 0; c < journey->nchannels; c++)
+		{
+			if (strlen(names[c]) == VARSIZE_ANY_EXHDR(name) &&
+				memcmp(names[c], VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) == 0)
+				is_direct[c] = true;
+		}
+	}
+	pfree(names);
+	return is_direct;
+}
+
+Datum
+attribution_credits(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	JourneyData *journey;
+	AttributionModel model;
+	JourneyTimes times = {0};
+	const char **names;
+	bool	   *touch_is_direct = NULL;
+	double	   *credit;
+	int			window_start;
+	int			window_len;
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(CR_MODEL))
+		model_null_error();
+	model_init(&model, PG_GETARG_TEXT_PP(CR_MODEL),
+			   !PG_ARGISNULL(CR_HALF_LIFE),
+			   PG_ARGISNULL(CR_HALF_LIFE) ? NULL : PG_GETARG_INTERVAL_P(CR_HALF_LIFE),
+			   PG_ARGISNULL(CR_WEIGHTS) ? NULL : PG_GETARG_ARRAYTYPE_P(CR_WEIGHTS),
+			   PG_ARGISNULL(CR_LOOKBACK) ? NULL : PG_GETARG_INTERVAL_P(CR_LOOKBACK));
+	times.has_converted = optional_time(fcinfo, CR_CONVERTED_AT, "converted_at", &times.converted_at);
+	times.has_lead = optional_time(fcinfo, CR_LEAD_AT, "lead_created_at", &times.lead_at);
+	times.has_opportunity = optional_time(fcinfo, CR_OPPORTUNITY_AT, "opportunity_created_at",
+										  &times.opportunity_at);
+	times.has_closed = optional_time(fcinfo, CR_CLOSED_AT, "closed_at", &times.closed_at);
+	if (PG_ARGISNULL(CR_JOURNEY))
+		return (Datum) 0;
+
+	journey = PG_GETARG_JOURNEY(CR_JOURNEY);
+	if (journey->ntouches == 0)
+		return (Datum) 0;
+	names = journey_channel_names(journey);
+	if (!PG_ARGISNULL(CR_DIRECT_CHANNELS))
+	{
+		bool	   *channel_is_direct = direct_channel_flags(journey,
+															 PG_GETARG_ARRAYTYPE_P(CR_DIRECT_CHANNELS));
+
+		touch_is_direct = palloc(journey->ntouches * sizeof(bool));
+		for (i = 0; i < journey->ntouches; i++)
+			touch_is_direct[i] = channel_is_direct[JOURNEY_CHANNEL(journey)[i]];
+	}
+	credit = palloc(journey->ntouches * sizeof(double));
+	window_len = model_credit_sorted(&model, &times, journey->ntouches, JOURNEY_AT(journey),
+									 touch_is_direct, credit, &window_start);
+	for (i = window_start; i < window_start + window_len; i++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+
+		values[0] = Int32GetDatum(i + 1);
+		values[1] = Int64GetDatum(JOURNEY_ID(journey)[i]);
+		nulls[1] = JOURNEY_ID_ISNULL(journey)[i] != 0;
+		values[2] = TimestampTzGetDatum(JOURNEY_AT(journey)[i]);
+		values[3] = CStringGetTextDatum(names[JOURNEY_CHANNEL(journey)[i]]);
+		values[4] = Float8GetDatum(credit[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
