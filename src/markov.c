@@ -28,15 +28,18 @@
  * depends on solved ones.  A component of one state is solved directly (there
  * are no self-loops: repeats are collapsed); a small or dense component by
  * Gaussian elimination with partial pivoting; a large sparse one by
- * Gauss-Seidel sweeps, which increase monotonically from 0 to the solution,
- * until a sweep changes nothing or the error bound estimated from the
- * contraction rate of the sweeps is below SOLVER_TOLERANCE relative to the
- * largest value (at most SOLVER_MAX_SWEEPS sweeps; then the component is
- * solved densely if it is not too large, else an error is raised).
+ * Gauss-Seidel sweeps with extrapolation (see solve_iterative), until the
+ * error bound estimated from the contraction of the sweeps is below
+ * SOLVER_TOLERANCE relative to the largest value (at most SOLVER_MAX_SWEEPS
+ * sweeps; then the component is solved by elimination if it is not too large,
+ * else an error is raised).
  *
- * Removing channel c only changes the components that contain a state of c or
- * reach one; the others keep the values of the full chain.  Each channel is
- * one such partial solve.
+ * Removal effects.  At order 1 a channel is one state, and all removal
+ * effects follow from one solve of the expected visits and the diagonal of
+ * each component's inverse (see order1_removal_effects).  At higher orders a
+ * channel is many states; each channel is one more solve with its states
+ * removed, in which the components that neither contain one of them nor reach
+ * one keep the values of the full chain.
  */
 #include "postgres.h"
 
@@ -107,6 +110,8 @@ typedef struct MarkovChain
 	CompensatedSum total_value;
 	CompensatedSum total_non_conversions;
 	bool		value_is_conversions;	/* value_weight == conv_weight everywhere */
+	int32	   *start_states;	/* the states with start weight */
+	int32		n_start_states;
 } MarkovChain;
 
 /* growing arrays while the chain is built */
@@ -386,9 +391,13 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 	}
 	mc->start_total = 0;
 	mc->value_is_conversions = true;
+	mc->start_states = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	mc->n_start_states = 0;
 	for (s = 0; s < n; s++)
 	{
 		mc->start_total += mc->start_weight[s];
+		if (mc->start_weight[s] > 0)
+			mc->start_states[mc->n_start_states++] = s;
 		if (mc->value_weight[s] != mc->conv_weight[s])
 			mc->value_is_conversions = false;
 	}
@@ -543,10 +552,11 @@ typedef struct TarjanFrame
 } TarjanFrame;
 
 static int
-compare_int32(const void *a, const void *b)
+compare_finish(const void *a, const void *b, void *arg)
 {
-	int32		x = *(const int32 *) a;
-	int32		y = *(const int32 *) b;
+	const int32 *finish = (const int32 *) arg;
+	int32		x = finish[*(const int32 *) a];
+	int32		y = finish[*(const int32 *) b];
 
 	return (x > y) - (x < y);
 }
@@ -560,6 +570,8 @@ find_components(const MarkovChain *mc, Components *comp)
 	bool	   *on_stack = palloc_extended(Max(n, 1) * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	int32	   *stack = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	TarjanFrame *frames = palloc_extended(Max(n, 1) * sizeof(TarjanFrame), MCXT_ALLOC_HUGE);
+	int32	   *finish = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	int32		finished = 0;
 	int32		stack_top = 0;
 	int32		counter = 0;
 	int32		emitted = 0;
@@ -609,6 +621,7 @@ find_components(const MarkovChain *mc, Components *comp)
 				continue;
 			}
 			/* u is finished */
+			finish[u] = finished++;
 			if (low[u] == index[u])
 			{
 				int32		size = 0;
@@ -638,9 +651,9 @@ find_components(const MarkovChain *mc, Components *comp)
 	comp->start[comp->n] = emitted;
 
 	/*
-	 * Within a component, list the states in their own order (by tuple): the
-	 * sweeps then read the transitions and values nearly sequentially, and
-	 * in practice converge in fewer sweeps than in the order of discovery.
+	 * Within a component, list the states in the order the depth-first search
+	 * finished them: a state's successors tend to come first, so one sweep
+	 * carries values a long way along the chains of a sparse chain.
 	 */
 	for (root = 0; root < comp->n; root++)
 	{
@@ -650,10 +663,11 @@ find_components(const MarkovChain *mc, Components *comp)
 
 		if (last - first < 2)
 			continue;
-		qsort(comp->nodes + first, last - first, sizeof(int32), compare_int32);
+		qsort_arg(comp->nodes + first, last - first, sizeof(int32), compare_finish, finish);
 		for (r = first; r < last; r++)
 			comp->position[comp->nodes[r]] = r - first;
 	}
+	pfree(finish);
 	pfree(index);
 	pfree(low);
 	pfree(on_stack);
@@ -684,32 +698,128 @@ typedef struct Solver
 	/* per state: removed (redirected to null); differs from the full chain */
 	bool	   *removed;
 	bool	   *changed;
-	/* the changes of the last sweep, for extrapolation */
-	double	   *dx;
-	double	   *dv;
-	double	   *dx_prev;
-	double	   *dv_prev;
+	/* components solved again for the last channel */
+	int32	   *redone;
+	int32		n_redone;
+	/* channels reachable from each component (bitsets), or NULL */
+	uint64	   *reach;
+	int32		reach_words;
+	/* per component solved by sweeps: its compact copy, built once */
+	struct LocalSystem **local;
+	/* scratch for sweeps: 8 vectors of the largest such component */
+	double	   *sweep_scratch;
+	int32		sweep_scratch_size;
 	/* scratch for elimination */
 	DenseLU		lu;
 } Solver;
 
+/*
+ * Renumber the states in the order of the components (sinks first, each
+ * component's states together), so that solving the components one after
+ * the other reads every array of the chain sequentially.  The states were in
+ * order of their tuples, which only the transition matrix needs.
+ */
 static void
-solver_init(Solver *sv, const MarkovChain *mc)
+chain_renumber(MarkovChain *mc, Components *comp)
+{
+	int32		n = mc->n_states;
+	int64		n_edges = mc->row_start[n];
+	int32	   *rank = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	int64	   *row_start = palloc_extended((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int32	   *col = palloc_extended(Max(n_edges, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	double	   *weight = palloc_extended(Max(n_edges, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	double	   *scratch = palloc_extended(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	uint64	   *keys = palloc_extended(Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
+	double	   *per_state[6];
+	int32		s,
+				k;
+	int			a;
+
+	for (s = 0; s < n; s++)
+		rank[comp->nodes[s]] = s;
+	/* transitions, each state's in the same order as before */
+	row_start[0] = 0;
+	for (s = 0; s < n; s++)
+	{
+		int32		old = comp->nodes[s];
+		int64		e;
+		int64		out = row_start[s];
+
+		for (e = mc->row_start[old]; e < mc->row_start[old + 1]; e++)
+		{
+			col[out] = rank[mc->col[e]];
+			weight[out++] = mc->weight[e];
+		}
+		row_start[s + 1] = out;
+		keys[s] = mc->keys[old];
+	}
+	pfree(mc->row_start);
+	pfree(mc->col);
+	pfree(mc->weight);
+	pfree(mc->keys);
+	mc->row_start = row_start;
+	mc->col = col;
+	mc->weight = weight;
+	mc->keys = keys;
+	/* the arrays per state */
+	per_state[0] = mc->out_total;
+	per_state[1] = mc->conv_weight;
+	per_state[2] = mc->null_weight;
+	per_state[3] = mc->value_weight;
+	per_state[4] = mc->start_weight;
+	per_state[5] = NULL;
+	for (a = 0; per_state[a] != NULL; a++)
+	{
+		for (s = 0; s < n; s++)
+			scratch[s] = per_state[a][comp->nodes[s]];
+		memcpy(per_state[a], scratch, n * sizeof(double));
+	}
+	for (k = 0; k < mc->channel_start[mc->n_channels]; k++)
+		mc->channel_states[k] = rank[mc->channel_states[k]];
+	for (k = 0; k < mc->n_start_states; k++)
+		mc->start_states[k] = rank[mc->start_states[k]];
+	/* the components now list states 0, 1, 2, ... */
+	{
+		int32	   *of = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+		int32	   *position = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+
+		for (s = 0; s < n; s++)
+		{
+			of[s] = comp->of[comp->nodes[s]];
+			position[s] = comp->position[comp->nodes[s]];
+		}
+		for (s = 0; s < n; s++)
+			comp->nodes[s] = s;
+		pfree(comp->of);
+		pfree(comp->position);
+		comp->of = of;
+		comp->position = position;
+	}
+	pfree(rank);
+	pfree(scratch);
+}
+
+static void
+solver_init(Solver *sv, MarkovChain *mc)
 {
 	int32		n = Max(mc->n_states, 1);
 
 	sv->mc = mc;
 	find_components(mc, &sv->comp);
+	chain_renumber(mc, &sv->comp);
 	sv->x = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	sv->v = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	sv->x_full = NULL;
 	sv->v_full = NULL;
 	sv->removed = palloc_extended(n * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	sv->changed = palloc_extended(n * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	sv->dx = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	sv->dv = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	sv->dx_prev = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	sv->dv_prev = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	sv->local = palloc0(Max(sv->comp.n, 1) * sizeof(struct LocalSystem *));
+	sv->redone = NULL;
+	sv->n_redone = 0;
+	sv->reach = NULL;
+	sv->reach_words = 0;
+	sv->sweep_scratch = NULL;
+	sv->sweep_scratch_size = 0;
 	memset(&sv->lu, 0, sizeof(sv->lu));
 }
 
@@ -971,9 +1081,133 @@ solve_dense(Solver *sv, int32 i)
  * at once (Aitken's process, applied to the dominant eigenvalue), which
  * removes that part of the error, and the sweeps go on from there.
  */
+/*
+ * A component solved by sweeps gets a compact copy of its equations, built
+ * once and reused for every channel: its states numbered 0..n-1, the
+ * transitions inside it with local targets, and those leaving it.  The
+ * sweeps then touch a few small arrays instead of the whole chain, which
+ * matters when the chain has a million states.
+ */
+typedef struct LocalSystem
+{
+	int32		n;
+	int32	   *node;			/* local number -> state */
+	double	   *out;			/* out_total of each */
+	int64	   *row_start;		/* transitions inside, by local source */
+	int32	   *col;			/* local targets */
+	double	   *weight;
+	int64	   *ext_start;		/* transitions leaving the component */
+	int32	   *ext_col;		/* target states */
+	double	   *ext_weight;
+} LocalSystem;
+
+/*
+ * The local system of component i, its states in the order of the search
+ * (by_state false) or in the order of their tuples (by_state true).
+ */
+static LocalSystem *
+local_system(Solver *sv, int32 i, bool by_state)
+{
+	const MarkovChain *mc = sv->mc;
+	const Components *comp = &sv->comp;
+	int32		first = comp->start[i];
+	int32		n = comp->start[i + 1] - first;
+	LocalSystem *ls;
+	int32	   *local_of;
+	int64		inside = 0,
+				outside = 0;
+	int32		r;
+
+	ls = palloc(sizeof(LocalSystem));
+	ls->n = n;
+	ls->node = palloc_extended(n * sizeof(int32), MCXT_ALLOC_HUGE);
+	memcpy(ls->node, comp->nodes + first, n * sizeof(int32));
+	if (by_state)
+		qsort_arg(ls->node, n, sizeof(int32), compare_keys, mc->keys);
+	/* local numbers, through the scratch position array of the component */
+	local_of = comp->position;
+	for (r = 0; r < n; r++)
+		local_of[ls->node[r]] = r;
+	for (r = 0; r < n; r++)
+	{
+		int32		s = ls->node[r];
+		int64		e;
+
+		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
+		{
+			if (comp->of[mc->col[e]] == i)
+				inside++;
+			else
+				outside++;
+		}
+	}
+	ls->out = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE);
+	ls->row_start = palloc_extended((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	ls->col = palloc_extended(Max(inside, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	ls->weight = palloc_extended(Max(inside, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	ls->ext_start = palloc_extended((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	ls->ext_col = palloc_extended(Max(outside, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	ls->ext_weight = palloc_extended(Max(outside, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	inside = outside = 0;
+	for (r = 0; r < n; r++)
+	{
+		int32		s = ls->node[r];
+		int64		e;
+
+		ls->out[r] = mc->out_total[s];
+		ls->row_start[r] = inside;
+		ls->ext_start[r] = outside;
+		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
+		{
+			int32		t = mc->col[e];
+
+			if (comp->of[t] == i)
+			{
+				ls->col[inside] = local_of[t];
+				ls->weight[inside++] = mc->weight[e];
+			}
+			else
+			{
+				ls->ext_col[outside] = t;
+				ls->ext_weight[outside++] = mc->weight[e];
+			}
+		}
+	}
+	ls->row_start[n] = inside;
+	ls->ext_start[n] = outside;
+	/* back to positions in comp->nodes */
+	for (r = 0; r < n; r++)
+		comp->position[comp->nodes[first + r]] = r;
+	return ls;
+}
+
+static void
+local_system_free(LocalSystem *ls)
+{
+	pfree(ls->node);
+	pfree(ls->out);
+	pfree(ls->row_start);
+	pfree(ls->col);
+	pfree(ls->weight);
+	pfree(ls->ext_start);
+	pfree(ls->ext_col);
+	pfree(ls->ext_weight);
+	pfree(ls);
+}
+
+/*
+ * Extrapolation.  Gauss-Seidel sweeps on these chains soon change every
+ * value by nearly the same factor each sweep: the error is dominated by one
+ * eigenvector of the sweep, whose eigenvalue (the rate) is close to the
+ * probability of going on instead of being absorbed.  The rate is estimated
+ * from the last two changes (a Rayleigh quotient); once two successive
+ * estimates agree, the remaining distance change * rate / (1 - rate) is added
+ * at once (Aitken's process, applied to the dominant eigenvalue), which
+ * removes that part of the error, and the sweeps go on from there.
+ */
 typedef struct SweepTrack
 {
-	double	   *values;			/* the vector being solved */
+	double	   *values;			/* the vector being solved (local numbers) */
 	double	   *change;			/* its change in the last sweep */
 	double	   *prev_change;	/* and in the sweep before */
 	double		rate;			/* estimated from the last two changes */
@@ -981,14 +1215,40 @@ typedef struct SweepTrack
 	double		known_rate;		/* the settled rate of the last jump, or 0 */
 	double		largest_change;
 	double		scale;			/* largest value */
+	double		cross;			/* <change, prev_change> of the last sweep */
+	double		norm;			/* <prev_change, prev_change> */
 } SweepTrack;
+
+static void
+track_start_sweep(SweepTrack *t)
+{
+	double	   *swap = t->prev_change;
+
+	t->prev_change = t->change;
+	t->change = swap;
+	t->largest_change = t->scale = t->cross = t->norm = 0;
+}
+
+/* record the new value of local state r */
+static inline void
+track_value(SweepTrack *t, int32 r, double value)
+{
+	double		change = value - t->values[r];
+
+	t->values[r] = value;
+	t->change[r] = change;
+	t->largest_change = Max(t->largest_change, fabs(change));
+	t->scale = Max(t->scale, value);
+	t->cross += change * t->prev_change[r];
+	t->norm += t->prev_change[r] * t->prev_change[r];
+}
 
 /* the rate from the last two changes: <d_k, d_k-1> / <d_k-1, d_k-1> */
 static void
-track_rate(SweepTrack *t, double cross, double norm)
+track_rate(SweepTrack *t)
 {
 	t->prev_rate = t->rate;
-	t->rate = norm > 0 ? cross / norm : 0;
+	t->rate = t->norm > 0 ? t->cross / t->norm : 0;
 }
 
 /*
@@ -1011,17 +1271,13 @@ jump_rate(const SweepTrack *t, int since_jump)
 }
 
 static void
-extrapolate(const Components *comp, int32 first, int32 last, SweepTrack *t, double rate)
+extrapolate(SweepTrack *t, int32 n, double rate)
 {
 	double		factor = rate / (1 - rate);
 	int32		r;
 
-	for (r = first; r < last; r++)
-	{
-		int32		s = comp->nodes[r];
-
-		t->values[s] = Max(t->values[s] + t->change[s] * factor, 0.0);
-	}
+	for (r = 0; r < n; r++)
+		t->values[r] = Max(t->values[r] + t->change[r] * factor, 0.0);
 	t->known_rate = rate;
 	t->rate = t->prev_rate = 0;
 }
@@ -1043,89 +1299,186 @@ track_converged(const SweepTrack *t)
 }
 
 /*
- * Solve component i by Gauss-Seidel sweeps from 0, with extrapolation; false
- * when it did not converge within SOLVER_MAX_SWEEPS.
+ * Solve a component by Gauss-Seidel sweeps from 0 on its local system, with
+ * extrapolation; the number of sweeps, or 0 when it did not converge within
+ * SOLVER_MAX_SWEEPS.  Without values of their own (value = conversions), only
+ * one vector is solved.
  */
-static bool
-solve_iterative(Solver *sv, int32 i)
+static int
+sweep_local(Solver *sv, const LocalSystem *ls)
 {
-	const Components *comp = &sv->comp;
-	int32		first = comp->start[i];
-	int32		last = comp->start[i + 1];
-	SweepTrack	tx = {sv->x, sv->dx, sv->dx_prev, 0, 0, 0, 0, 0};
-	SweepTrack	tv = {sv->v, sv->dv, sv->dv_prev, 0, 0, 0, 0, 0};
+	const MarkovChain *mc = sv->mc;
+	int32		n = ls->n;
+	bool		two = !mc->value_is_conversions;
+	double	   *bx,
+			   *bv;
+	SweepTrack	tx,
+				tv;
 	int			since_jump = 0;
+	bool		converged = false;
 	int32		r;
 	int			sweep;
 
-	for (r = first; r < last; r++)
+	if (n > sv->sweep_scratch_size)
 	{
-		int32		s = comp->nodes[r];
-
-		sv->x[s] = sv->v[s] = 0;
-		sv->dx[s] = sv->dv[s] = 0;
+		if (sv->sweep_scratch != NULL)
+			pfree(sv->sweep_scratch);
+		sv->sweep_scratch = palloc_extended((Size) n * 8 * sizeof(double), MCXT_ALLOC_HUGE);
+		sv->sweep_scratch_size = n;
 	}
-	for (sweep = 1; sweep <= SOLVER_MAX_SWEEPS; sweep++)
+	bx = sv->sweep_scratch;
+	bv = bx + n;
+	memset(&tx, 0, sizeof(tx));
+	memset(&tv, 0, sizeof(tv));
+	tx.values = bv + n;
+	tx.change = tx.values + n;
+	tx.prev_change = tx.change + n;
+	tv.values = tx.prev_change + n;
+	tv.change = tv.values + n;
+	tv.prev_change = tv.change + n;
+
+	/* the constant part: conversion (value) here and from solved components */
+	for (r = 0; r < n; r++)
 	{
-		double	   *swap;
-		double		cross_x = 0,
-					norm_x = 0,
-					cross_v = 0,
-					norm_v = 0;
+		int32		s = ls->node[r];
+		int64		e;
+
+		tx.values[r] = tv.values[r] = 0;
+		tx.change[r] = tv.change[r] = 0;
+		bx[r] = bv[r] = 0;
+		if (sv->removed[s])
+			continue;
+		bx[r] = mc->conv_weight[s];
+		bv[r] = mc->value_weight[s];
+		for (e = ls->ext_start[r]; e < ls->ext_start[r + 1]; e++)
+		{
+			bx[r] += ls->ext_weight[e] * sv->x[ls->ext_col[e]];
+			bv[r] += ls->ext_weight[e] * sv->v[ls->ext_col[e]];
+		}
+	}
+
+	for (sweep = 1; sweep <= SOLVER_MAX_SWEEPS && !converged; sweep++)
+	{
+		const double *restrict weight = ls->weight;
+		const int32 *restrict col = ls->col;
 
 		CHECK_FOR_INTERRUPTS();
-		swap = tx.prev_change;
-		tx.prev_change = tx.change;
-		tx.change = swap;
-		swap = tv.prev_change;
-		tv.prev_change = tv.change;
-		tv.change = swap;
-		tx.largest_change = tv.largest_change = 0;
-		tx.scale = tv.scale = 0;
-		for (r = first; r < last; r++)
+		track_start_sweep(&tx);
+		if (two)
+			track_start_sweep(&tv);
+		for (r = 0; r < n; r++)
 		{
-			int32		s = comp->nodes[r];
-			double		old_x = sv->x[s];
-			double		old_v = sv->v[s];
+			double		x = bx[r];
+			int64		e;
 
-			if (sv->removed[s])
+			if (sv->removed[ls->node[r]])
 			{
-				tx.change[s] = tv.change[s] = 0;
+				tx.change[r] = tv.change[r] = 0;
 				continue;
 			}
-			solve_single(sv, s);
-			tx.change[s] = sv->x[s] - old_x;
-			tv.change[s] = sv->v[s] - old_v;
-			tx.largest_change = Max(tx.largest_change, fabs(tx.change[s]));
-			tv.largest_change = Max(tv.largest_change, fabs(tv.change[s]));
-			tx.scale = Max(tx.scale, sv->x[s]);
-			tv.scale = Max(tv.scale, sv->v[s]);
-			cross_x += tx.change[s] * tx.prev_change[s];
-			norm_x += tx.prev_change[s] * tx.prev_change[s];
-			cross_v += tv.change[s] * tv.prev_change[s];
-			norm_v += tv.prev_change[s] * tv.prev_change[s];
+			if (two)
+			{
+				double		v = bv[r];
+
+				for (e = ls->row_start[r]; e < ls->row_start[r + 1]; e++)
+				{
+					x += weight[e] * tx.values[col[e]];
+					v += weight[e] * tv.values[col[e]];
+				}
+				track_value(&tv, r, v / ls->out[r]);
+			}
+			else
+			{
+				for (e = ls->row_start[r]; e < ls->row_start[r + 1]; e++)
+					x += weight[e] * tx.values[col[e]];
+			}
+			track_value(&tx, r, x / ls->out[r]);
 		}
 		since_jump++;
 		if (since_jump >= 2)
 		{
-			track_rate(&tx, cross_x, norm_x);
-			track_rate(&tv, cross_v, norm_v);
+			track_rate(&tx);
+			if (two)
+				track_rate(&tv);
 		}
-		if (since_jump >= 3 && track_converged(&tx) && track_converged(&tv))
-			return true;
+		if (since_jump >= 3 && track_converged(&tx) && (!two || track_converged(&tv)))
+		{
+			converged = true;
+			break;
+		}
 		{
 			double		rate_x = jump_rate(&tx, since_jump);
-			double		rate_v = jump_rate(&tv, since_jump);
+			double		rate_v = two ? jump_rate(&tv, since_jump) : rate_x;
 
 			if (rate_x > 0 && rate_v > 0)
 			{
-				extrapolate(comp, first, last, &tx, rate_x);
-				extrapolate(comp, first, last, &tv, rate_v);
+				extrapolate(&tx, n, rate_x);
+				if (two)
+					extrapolate(&tv, n, rate_v);
 				since_jump = 0;
 			}
 		}
 	}
-	return false;
+	if (!converged)
+		return 0;
+	for (r = 0; r < n; r++)
+	{
+		sv->x[ls->node[r]] = tx.values[r];
+		sv->v[ls->node[r]] = two ? tv.values[r] : tx.values[r];
+	}
+	return sweep;
+}
+
+/*
+ * Solve component i by sweeps; false when they did not converge.  The order
+ * of the states matters: the order of the search suits sparse chains, the
+ * order of the states dense ones (and the cache).  The first solve of a
+ * component, on the full chain, tries both and keeps the order that needed
+ * fewer sweeps for the solves with channels removed; the solution kept is
+ * that order's.
+ */
+static bool
+solve_iterative(Solver *sv, int32 i)
+{
+	LocalSystem *by_search;
+	LocalSystem *by_state;
+	int32		n;
+	double	   *saved;
+	int			sweeps_search,
+				sweeps_state;
+	int32		r;
+
+	if (sv->local[i] != NULL)
+		return sweep_local(sv, sv->local[i]) > 0;
+
+	by_search = local_system(sv, i, false);
+	by_state = local_system(sv, i, true);
+	n = by_search->n;
+	sweeps_search = sweep_local(sv, by_search);
+	saved = palloc_extended(2 * (Size) n * sizeof(double), MCXT_ALLOC_HUGE);
+	for (r = 0; r < n; r++)
+	{
+		saved[r] = sv->x[by_search->node[r]];
+		saved[n + r] = sv->v[by_search->node[r]];
+	}
+	sweeps_state = sweep_local(sv, by_state);
+	if (sweeps_search > 0 && (sweeps_state == 0 || sweeps_search < sweeps_state))
+	{
+		for (r = 0; r < n; r++)
+		{
+			sv->x[by_search->node[r]] = saved[r];
+			sv->v[by_search->node[r]] = saved[n + r];
+		}
+		sv->local[i] = by_search;
+		local_system_free(by_state);
+	}
+	else
+	{
+		sv->local[i] = by_state;
+		local_system_free(by_search);
+	}
+	pfree(saved);
+	return sweeps_search > 0 || sweeps_state > 0;
 }
 
 static void
@@ -1176,50 +1529,131 @@ solve_component(Solver *sv, int32 i)
 }
 
 /*
- * Solve the chain with the states marked in sv->removed redirected to null.
- * With the full solution known, components that neither contain a removed
- * state nor lead to a changed one keep it.
+ * Which channels each component reaches: a bitset per component of the
+ * channels of its states and of every component it leads to, so that the
+ * solve without channel c can skip the components that cannot reach c at a
+ * glance.  Only built when it takes at most REACH_MAX_BYTES.
  */
+#define REACH_MAX_BYTES (64 * 1024 * 1024)
+
 static void
-solve_chain(Solver *sv)
+find_reach(Solver *sv)
 {
 	const MarkovChain *mc = sv->mc;
 	const Components *comp = &sv->comp;
+	int32		words = (mc->n_channels + 63) / 64;
 	int32		i;
 
+	sv->reach = NULL;
+	sv->reach_words = words;
+	if ((double) comp->n * words * sizeof(uint64) > REACH_MAX_BYTES)
+		return;
+	sv->reach = palloc_extended(Max((Size) comp->n * words, 1) * sizeof(uint64),
+								MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	/* sinks first: every component a transition leads to is done already */
 	for (i = 0; i < comp->n; i++)
 	{
-		int32		first = comp->start[i];
-		int32		last = comp->start[i + 1];
-		bool		affected = sv->x_full == NULL;
+		uint64	   *bits = sv->reach + (Size) i * words;
 		int32		r;
 
-		for (r = first; r < last && !affected; r++)
+		CHECK_FOR_INTERRUPTS();
+		for (r = comp->start[i]; r < comp->start[i + 1]; r++)
 		{
 			int32		s = comp->nodes[r];
 			int64		e;
+			int			j;
 
-			if (sv->removed[s])
-				affected = true;
-			/* edges into solved components only: within i flags are stale */
-			for (e = mc->row_start[s]; e < mc->row_start[s + 1] && !affected; e++)
-				affected = comp->of[mc->col[e]] != i && sv->changed[mc->col[e]];
-		}
-		if (!affected)
-		{
-			for (r = first; r < last; r++)
+			for (j = 0; j < mc->order; j++)
 			{
-				int32		s = comp->nodes[r];
+				int			ch = tuple_channel(mc->keys[s], j);
 
-				sv->x[s] = sv->x_full[s];
-				sv->v[s] = sv->v_full[s];
-				sv->changed[s] = false;
+				if (ch < 0)
+					break;
+				bits[ch / 64] |= UINT64CONST(1) << (ch % 64);
 			}
-			continue;
+			for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
+			{
+				int32		target = comp->of[mc->col[e]];
+				const uint64 *other = sv->reach + (Size) target * words;
+				int32		w;
+
+				if (target == i)
+					continue;
+				for (w = 0; w < words; w++)
+					bits[w] |= other[w];
+			}
 		}
+	}
+}
+
+/* whether component i must be solved again without channel c */
+static bool
+component_affected(Solver *sv, int32 i, int channel)
+{
+	const MarkovChain *mc = sv->mc;
+	const Components *comp = &sv->comp;
+	int32		r;
+
+	if (sv->reach != NULL)
+		return (sv->reach[(Size) i * sv->reach_words + channel / 64] >>
+				(channel % 64)) & 1;
+	/* without the bitsets: a removed state, or a transition to a changed one */
+	for (r = comp->start[i]; r < comp->start[i + 1]; r++)
+	{
+		int32		s = comp->nodes[r];
+		int64		e;
+
+		if (sv->removed[s])
+			return true;
+		/* only transitions into solved components: within i flags are stale */
+		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
+			if (comp->of[mc->col[e]] != i && sv->changed[mc->col[e]])
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Solve the chain (channel < 0), or, once the full solution is known, the
+ * chain with the states of a channel (marked in sv->removed) redirected to
+ * null: only the components that reach the channel are solved again; the
+ * others keep the values of the full chain.  sv->x holds the full values
+ * outside the components listed in sv->redone, which are put back first.
+ */
+static void
+solve_chain(Solver *sv, int channel)
+{
+	const Components *comp = &sv->comp;
+	int32		k,
+				i;
+
+	for (k = 0; k < sv->n_redone; k++)
+	{
+		int32		r;
+
+		i = sv->redone[k];
+		for (r = comp->start[i]; r < comp->start[i + 1]; r++)
+		{
+			int32		s = comp->nodes[r];
+
+			sv->x[s] = sv->x_full[s];
+			sv->v[s] = sv->v_full[s];
+			sv->changed[s] = false;
+		}
+	}
+	sv->n_redone = 0;
+	for (i = 0; i < comp->n; i++)
+	{
+		int32		r;
+
+		if (channel >= 0 && !component_affected(sv, i, channel))
+			continue;
 		solve_component(sv, i);
-		for (r = first; r < last; r++)
+		if (channel < 0)
+			continue;
+		for (r = comp->start[i]; r < comp->start[i + 1]; r++)
 			sv->changed[comp->nodes[r]] = true;
+		sv->redone[sv->n_redone++] = i;
 	}
 }
 
@@ -1230,12 +1664,12 @@ absorbed_from_start(const Solver *sv, double *conversions, double *value)
 	const MarkovChain *mc = sv->mc;
 	double		x = 0,
 				v = 0;
-	int32		s;
+	int32		k;
 
-	for (s = 0; s < mc->n_states; s++)
+	for (k = 0; k < mc->n_start_states; k++)
 	{
-		if (mc->start_weight[s] == 0)
-			continue;
+		int32		s = mc->start_states[k];
+
 		x += mc->start_weight[s] * sv->x[s];
 		v += mc->start_weight[s] * sv->v[s];
 	}
@@ -1392,6 +1826,11 @@ removal_effects_by_solving(Solver *sv, double full_x, double full_v,
 	sv->v_full = sv->v;
 	sv->x = palloc_extended(Max(mc->n_states, 1) * sizeof(double), MCXT_ALLOC_HUGE);
 	sv->v = palloc_extended(Max(mc->n_states, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	memcpy(sv->x, sv->x_full, mc->n_states * sizeof(double));
+	memcpy(sv->v, sv->v_full, mc->n_states * sizeof(double));
+	sv->redone = palloc_extended(Max(sv->comp.n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	sv->n_redone = 0;
+	find_reach(sv);
 	for (c = 0; c < mc->n_channels; c++)
 	{
 		int32		k;
@@ -1400,7 +1839,7 @@ removal_effects_by_solving(Solver *sv, double full_x, double full_v,
 
 		for (k = mc->channel_start[c]; k < mc->channel_start[c + 1]; k++)
 			sv->removed[mc->channel_states[k]] = true;
-		solve_chain(sv);
+		solve_chain(sv, c);
 		absorbed_from_start(sv, &x, &v);
 		for (k = mc->channel_start[c]; k < mc->channel_start[c + 1]; k++)
 			sv->removed[mc->channel_states[k]] = false;
@@ -1457,7 +1896,7 @@ attribution_markov(PG_FUNCTION_ARGS)
 				 errhint("Include the journeys that did not convert for removal effects that reflect conversion rates.")));
 
 	solver_init(&sv, mc);
-	solve_chain(&sv);
+	solve_chain(&sv, -1);
 	absorbed_from_start(&sv, &full_x, &full_v);
 	effect = palloc0(Max(mc->n_channels, 1) * sizeof(double));
 	value_effect = palloc0(Max(mc->n_channels, 1) * sizeof(double));

@@ -790,6 +790,7 @@ builder_finish(PathBuilder *b)
 	SortKey    *keys;
 	double	   *term_store;
 	Size		terms_used = 0;
+	Size		terms_allocated;
 	uint32		k;
 	int			n_channels = 0;
 	int			max_len = 0;
@@ -829,8 +830,8 @@ builder_finish(PathBuilder *b)
 
 	/* re-encode the kept paths with the new ids, then sort them */
 	codes = palloc(codes_allocated);
-	term_store = palloc_extended(Max((Size) n_kept * PS_QUANTITIES * EXACTSUM_MAX_TERMS, 1) *
-								 sizeof(double), MCXT_ALLOC_HUGE);
+	terms_allocated = Max((Size) n_kept * 2, 16);
+	term_store = palloc_extended(terms_allocated * sizeof(double), MCXT_ALLOC_HUGE);
 	for (i = 0; i < n_kept; i++)
 	{
 		const PathRec *rec = &b->paths[sorted[i].path];
@@ -864,6 +865,11 @@ builder_finish(PathBuilder *b)
 		sorted[i].flags = path_rec_terms(rec, terms, nterms);
 		sorted[i].nterms = (uint8) (nterms[0] + nterms[1] + nterms[2]);
 		/* keep the terms, in the order they are written, for the write pass */
+		if (terms_used + PS_QUANTITIES * EXACTSUM_MAX_TERMS > terms_allocated)
+		{
+			terms_allocated *= 2;
+			term_store = repalloc_huge(term_store, terms_allocated * sizeof(double));
+		}
 		sorted[i].term_offset = (uint32) terms_used;
 		for (q = 0; q < PS_QUANTITIES; q++)
 		{
