@@ -213,7 +213,8 @@ typedef struct PathSetEntry
 /* the key that stands for the path in the probe buffer during a lookup */
 #define PROBE_PATH PG_UINT32_MAX
 
-#define NAME_CACHE_SIZE 256
+#define NAME_CACHE_BITS 8
+#define NAME_CACHE_SIZE (1 << NAME_CACHE_BITS)
 
 typedef struct PathBuilder
 {
@@ -332,8 +333,12 @@ cached_channel(PathBuilder *b, const char *name, int len)
 
 	if (len == 0)
 		return builder_intern_channel(b, name, len);
-	slot = ((uint32) len * 31 + (unsigned char) name[len - 1] * 7 +
-			(unsigned char) name[len / 2] * 3 + (unsigned char) name[0]) % NAME_CACHE_SIZE;
+	/* the length and the first, middle and last two bytes, mixed */
+	slot = ((uint32) len << 24) ^ ((uint32) (unsigned char) name[0] << 16) ^
+		((uint32) (unsigned char) name[len / 2] << 8) ^
+		((uint32) (unsigned char) name[len - 1] << 4) ^
+		(uint32) (unsigned char) name[len > 1 ? len - 2 : 0];
+	slot = (slot * 0x9E3779B1U) >> (32 - NAME_CACHE_BITS);
 	cached = b->name_cache[slot] - 1;
 	if (cached >= 0)
 	{
