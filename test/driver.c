@@ -22,6 +22,7 @@ static const DriverTest tests[] = {
 	{"rule_models", test_rule_models},
 	{"types", test_types},
 	{"waterfall", test_waterfall},
+	{"paths", test_paths},
 };
 
 static int	n_passed;

@@ -23,6 +23,8 @@ static const TypeCase cases[] = {
 	"(\"2024-03-02 10:30:00.25+00\", -3, \"\"), (\"2024-03-01 08:00:00+00\", 1, \"email\")]"},
 	{"attribution.channel_credits", "{}"},
 	{"attribution.channel_credits", "{\"web\": 0.1, \"email\": 0.30000000000000004, \"x\\\\y\": -2.5e-300}"},
+	{"attribution.path_summary", "[]"},
+	{"attribution.path_summary", "[[[\"a\",\"b\\\"c\"],3,0.3+2.7755575615628914e-17,1],[[\"b\"],0,0,2]]"},
 };
 
 static unsigned int
