@@ -1,0 +1,328 @@
+-- Reporting layer, part 3: the opportunity journey and the rule-based views.
+--
+-- Every view is security_invoker, so privileges and row-level security of
+-- the tables behind the source functions apply to whoever queries it.
+
+-- ---------------------------------------------------------------- the opportunity journey
+
+CREATE VIEW @extschema@.opportunity_touchpoints WITH (security_invoker = true) AS
+SELECT o.opportunity_id, t.touchpoint_id, t.contact_id, t.touched_at, t.channel, t.campaign,
+	   coalesce(t.is_direct, t.channel = 'direct') AS is_direct
+FROM @extschema@.source_opportunities() o
+JOIN (SELECT DISTINCT oc.opportunity_id, oc.contact_id FROM @extschema@.source_opportunity_contacts() oc) oc
+	ON oc.opportunity_id = o.opportunity_id
+JOIN @extschema@.source_touchpoints() t ON t.contact_id = oc.contact_id
+WHERE o.closed_at IS NULL OR t.touched_at <= o.closed_at;
+COMMENT ON VIEW @extschema@.opportunity_touchpoints IS
+	'The journey of every opportunity: the touchpoints of all its contacts, each once, up to its close';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.touchpoint_id IS 'The touchpoint';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.contact_id IS 'The contact who was touched';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.touched_at IS 'When';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.channel IS 'Channel of the touch';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.campaign IS 'Campaign of the touch';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.is_direct IS 'Direct touch (is_direct, or channel ''direct'' when is_direct is NULL)';
+
+CREATE VIEW @extschema@.opportunity_journeys WITH (security_invoker = true) AS
+SELECT o.opportunity_id, o.account_id, o.created_at, o.closed_at, o.is_won, o.amount,
+	   CASE WHEN o.closed_at IS NULL THEN 'open' WHEN o.is_won THEN 'won' ELSE 'lost' END AS status,
+	   m.lead_created_at, coalesce(m.contacts, 0) AS contacts,
+	   coalesce(t.touches, 0) AS touches, t.first_touched_at, t.last_touched_at
+FROM @extschema@.source_opportunities() o
+LEFT JOIN (
+	SELECT oc.opportunity_id, min(c.created_at) AS lead_created_at, count(DISTINCT oc.contact_id) AS contacts
+	FROM @extschema@.source_opportunity_contacts() oc
+	JOIN @extschema@.source_contacts() c ON c.contact_id = oc.contact_id
+	GROUP BY oc.opportunity_id
+) m ON m.opportunity_id = o.opportunity_id
+LEFT JOIN (
+	SELECT ot.opportunity_id, count(*) AS touches, min(ot.touched_at) AS first_touched_at,
+		   max(ot.touched_at) AS last_touched_at
+	FROM @extschema@.opportunity_touchpoints ot
+	GROUP BY ot.opportunity_id
+) t ON t.opportunity_id = o.opportunity_id;
+COMMENT ON VIEW @extschema@.opportunity_journeys IS
+	'One row per opportunity with the milestones of its journey: lead creation (from its contacts), opportunity creation and close';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.account_id IS 'Its account';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.created_at IS 'Opportunity creation: the opportunity-creation milestone';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.closed_at IS 'Close (won or lost): the closed milestone and the end of the journey; NULL while open';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.is_won IS 'True when closed won';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.amount IS 'Amount of the opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.status IS 'open, won or lost';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.lead_created_at IS
+	'Lead creation: the earliest created_at of the opportunity''s contacts (NULL without contacts)';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.contacts IS 'Number of distinct contacts on the opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.touches IS 'Touchpoints in the journey (up to the close)';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.first_touched_at IS 'Time of the first touch of the journey';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.last_touched_at IS 'Time of the last touch of the journey (at or before the close)';
+
+-- ---------------------------------------------------------------- credits per model and opportunity
+
+-- One journey value per opportunity (journey_agg sorts its touches), then
+-- credits() under every enabled model.  The journey's channel slot carries
+-- only whether the touch is direct ('direct' or 'other', with
+-- direct_channels '{direct}'), so the per-touch is_direct flag decides
+-- last_non_direct; channel, campaign and contact are joined back on the
+-- touchpoint id, which must be unique and not NULL.
+--
+-- Money is allocated in whole cents by cumulative rounding: in journey
+-- order, a touch gets round(A x credits up to and including it) -
+-- round(A x credits before it), A the amount in cents.  Each touch is
+-- within a cent of credit x amount, no touch with zero credit gets a cent,
+-- and the touches of an opportunity add up exactly to its amount, so any sum
+-- over channels, campaigns or months is exact to the cent.
+CREATE VIEW @extschema@.opportunity_credits WITH (security_invoker = true) AS
+SELECT m.name AS model, j.opportunity_id, j.account_id, j.created_at, j.is_won, j.amount,
+	   c.touch_id AS touchpoint_id, c.position AS touch_number, c.credit,
+	   coalesce(c.credit_cents, round(j.amount * 100)::bigint) AS pipeline_cents
+FROM @extschema@.models m
+CROSS JOIN @extschema@.opportunity_journeys j
+LEFT JOIN (
+	SELECT t.opportunity_id,
+		   @extschema@.journey_agg(t.touched_at, CASE WHEN t.is_direct THEN 'direct' ELSE 'other' END,
+								   t.touchpoint_id) AS journey
+	FROM @extschema@.opportunity_touchpoints t
+	GROUP BY t.opportunity_id
+) jt ON jt.opportunity_id = j.opportunity_id
+LEFT JOIN LATERAL (
+	SELECT x.position, x.touch_id, x.credit,
+		   (round((x.before + x.credit) * round(j.amount * 100)::float8)
+			- round(x.before * round(j.amount * 100)::float8))::bigint AS credit_cents
+	FROM (
+		SELECT cr.position, cr.touch_id, cr.credit,
+			   coalesce(sum(cr.credit) OVER (ORDER BY cr.position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+						0) AS before
+		FROM @extschema@.credits(jt.journey, m.model, converted_at => j.closed_at, half_life => m.half_life,
+								 lead_created_at => j.lead_created_at, opportunity_created_at => j.created_at,
+								 closed_at => j.closed_at, direct_channels => '{direct}', weights => m.weights,
+								 lookback => m.lookback) cr
+	) x
+) c ON true
+WHERE m.enabled;
+COMMENT ON VIEW @extschema@.opportunity_credits IS
+	'Per enabled model and opportunity: the credited touches of its journey, or one row without a touchpoint when no touch is in the model''s window (unattributed)';
+COMMENT ON COLUMN @extschema@.opportunity_credits.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.opportunity_credits.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_credits.account_id IS 'Its account';
+COMMENT ON COLUMN @extschema@.opportunity_credits.created_at IS 'When the opportunity was created';
+COMMENT ON COLUMN @extschema@.opportunity_credits.is_won IS 'True when the opportunity was won';
+COMMENT ON COLUMN @extschema@.opportunity_credits.amount IS 'Amount of the opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_credits.touchpoint_id IS 'The touchpoint credited; NULL on the row of an unattributed opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_credits.touch_number IS
+	'Position of the touch in the journey (1 = first), ordered by (touched_at, touchpoint_id)';
+COMMENT ON COLUMN @extschema@.opportunity_credits.credit IS
+	'Share of the opportunity credited to the touch (the touches of an attributed opportunity sum to 1); NULL when unattributed';
+COMMENT ON COLUMN @extschema@.opportunity_credits.pipeline_cents IS
+	'credit x amount as a whole number of cents (the whole amount on an unattributed row); an opportunity''s rows add up exactly to its amount';
+
+CREATE VIEW @extschema@.opportunity_touch_credits WITH (security_invoker = true) AS
+SELECT oc.model, oc.opportunity_id, oc.account_id, oc.touchpoint_id, t.contact_id, t.touched_at, t.channel,
+	   t.campaign, oc.touch_number, oc.credit, (oc.pipeline_cents / 100.0)::numeric(16,2) AS pipeline_credit,
+	   (CASE WHEN oc.is_won THEN oc.pipeline_cents ELSE 0 END / 100.0)::numeric(16,2) AS revenue_credit, oc.is_won
+FROM @extschema@.opportunity_credits oc
+JOIN @extschema@.opportunity_touchpoints t
+	ON t.opportunity_id = oc.opportunity_id AND t.touchpoint_id = oc.touchpoint_id;
+COMMENT ON VIEW @extschema@.opportunity_touch_credits IS
+	'Row-level attribution: every touch in the window of every opportunity''s journey under every enabled model, with its credit and its share of pipeline and revenue in cents';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.account_id IS 'Its account';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.touchpoint_id IS 'The touchpoint';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.contact_id IS 'The contact who was touched';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.touched_at IS 'When';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.channel IS 'Channel of the touch';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.campaign IS 'Campaign of the touch';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.touch_number IS
+	'Position of the touch in the journey (1 = first), ordered by (touched_at, touchpoint_id)';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.credit IS
+	'Share of the opportunity credited to the touch; the touches of one opportunity and model sum to 1';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.pipeline_credit IS
+	'credit x amount in whole cents; the touches of an opportunity add up exactly to its amount';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.revenue_credit IS 'pipeline_credit of a won opportunity, 0 otherwise';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.is_won IS 'True when the opportunity was won';
+
+-- ---------------------------------------------------------------- performance per channel and campaign
+
+-- Credits and costs are each added up to the same grain before they meet,
+-- so a cost row is never repeated by the join (a FULL JOIN keeps costs
+-- without credited touches, and credits without costs).  The unattributed
+-- opportunities of a model form one row with attributed = false and NULL
+-- channel and campaign, so every model's rows add up to the whole pipeline.
+CREATE VIEW @extschema@.channel_performance WITH (security_invoker = true) AS
+WITH credits AS (
+	SELECT oc.model, oc.touchpoint_id IS NOT NULL AS attributed, t.channel,
+		   count(t.touchpoint_id) AS touches,
+		   sum(coalesce(oc.credit, 1)) AS attributed_opportunities,
+		   coalesce(sum(coalesce(oc.credit, 1)) FILTER (WHERE oc.is_won), 0) AS attributed_won,
+		   sum(oc.pipeline_cents) / 100.0 AS pipeline,
+		   coalesce(sum(oc.pipeline_cents) FILTER (WHERE oc.is_won), 0) / 100.0 AS revenue
+	FROM @extschema@.opportunity_credits oc
+	LEFT JOIN @extschema@.opportunity_touchpoints t
+		ON t.opportunity_id = oc.opportunity_id AND t.touchpoint_id = oc.touchpoint_id
+	GROUP BY oc.model, oc.touchpoint_id IS NOT NULL, t.channel
+),
+costs AS (
+	SELECT m.name AS model, co.channel, co.cost
+	FROM (SELECT channel, sum(cost) AS cost FROM @extschema@.source_campaign_costs() GROUP BY channel) co
+	CROSS JOIN @extschema@.models m
+	WHERE m.enabled
+),
+performance AS (
+	SELECT coalesce(cr.model, co.model) AS model, coalesce(cr.channel, co.channel) AS channel,
+		   coalesce(cr.attributed, true) AS attributed,
+		   coalesce(cr.touches, 0) AS touches,
+		   coalesce(cr.attributed_opportunities, 0) AS attributed_opportunities,
+		   coalesce(cr.attributed_won, 0) AS attributed_won,
+		   coalesce(cr.pipeline, 0) AS pipeline, coalesce(cr.revenue, 0) AS revenue, co.cost
+	FROM credits cr
+	FULL JOIN costs co ON co.model = cr.model AND co.channel = cr.channel
+)
+SELECT model, channel, attributed, touches,
+	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
+	   round(attributed_won::numeric, 4) AS attributed_won,
+	   pipeline::numeric(16,2) AS pipeline, revenue::numeric(16,2) AS revenue, cost::numeric(16,2) AS cost,
+	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
+	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
+	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
+FROM performance;
+COMMENT ON VIEW @extschema@.channel_performance IS
+	'Attributed touches, opportunities, pipeline, revenue, cost and ROI per enabled model and channel, over all time';
+COMMENT ON COLUMN @extschema@.channel_performance.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.channel_performance.channel IS 'Channel; NULL on the unattributed row';
+COMMENT ON COLUMN @extschema@.channel_performance.attributed IS
+	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
+COMMENT ON COLUMN @extschema@.channel_performance.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
+COMMENT ON COLUMN @extschema@.channel_performance.attributed_opportunities IS
+	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
+COMMENT ON COLUMN @extschema@.channel_performance.attributed_won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.channel_performance.pipeline IS
+	'Attributed pipeline (amount of every opportunity), exact to the cent: the rows of a model add up to the total amount';
+COMMENT ON COLUMN @extschema@.channel_performance.revenue IS 'Attributed revenue (amount of won opportunities), exact to the cent';
+COMMENT ON COLUMN @extschema@.channel_performance.cost IS 'Spend recorded for the channel in campaign_costs; NULL when none';
+COMMENT ON COLUMN @extschema@.channel_performance.roi IS '(revenue - cost) / cost; NULL without cost';
+COMMENT ON COLUMN @extschema@.channel_performance.cost_per_opportunity IS 'cost / attributed_opportunities';
+COMMENT ON COLUMN @extschema@.channel_performance.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
+
+CREATE VIEW @extschema@.campaign_performance WITH (security_invoker = true) AS
+WITH credits AS (
+	SELECT oc.model, oc.touchpoint_id IS NOT NULL AS attributed, t.channel, t.campaign,
+		   count(t.touchpoint_id) AS touches,
+		   sum(coalesce(oc.credit, 1)) AS attributed_opportunities,
+		   coalesce(sum(coalesce(oc.credit, 1)) FILTER (WHERE oc.is_won), 0) AS attributed_won,
+		   sum(oc.pipeline_cents) / 100.0 AS pipeline,
+		   coalesce(sum(oc.pipeline_cents) FILTER (WHERE oc.is_won), 0) / 100.0 AS revenue
+	FROM @extschema@.opportunity_credits oc
+	LEFT JOIN @extschema@.opportunity_touchpoints t
+		ON t.opportunity_id = oc.opportunity_id AND t.touchpoint_id = oc.touchpoint_id
+	GROUP BY oc.model, oc.touchpoint_id IS NOT NULL, t.channel, t.campaign
+),
+costs AS (
+	SELECT m.name AS model, co.channel, co.campaign, co.cost
+	FROM (SELECT channel, campaign, sum(cost) AS cost FROM @extschema@.source_campaign_costs()
+		  GROUP BY channel, campaign) co
+	CROSS JOIN @extschema@.models m
+	WHERE m.enabled
+),
+performance AS (
+	SELECT coalesce(cr.model, co.model) AS model, coalesce(cr.channel, co.channel) AS channel,
+		   coalesce(cr.campaign, co.campaign) AS campaign, coalesce(cr.attributed, true) AS attributed,
+		   coalesce(cr.touches, 0) AS touches,
+		   coalesce(cr.attributed_opportunities, 0) AS attributed_opportunities,
+		   coalesce(cr.attributed_won, 0) AS attributed_won,
+		   coalesce(cr.pipeline, 0) AS pipeline, coalesce(cr.revenue, 0) AS revenue, co.cost
+	FROM credits cr
+	FULL JOIN costs co ON co.model = cr.model AND co.channel = cr.channel AND co.campaign = cr.campaign
+)
+SELECT model, channel, campaign, attributed, touches,
+	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
+	   round(attributed_won::numeric, 4) AS attributed_won,
+	   pipeline::numeric(16,2) AS pipeline, revenue::numeric(16,2) AS revenue, cost::numeric(16,2) AS cost,
+	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
+	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
+	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
+FROM performance;
+COMMENT ON VIEW @extschema@.campaign_performance IS
+	'Attributed touches, opportunities, pipeline, revenue, cost and ROI per enabled model, channel and campaign, over all time';
+COMMENT ON COLUMN @extschema@.campaign_performance.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.campaign_performance.channel IS 'Channel; NULL on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance.campaign IS 'Campaign; NULL for touches without a campaign and on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance.attributed IS
+	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
+COMMENT ON COLUMN @extschema@.campaign_performance.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
+COMMENT ON COLUMN @extschema@.campaign_performance.attributed_opportunities IS
+	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
+COMMENT ON COLUMN @extschema@.campaign_performance.attributed_won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.campaign_performance.pipeline IS
+	'Attributed pipeline (amount of every opportunity), exact to the cent: the rows of a model add up to the total amount';
+COMMENT ON COLUMN @extschema@.campaign_performance.revenue IS 'Attributed revenue (amount of won opportunities), exact to the cent';
+COMMENT ON COLUMN @extschema@.campaign_performance.cost IS 'Spend recorded for the campaign and channel in campaign_costs; NULL when none';
+COMMENT ON COLUMN @extschema@.campaign_performance.roi IS '(revenue - cost) / cost; NULL without cost';
+COMMENT ON COLUMN @extschema@.campaign_performance.cost_per_opportunity IS 'cost / attributed_opportunities';
+COMMENT ON COLUMN @extschema@.campaign_performance.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
+
+-- The month of a credit is the month of its touch, so spend and the credit
+-- of the touches it bought fall in the same month; unattributed
+-- opportunities count in the month of their creation.
+CREATE VIEW @extschema@.campaign_performance_monthly WITH (security_invoker = true) AS
+WITH credits AS (
+	SELECT oc.model, date_trunc('month', coalesce(t.touched_at, oc.created_at))::date AS month,
+		   oc.touchpoint_id IS NOT NULL AS attributed, t.channel, t.campaign,
+		   count(t.touchpoint_id) AS touches,
+		   sum(coalesce(oc.credit, 1)) AS attributed_opportunities,
+		   coalesce(sum(coalesce(oc.credit, 1)) FILTER (WHERE oc.is_won), 0) AS attributed_won,
+		   sum(oc.pipeline_cents) / 100.0 AS pipeline,
+		   coalesce(sum(oc.pipeline_cents) FILTER (WHERE oc.is_won), 0) / 100.0 AS revenue
+	FROM @extschema@.opportunity_credits oc
+	LEFT JOIN @extschema@.opportunity_touchpoints t
+		ON t.opportunity_id = oc.opportunity_id AND t.touchpoint_id = oc.touchpoint_id
+	GROUP BY oc.model, date_trunc('month', coalesce(t.touched_at, oc.created_at))::date,
+			 oc.touchpoint_id IS NOT NULL, t.channel, t.campaign
+),
+costs AS (
+	SELECT m.name AS model, co.month, co.channel, co.campaign, co.cost
+	FROM (SELECT date_trunc('month', spent_on)::date AS month, channel, campaign, sum(cost) AS cost
+		  FROM @extschema@.source_campaign_costs()
+		  GROUP BY date_trunc('month', spent_on)::date, channel, campaign) co
+	CROSS JOIN @extschema@.models m
+	WHERE m.enabled
+),
+performance AS (
+	SELECT coalesce(cr.model, co.model) AS model, coalesce(cr.month, co.month) AS month,
+		   coalesce(cr.channel, co.channel) AS channel, coalesce(cr.campaign, co.campaign) AS campaign,
+		   coalesce(cr.attributed, true) AS attributed,
+		   coalesce(cr.touches, 0) AS touches,
+		   coalesce(cr.attributed_opportunities, 0) AS attributed_opportunities,
+		   coalesce(cr.attributed_won, 0) AS attributed_won,
+		   coalesce(cr.pipeline, 0) AS pipeline, coalesce(cr.revenue, 0) AS revenue, co.cost
+	FROM credits cr
+	FULL JOIN costs co
+		ON co.model = cr.model AND co.month = cr.month AND co.channel = cr.channel AND co.campaign = cr.campaign
+)
+SELECT model, month, channel, campaign, attributed, touches,
+	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
+	   round(attributed_won::numeric, 4) AS attributed_won,
+	   pipeline::numeric(16,2) AS pipeline, revenue::numeric(16,2) AS revenue, cost::numeric(16,2) AS cost,
+	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
+	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
+	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
+FROM performance;
+COMMENT ON VIEW @extschema@.campaign_performance_monthly IS
+	'campaign_performance per month: credits in the month of their touch, spend in the month it was spent';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.month IS
+	'First day of the month of the touches and of the spend (unattributed row: of the opportunities'' creation), in the session''s time zone';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.channel IS 'Channel; NULL on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.campaign IS 'Campaign; NULL for touches without a campaign and on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.attributed IS
+	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.touches IS 'Touches of the month in the models'' windows of the opportunities'' journeys';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.attributed_opportunities IS
+	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.attributed_won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.pipeline IS 'Attributed pipeline, exact to the cent';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.revenue IS 'Attributed revenue, exact to the cent';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost IS 'Spend of the campaign and channel in the month; NULL when none';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.roi IS '(revenue - cost) / cost; NULL without cost';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost_per_opportunity IS 'cost / attributed_opportunities';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
