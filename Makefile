@@ -23,6 +23,8 @@ DATA = $(filter-out release/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard release/$
 
 REGRESS = extension
 REGRESS += rule_models rule_errors journey_type window_credit channel_credit labels
+# reporting layer (SPEC section 5)
+REGRESS += reporting_tables reporting_views reporting_demo
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/driver

@@ -20,6 +20,7 @@ typedef struct DriverTest
 
 static const DriverTest tests[] = {
 	{"rule_models", test_rule_models},
+	{"reporting", test_reporting},
 };
 
 static int	n_passed;

@@ -309,6 +309,11 @@ INSERT INTO @extschema@.waterfall_stages (waterfall, stage, rank, is_exit)
 SELECT 'default', s, r::integer, r > 6
 FROM unnest('{inquiry,mql,sal,sql,opportunity,won,disqualified,lost}'::text[]) WITH ORDINALITY u(s, r);
 
+-- These small tables are never analyzed by autovacuum (too few changes):
+-- without statistics the planner would take them for a few hundred rows
+-- and overestimate every reporting query.
+ANALYZE @extschema@.models, @extschema@.waterfalls, @extschema@.waterfall_stages;
+
 -- ---------------------------------------------------------------- triggers on the configuration tables
 
 -- Built-in rows are marked builtin and left out of pg_dump (the extension

@@ -66,6 +66,8 @@ COMMENT ON COLUMN @extschema@.source_columns.required IS 'False: the column may 
 COMMENT ON COLUMN @extschema@.source_columns.default_value IS 'Value used when an optional column is missing';
 COMMENT ON COLUMN @extschema@.source_columns.accepted_types IS
 	'Types accepted for the column (domains count as their base type); other than data_type they are cast to it';
+-- constants, for everyone (the tables and views with data have no grants)
+GRANT SELECT ON @extschema@.source_columns TO PUBLIC;
 
 -- ---------------------------------------------------------------- the source functions (built-in bodies)
 

@@ -64,7 +64,8 @@ COMMENT ON COLUMN @extschema@.opportunity_journeys.last_touched_at IS 'Time of t
 -- only whether the touch is direct ('direct' or 'other', with
 -- direct_channels '{direct}'), so the per-touch is_direct flag decides
 -- last_non_direct; channel, campaign and contact are joined back on the
--- touchpoint id, which must be unique and not NULL.
+-- touchpoint id, which must therefore be unique and not NULL (the primary
+-- key of the built-in table; a requirement on a source of your own).
 --
 -- Money is allocated in whole cents by cumulative rounding: in journey
 -- order, a touch gets round(A x credits up to and including it) -
@@ -118,11 +119,10 @@ COMMENT ON COLUMN @extschema@.opportunity_credits.pipeline_cents IS
 
 CREATE VIEW @extschema@.opportunity_touch_credits WITH (security_invoker = true) AS
 SELECT oc.model, oc.opportunity_id, oc.account_id, oc.touchpoint_id, t.contact_id, t.touched_at, t.channel,
-	   t.campaign, oc.touch_number, oc.credit, (oc.pipeline_cents / 100.0)::numeric(16,2) AS pipeline_credit,
-	   (CASE WHEN oc.is_won THEN oc.pipeline_cents ELSE 0 END / 100.0)::numeric(16,2) AS revenue_credit, oc.is_won
+	   t.campaign, oc.touch_number, oc.credit, (oc.pipeline_cents * 0.01)::numeric(16,2) AS pipeline_credit,
+	   (CASE WHEN oc.is_won THEN oc.pipeline_cents ELSE 0 END * 0.01)::numeric(16,2) AS revenue_credit, oc.is_won
 FROM @extschema@.opportunity_credits oc
-JOIN @extschema@.opportunity_touchpoints t
-	ON t.opportunity_id = oc.opportunity_id AND t.touchpoint_id = oc.touchpoint_id;
+JOIN @extschema@.source_touchpoints() t ON t.touchpoint_id = oc.touchpoint_id;
 COMMENT ON VIEW @extschema@.opportunity_touch_credits IS
 	'Row-level attribution: every touch in the window of every opportunity''s journey under every enabled model, with its credit and its share of pipeline and revenue in cents';
 COMMENT ON COLUMN @extschema@.opportunity_touch_credits.model IS 'Name of the model (models.name)';
@@ -158,8 +158,7 @@ WITH credits AS (
 		   sum(oc.pipeline_cents) / 100.0 AS pipeline,
 		   coalesce(sum(oc.pipeline_cents) FILTER (WHERE oc.is_won), 0) / 100.0 AS revenue
 	FROM @extschema@.opportunity_credits oc
-	LEFT JOIN @extschema@.opportunity_touchpoints t
-		ON t.opportunity_id = oc.opportunity_id AND t.touchpoint_id = oc.touchpoint_id
+	LEFT JOIN @extschema@.source_touchpoints() t ON t.touchpoint_id = oc.touchpoint_id
 	GROUP BY oc.model, oc.touchpoint_id IS NOT NULL, t.channel
 ),
 costs AS (
@@ -213,8 +212,7 @@ WITH credits AS (
 		   sum(oc.pipeline_cents) / 100.0 AS pipeline,
 		   coalesce(sum(oc.pipeline_cents) FILTER (WHERE oc.is_won), 0) / 100.0 AS revenue
 	FROM @extschema@.opportunity_credits oc
-	LEFT JOIN @extschema@.opportunity_touchpoints t
-		ON t.opportunity_id = oc.opportunity_id AND t.touchpoint_id = oc.touchpoint_id
+	LEFT JOIN @extschema@.source_touchpoints() t ON t.touchpoint_id = oc.touchpoint_id
 	GROUP BY oc.model, oc.touchpoint_id IS NOT NULL, t.channel, t.campaign
 ),
 costs AS (
@@ -274,8 +272,7 @@ WITH credits AS (
 		   sum(oc.pipeline_cents) / 100.0 AS pipeline,
 		   coalesce(sum(oc.pipeline_cents) FILTER (WHERE oc.is_won), 0) / 100.0 AS revenue
 	FROM @extschema@.opportunity_credits oc
-	LEFT JOIN @extschema@.opportunity_touchpoints t
-		ON t.opportunity_id = oc.opportunity_id AND t.touchpoint_id = oc.touchpoint_id
+	LEFT JOIN @extschema@.source_touchpoints() t ON t.touchpoint_id = oc.touchpoint_id
 	GROUP BY oc.model, date_trunc('month', coalesce(t.touched_at, oc.created_at))::date,
 			 oc.touchpoint_id IS NOT NULL, t.channel, t.campaign
 ),

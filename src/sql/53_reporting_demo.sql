@@ -320,6 +320,10 @@ BEGIN
 	generate_series(timestamp '2025-01-01', timestamp '2025-12-01', interval '1 month') m;
 
 	DROP TABLE demo_accounts, demo_contacts, demo_touches, demo_opportunities, demo_stage_events;
+	-- the views' plans depend on the statistics of what was just loaded
+	ANALYZE @extschema@.contacts, @extschema@.opportunities, @extschema@.opportunity_contacts,
+		@extschema@.touchpoints, @extschema@.campaign_costs, @extschema@.stage_events, @extschema@.stage_targets,
+		@extschema@.models;
 
 	RETURN QUERY
 	SELECT t.table_name, t.rows_loaded FROM (

@@ -37,6 +37,7 @@ COMMENT ON VIEW @extschema@.reporting_views IS
 COMMENT ON COLUMN @extschema@.reporting_views.view_name IS 'Name of the view in the extension''s schema';
 COMMENT ON COLUMN @extschema@.reporting_views.key_columns IS
 	'Columns that identify a row (the unique index of a materialized copy; NULL values never repeat a key)';
+GRANT SELECT ON @extschema@.reporting_views TO PUBLIC;
 
 CREATE FUNCTION @extschema@.materialize(view_name text, matview text DEFAULT NULL)
 RETURNS text
