@@ -10,9 +10,9 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 
 MODULE_big = attribution
 # shared pieces
-OBJS = src/attribution.o src/textio.o src/strdict.o
+OBJS = src/attribution.o src/aggutil.o src/arena.o src/textio.o src/strdict.o
 # rule-based attribution (SPEC section 2)
-OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/channel_credit.o
+OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
 
 # The install script of the newest version is generated from the ordered
 # pieces in src/sql/ (the single source of truth); released versions' full

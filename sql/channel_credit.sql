@@ -114,3 +114,58 @@ SELECT attribution.sum(cc, 'NaN') FROM (VALUES ('{"a": 1}'::attribution.channel_
 \echo :LAST_ERROR_SQLSTATE
 SELECT attribution.channel_credit('linear', timestamptz '2024-01-01', 'c' || i) FROM generate_series(1, 4097) i;
 \echo :LAST_ERROR_SQLSTATE
+
+-- credit_by_channel(): the same totals in one aggregate, grouping inside
+CREATE FUNCTION compare_one_pass(model text, weights float8[] DEFAULT NULL)
+RETURNS TABLE(model text, channels bigint, max_difference_below_1e_12 bool, total numeric)
+LANGUAGE sql AS $$
+	WITH two_level AS (
+		SELECT e.* FROM attribution.each((
+			SELECT attribution.sum(cc) FROM (
+				SELECT attribution.channel_credit(model, touched_at, channel, touch_id, channel = 'direct',
+					converted_at, lead_at, opp_at, closed_at, NULL, weights, NULL) AS cc
+				FROM st GROUP BY journey) s)) e),
+	one_pass AS (
+		SELECT e.* FROM attribution.each((
+			SELECT attribution.credit_by_channel(journey, model, touched_at, channel, touch_id, channel = 'direct',
+				converted_at, lead_at, opp_at, closed_at, NULL, weights, NULL) FROM st)) e)
+	SELECT model, count(*), max(abs(t.credit - o.credit)) < 1e-12, round(sum(o.credit)::numeric, 9)
+	FROM two_level t FULL JOIN one_pass o USING (channel)
+$$;
+SELECT c.* FROM unnest(ARRAY['first_touch', 'last_non_direct', 'linear', 'position_based', 'w_shaped',
+	'full_path', 'time_decay']) m, compare_one_pass(m) c;
+SELECT * FROM compare_one_pass('custom', '{0.1,0.2,0.3,0.1,0.2,0.1}');
+SELECT * FROM attribution.each((SELECT attribution.credit_by_channel(journey, 'j_shaped', touched_at, channel) FROM st));
+SELECT * FROM attribution.each((SELECT attribution.credit_by_channel(journey, 'linear', touched_at, channel, converted_at) FROM st));
+SELECT attribution.credit_by_channel(j, 'linear', t, c) IS NULL AS no_rows
+FROM (SELECT 1::bigint, now(), 'a' WHERE false) v(j, t, c);
+-- in parallel: partial states of many journeys merged; the result is the same to the bit
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SET parallel_leader_participation = off;
+EXPLAIN (COSTS OFF) SELECT attribution.credit_by_channel(journey, 'position_based', touched_at, channel) FROM st;
+CREATE TABLE one_pass_parallel AS
+SELECT m, attribution.credit_by_channel(journey, m, touched_at, channel, touch_id, channel = 'direct',
+	converted_at, lead_at, opp_at, closed_at, NULL, NULL, NULL)::text AS cc
+FROM st, unnest(ARRAY['first_touch', 'position_based', 'full_path']) m GROUP BY m;
+RESET max_parallel_workers_per_gather;
+SELECT p.m, p.cc = s.cc AS identical
+FROM one_pass_parallel p JOIN (
+	SELECT m, attribution.credit_by_channel(journey, m, touched_at, channel, touch_id, channel = 'direct',
+		converted_at, lead_at, opp_at, closed_at, NULL, NULL, NULL)::text AS cc
+	FROM st, unnest(ARRAY['first_touch', 'position_based', 'full_path']) m GROUP BY m) s USING (m)
+ORDER BY p.m;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET parallel_leader_participation;
+-- errors
+SELECT attribution.credit_by_channel(NULL, 'linear', now(), 'a');
+\echo :LAST_ERROR_SQLSTATE
+SELECT attribution.credit_by_channel(j, 'linear', t, 'a', t) FROM (VALUES (1::bigint, timestamptz '2024-01-01'),
+	(1, '2024-01-02')) v(j, t);
+\echo :LAST_ERROR_SQLSTATE
+SELECT attribution.credit_by_channel(1, 'nope', now(), 'a');
+\echo :LAST_ERROR_SQLSTATE

@@ -26,5 +26,5 @@ WHERE a.aggtranstype = 'internal'::regtype
   AND (a.aggcombinefn = 0 OR a.aggserialfn = 0 OR a.aggdeserialfn = 0);
 -- the labels of the rule-based functions
 SELECT signature, prokind, provolatile, proisstrict, proparallel FROM ext_functions
-WHERE signature ~ '^attribution\.(credit|credits|journey_agg|channel_credit|sum|each|touch_count)\('
+WHERE signature ~ '^attribution\.(credit|credits|journey_agg|channel_credit|credit_by_channel|sum|each|touch_count)\('
 ORDER BY signature;

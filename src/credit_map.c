@@ -12,6 +12,8 @@
 
 #include "compat.h"
 
+#include "aggutil.h"
+
 #include <math.h>
 
 #include "fmgr.h"
@@ -348,20 +350,10 @@ sum_state_add(CreditSumState *state, const char *name, int len, double credit)
 	state->credits[index] += credit;
 }
 
-static MemoryContext
-aggregate_context(FunctionCallInfo fcinfo, const char *name)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "%s called in non-aggregate context", name);
-	return aggcontext;
-}
-
 Datum
 channel_credits_sum_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "channel_credits_sum_trans");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credits_sum_trans");
 	CreditSumState *state = PG_ARGISNULL(0) ? NULL : (CreditSumState *) PG_GETARG_POINTER(0);
 	CreditMapData *map;
 	const char *name;
@@ -404,7 +396,7 @@ channel_credits_sum_trans(PG_FUNCTION_ARGS)
 Datum
 channel_credits_sum_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "channel_credits_sum_combine");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credits_sum_combine");
 	CreditSumState *a = PG_ARGISNULL(0) ? NULL : (CreditSumState *) PG_GETARG_POINTER(0);
 	CreditSumState *b = PG_ARGISNULL(1) ? NULL : (CreditSumState *) PG_GETARG_POINTER(1);
 	MemoryContext old;
@@ -449,7 +441,7 @@ channel_credits_sum_serialize(PG_FUNCTION_ARGS)
 Datum
 channel_credits_sum_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "channel_credits_sum_deserialize");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credits_sum_deserialize");
 	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	StringInfoData msg;
 	MapBuilder	b = {0};
@@ -457,10 +449,7 @@ channel_credits_sum_deserialize(PG_FUNCTION_ARGS)
 	MemoryContext old;
 	int			i;
 
-	msg.data = VARDATA_ANY(bytes);
-	msg.len = VARSIZE_ANY_EXHDR(bytes);
-	msg.maxlen = msg.len;
-	msg.cursor = 0;
+	agg_state_message(bytes, &msg);
 	read_entries(&msg, &b);
 	if (msg.cursor != msg.len)
 		map_wire_error("Bytes follow the last channel.");

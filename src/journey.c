@@ -13,6 +13,8 @@
 
 #include "compat.h"
 
+#include "aggutil.h"
+
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -177,20 +179,10 @@ journey_touch_count(PG_FUNCTION_ARGS)
 
 /* ---------- journey_agg(touched_at, channel [, touch_id]) ---------- */
 
-static MemoryContext
-aggregate_context(FunctionCallInfo fcinfo, const char *name)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "%s called in non-aggregate context", name);
-	return aggcontext;
-}
-
 Datum
 journey_agg_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "journey_agg_trans");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "journey_agg_trans");
 	TouchBuffer *buf = PG_ARGISNULL(0) ? NULL : (TouchBuffer *) PG_GETARG_POINTER(0);
 	bool		has_id_arg = PG_NARGS() > 3;
 	text	   *channel;
@@ -232,7 +224,7 @@ journey_agg_trans(PG_FUNCTION_ARGS)
 Datum
 journey_agg_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "journey_agg_combine");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "journey_agg_combine");
 	TouchBuffer *a = PG_ARGISNULL(0) ? NULL : (TouchBuffer *) PG_GETARG_POINTER(0);
 	TouchBuffer *b = PG_ARGISNULL(1) ? NULL : (TouchBuffer *) PG_GETARG_POINTER(1);
 	MemoryContext old;
@@ -265,16 +257,13 @@ journey_agg_serialize(PG_FUNCTION_ARGS)
 Datum
 journey_agg_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = aggregate_context(fcinfo, "journey_agg_deserialize");
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "journey_agg_deserialize");
 	bytea	   *state = PG_GETARG_BYTEA_PP(0);
 	StringInfoData msg;
 	TouchBuffer *buf;
 	MemoryContext old;
 
-	msg.data = VARDATA_ANY(state);
-	msg.len = VARSIZE_ANY_EXHDR(state);
-	msg.maxlen = msg.len;
-	msg.cursor = 0;
+	agg_state_message(state, &msg);
 	old = MemoryContextSwitchTo(aggcontext);
 	buf = touchbuf_read(&msg);
 	MemoryContextSwitchTo(old);

@@ -20,6 +20,7 @@ typedef struct DriverTest
 
 static const DriverTest tests[] = {
 	{"rule_models", test_rule_models},
+	{"types", test_types},
 	{"reporting", test_reporting},
 };
 

@@ -252,3 +252,61 @@ COMMENT ON AGGREGATE @extschema@.sum(@extschema@.channel_credits) IS
 	'Credit by channel added up over many journeys';
 COMMENT ON AGGREGATE @extschema@.sum(@extschema@.channel_credits, float8) IS
 	'Credit by channel times a weight per journey (its revenue, say), added up over many journeys';
+
+-- credit_by_channel(): the summary path in one aggregate over many journeys
+CREATE FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text) RETURNS internal
+	AS 'MODULE_PATHNAME', 'credit_by_channel_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text, timestamptz) RETURNS internal
+	AS 'MODULE_PATHNAME', 'credit_by_channel_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text, bigint, boolean,
+	timestamptz, timestamptz, timestamptz, timestamptz, interval, float8[], interval) RETURNS internal
+	AS 'MODULE_PATHNAME', 'credit_by_channel_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'credit_by_channel_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'credit_by_channel_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'credit_by_channel_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_final(internal) RETURNS @extschema@.channel_credits
+	AS 'MODULE_PATHNAME', 'credit_by_channel_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text) IS 'Transition function of credit_by_channel';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text, timestamptz) IS 'Transition function of credit_by_channel';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text, bigint, boolean,
+	timestamptz, timestamptz, timestamptz, timestamptz, interval, float8[], interval) IS 'Transition function of credit_by_channel';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_combine(internal, internal) IS 'Combine function of credit_by_channel';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_serialize(internal) IS 'Serialize function of credit_by_channel';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_deserialize(bytea, internal) IS 'Deserialize function of credit_by_channel';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_final(internal) IS 'Final function of credit_by_channel';
+
+CREATE AGGREGATE @extschema@.credit_by_channel(journey_id bigint, model text, touched_at timestamptz, channel text) (
+	SFUNC = @extschema@.credit_by_channel_trans, STYPE = internal, SSPACE = 100000000,
+	COMBINEFUNC = @extschema@.credit_by_channel_combine,
+	SERIALFUNC = @extschema@.credit_by_channel_serialize,
+	DESERIALFUNC = @extschema@.credit_by_channel_deserialize,
+	FINALFUNC = @extschema@.credit_by_channel_final, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.credit_by_channel(journey_id bigint, model text, touched_at timestamptz, channel text,
+	converted_at timestamptz) (
+	SFUNC = @extschema@.credit_by_channel_trans, STYPE = internal, SSPACE = 100000000,
+	COMBINEFUNC = @extschema@.credit_by_channel_combine,
+	SERIALFUNC = @extschema@.credit_by_channel_serialize,
+	DESERIALFUNC = @extschema@.credit_by_channel_deserialize,
+	FINALFUNC = @extschema@.credit_by_channel_final, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.credit_by_channel(journey_id bigint, model text, touched_at timestamptz, channel text,
+	touch_id bigint, is_direct boolean, converted_at timestamptz, lead_created_at timestamptz,
+	opportunity_created_at timestamptz, closed_at timestamptz, half_life interval, weights float8[],
+	lookback interval) (
+	SFUNC = @extschema@.credit_by_channel_trans, STYPE = internal, SSPACE = 100000000,
+	COMBINEFUNC = @extschema@.credit_by_channel_combine,
+	SERIALFUNC = @extschema@.credit_by_channel_serialize,
+	DESERIALFUNC = @extschema@.credit_by_channel_deserialize,
+	FINALFUNC = @extschema@.credit_by_channel_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.credit_by_channel(bigint, text, timestamptz, text) IS
+	'Credit by channel over many journeys (touches in any order, grouped by journey_id inside), without sorting';
+COMMENT ON AGGREGATE @extschema@.credit_by_channel(bigint, text, timestamptz, text, timestamptz) IS
+	'Credit by channel over many journeys, each journey''s touches up to its converted_at';
+COMMENT ON AGGREGATE @extschema@.credit_by_channel(bigint, text, timestamptz, text, bigint, boolean, timestamptz,
+	timestamptz, timestamptz, timestamptz, interval, float8[], interval) IS
+	'Credit by channel over many journeys, every option (NULL = not given; NULL half_life = 7 days)';

@@ -1,0 +1,27 @@
+/*
+ * aggutil.c
+ *		Small helpers shared by the aggregate support functions; see aggutil.h.
+ */
+#include "postgres.h"
+
+#include "aggutil.h"
+#include "compat.h"
+
+MemoryContext
+agg_memory_context(FunctionCallInfo fcinfo, const char *funcname)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "%s called in non-aggregate context", funcname);
+	return aggcontext;
+}
+
+void
+agg_state_message(bytea *state, StringInfo msg)
+{
+	msg->data = VARDATA_ANY(state);
+	msg->len = VARSIZE_ANY_EXHDR(state);
+	msg->maxlen = msg->len;
+	msg->cursor = 0;
+}

@@ -1,0 +1,310 @@
+/*
+ * credit_by_channel.c
+ *		credit_by_channel(journey_id, model, touched_at, channel, ...): the
+ *		summary path in one aggregate.  It reads the touches of many journeys
+ *		in any order, keeps a small summary per journey (journey_state.c) in
+ *		its own hash table keyed by the journey id, and returns the credit of
+ *		all journeys summed by channel.
+ *
+ * Doing the grouping itself (an int64-keyed simplehash) rather than through
+ * GROUP BY journey saves the executor's generic grouping, a per-journey
+ * channel_credits value, and a second aggregate to add those up.  The
+ * journeys are summed in the order of their ids, so the result does not
+ * depend on the order of the rows or on the plan.
+ */
+#include "postgres.h"
+
+#include "compat.h"
+
+#include "aggutil.h"
+#include "common/hashfn.h"
+#include "credit_map.h"
+#include "fmgr.h"
+#include "journey_state.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/memutils.h"
+
+PG_FUNCTION_INFO_V1(credit_by_channel_trans);
+PG_FUNCTION_INFO_V1(credit_by_channel_combine);
+PG_FUNCTION_INFO_V1(credit_by_channel_serialize);
+PG_FUNCTION_INFO_V1(credit_by_channel_deserialize);
+PG_FUNCTION_INFO_V1(credit_by_channel_final);
+
+#define STATE_VERSION 1
+/* the documented cap on the journeys of one call (each takes 150-300 bytes) */
+#define MAX_JOURNEYS 10000000
+/* a serialized state must stay well below the 1 GB limit of a bytea */
+#define MAX_SERIALIZED_BYTES ((Size) 900 * 1024 * 1024)
+
+typedef struct JourneyEntry
+{
+	int64		journey;
+	JourneyState *state;
+	uint32		hash;
+	char		status;
+} JourneyEntry;
+
+static inline uint32
+journey_hash(int64 journey)
+{
+	return hash_combine(murmurhash32((uint32) journey), murmurhash32((uint32) ((uint64) journey >> 32)));
+}
+
+#define SH_PREFIX journey_map
+#define SH_ELEMENT_TYPE JourneyEntry
+#define SH_KEY_TYPE int64
+#define SH_KEY journey
+#define SH_HASH_KEY(tb, key) journey_hash(key)
+#define SH_EQUAL(tb, a, b) ((a) == (b))
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+typedef struct ManyJourneys
+{
+	journey_map_hash *journeys;
+	int64		njourneys;
+} ManyJourneys;
+
+/* the forms: (journey, model, touched_at, channel [, converted_at]) and the full one */
+static const RowArgs short_form = {.model = 2,.touched_at = 3,.channel = 4};
+static const RowArgs converted_form = {.model = 2,.touched_at = 3,.channel = 4,.converted_at = 5};
+static const RowArgs full_form = {
+	.model = 2,.touched_at = 3,.channel = 4,.touch_id = 5,.is_direct = 6,
+	.converted_at = 7,.lead_at = 8,.opportunity_at = 9,.closed_at = 10,
+	.half_life = 11,.weights = 12,.lookback = 13
+};
+
+static ManyJourneys *
+many_create(MemoryContext aggcontext)
+{
+	ManyJourneys *many = MemoryContextAllocZero(aggcontext, sizeof(ManyJourneys));
+
+	many->journeys = journey_map_create(aggcontext, 1024, NULL);
+	return many;
+}
+
+/* the entry of a journey, new ones with a NULL state */
+static JourneyEntry *
+journey_entry(ManyJourneys *many, int64 journey)
+{
+	bool		found;
+	JourneyEntry *entry = journey_map_insert(many->journeys, journey, &found);
+
+	if (!found)
+	{
+		if (many->njourneys >= MAX_JOURNEYS)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many journeys for credit_by_channel"),
+					 errdetail("One call keeps at most %d journeys in memory.", MAX_JOURNEYS),
+					 errhint("Split the query (by period, say), or group by the journey with "
+							 "channel_credit() and add the results up with sum().")));
+		entry->state = NULL;
+		many->njourneys++;
+	}
+	return entry;
+}
+
+Datum
+credit_by_channel_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_trans");
+	ManyJourneys *many = PG_ARGISNULL(0) ? NULL : (ManyJourneys *) PG_GETARG_POINTER(0);
+	const RowArgs *args = PG_NARGS() > 6 ? &full_form :
+		PG_NARGS() == 6 ? &converted_form : &short_form;
+	JourneyEntry *entry;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("journey_id must not be NULL"),
+				 errdetail("Every touch must belong to a journey."),
+				 errhint("Filter out touches without a journey.")));
+	if (many == NULL)
+		many = many_create(aggcontext);
+	entry = journey_entry(many, PG_GETARG_INT64(1));
+	entry->state = journey_state_add_row(journey_call(fcinfo), aggcontext, entry->state, fcinfo, args);
+	PG_RETURN_POINTER(many);
+}
+
+Datum
+credit_by_channel_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_combine");
+	ManyJourneys *a = PG_ARGISNULL(0) ? NULL : (ManyJourneys *) PG_GETARG_POINTER(0);
+	ManyJourneys *b = PG_ARGISNULL(1) ? NULL : (ManyJourneys *) PG_GETARG_POINTER(1);
+	JourneyCall *call = journey_call(fcinfo);
+	journey_map_iterator it;
+	JourneyEntry *from;
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL)
+		a = many_create(aggcontext);
+	journey_map_start_iterate(b->journeys, &it);
+	while ((from = journey_map_iterate(b->journeys, &it)) != NULL)
+	{
+		JourneyEntry *to = journey_entry(a, from->journey);
+
+		to->state = journey_state_merge(call, aggcontext, to->state, from->state);
+		CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_POINTER(a);
+}
+
+Datum
+credit_by_channel_serialize(PG_FUNCTION_ARGS)
+{
+	ManyJourneys *many = (ManyJourneys *) PG_GETARG_POINTER(0);
+	journey_map_iterator it;
+	JourneyEntry *entry;
+	StringInfoData msg;
+
+	pq_begintypsend(&msg);
+	pq_sendbyte(&msg, STATE_VERSION);
+	pq_sendint64(&msg, many->njourneys);
+	journey_map_start_iterate(many->journeys, &it);
+	while ((entry = journey_map_iterate(many->journeys, &it)) != NULL)
+	{
+		pq_sendint64(&msg, entry->journey);
+		journey_state_write(&msg, entry->state);
+		if ((Size) msg.len > MAX_SERIALIZED_BYTES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many journeys to pass between parallel workers"),
+					 errdetail("The journeys of one worker take more than %zu bytes.", MAX_SERIALIZED_BYTES),
+					 errhint("Run the query without parallel workers (SET max_parallel_workers_per_gather = 0), "
+							 "or group by the journey with channel_credit() and add the results up with sum().")));
+		CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&msg));
+}
+
+static void
+state_error(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid credit_by_channel state"),
+			 errdetail("%s", detail),
+			 errhint("The state was not written by credit_by_channel's serialize function.")));
+}
+
+Datum
+credit_by_channel_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_deserialize");
+	JourneyCall *call = journey_call(fcinfo);
+	StringInfoData msg;
+	ManyJourneys *many;
+	int64		njourneys;
+	int64		i;
+
+	agg_state_message(PG_GETARG_BYTEA_PP(0), &msg);
+	if (pq_getmsgbyte(&msg) != STATE_VERSION)
+		state_error("The format version is unknown.");
+	njourneys = pq_getmsgint64(&msg);
+	/* a journey takes at least 60 bytes */
+	if (njourneys < 0 || njourneys > MAX_JOURNEYS || njourneys * 60 > msg.len - msg.cursor)
+		state_error("The journey count is out of range.");
+	many = many_create(aggcontext);
+	for (i = 0; i < njourneys; i++)
+	{
+		JourneyEntry *entry = journey_entry(many, pq_getmsgint64(&msg));
+
+		if (entry->state != NULL)
+			state_error("A journey appears twice.");
+		entry->state = journey_state_read(call, aggcontext, &msg);
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (msg.cursor != msg.len)
+		state_error("Bytes follow the last journey.");
+	PG_RETURN_POINTER(many);
+}
+
+static int
+compare_entries(const void *a, const void *b, void *arg)
+{
+	int64		ja = (*(JourneyEntry *const *) a)->journey;
+	int64		jb = (*(JourneyEntry *const *) b)->journey;
+
+	return (ja > jb) - (ja < jb);
+}
+
+/* add the credits of every journey, in the order of the journey ids */
+static CreditMapData *
+sum_journeys(ManyJourneys *many)
+{
+	JourneyEntry **entries = palloc(Max(many->njourneys, 1) * sizeof(JourneyEntry *));
+	journey_map_iterator it;
+	JourneyEntry *entry;
+	StrDict    *dict = NULL;
+	double	   *totals = NULL;
+	bool	   *seen = NULL;
+	double		credit[MAX_JOURNEY_CHANNELS];
+	int32		numbers[MAX_JOURNEY_CHANNELS];
+	const char **names;
+	int		   *lens;
+	int			ntotals = 0;
+	int			n = 0;
+	int64		i;
+	int			c;
+
+	journey_map_start_iterate(many->journeys, &it);
+	for (i = 0; (entry = journey_map_iterate(many->journeys, &it)) != NULL; i++)
+		entries[i] = entry;
+	qsort_interruptible(entries, many->njourneys, sizeof(JourneyEntry *), compare_entries, NULL);
+	for (i = 0; i < many->njourneys; i++)
+	{
+		const JourneyState *state = entries[i]->state;
+		int			nchannels = journey_state_credits(state, credit, numbers);
+
+		if (dict == NULL)
+		{
+			dict = journey_state_dict(state);
+			ntotals = strdict_size(dict);
+			totals = palloc0(Max(ntotals, 1) * sizeof(double));
+			seen = palloc0(Max(ntotals, 1) * sizeof(bool));
+		}
+		else if (journey_state_dict(state) != dict)
+			elog(ERROR, "credit_by_channel state mixes channel dictionaries");
+		for (c = 0; c < nchannels; c++)
+		{
+			Assert(numbers[c] < ntotals);
+			totals[numbers[c]] += credit[c];
+			seen[numbers[c]] = true;
+		}
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	names = palloc(Max(ntotals, 1) * sizeof(char *));
+	lens = palloc(Max(ntotals, 1) * sizeof(int));
+	for (c = 0; c < ntotals; c++)
+	{
+		if (!seen[c])
+			continue;
+		names[n] = strdict_string(dict, c, &lens[n]);
+		totals[n] = totals[c];
+		n++;
+	}
+	return credit_map_build(n, names, lens, totals);
+}
+
+Datum
+credit_by_channel_final(PG_FUNCTION_ARGS)
+{
+	ManyJourneys *many = PG_ARGISNULL(0) ? NULL : (ManyJourneys *) PG_GETARG_POINTER(0);
+
+	if (many == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(sum_journeys(many));
+}

@@ -1,0 +1,992 @@
+/*
+ * journey_state.c
+ *		The summary of one journey that the summary path keeps instead of its
+ *		touches, shared by channel_credit() (one journey per group) and
+ *		credit_by_channel() (many journeys in one state); see journey_state.h.
+ *
+ * Every rule-based model needs only a few facts about a journey: how many
+ * window touches each channel has, which touches hold the model's positions
+ * (first = smallest key, last and the milestones = largest key at or before
+ * their time, last non-direct = largest non-direct key; a key is
+ * (touched_at, touch_id NULLS LAST, channel bytewise)), and for time decay
+ * each channel's sum of 2^((touched_at - reference)/half_life).  The state
+ * keeps exactly these, updated row by row in any order, and
+ * journey_state_credits() applies the shared redistribution rule
+ * (model_split_shares) to them.  The results equal credits() summed by
+ * channel.
+ *
+ * Exact duplicates (same time, id and channel) are distinct touches: the
+ * first position takes the first of them and the other positions the last,
+ * so the state counts how many window touches share the first key.
+ *
+ * Memory decides the speed of aggregating a million journeys, so the state
+ * is small: channel names live once per call in a dictionary (the state
+ * holds their numbers), the state holds only the times and positions its
+ * model uses, and it is carved out of an arena (arena.h) rather than
+ * palloc'd.  A position-based journey of 8 channels takes 152 bytes.
+ */
+#include "postgres.h"
+
+#include "compat.h"
+
+
+#include <math.h>
+
+#include "arena.h"
+#include "journey_state.h"
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "nodes/primnodes.h"
+#include "models.h"
+#include "port/pg_bitutils.h"
+#include "strdict.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#define STATE_VERSION 1
+#define MAX_CACHED_MODELS 64
+#define INITIAL_CHANNELS 8
+
+/* positions whose touch is found by a running minimum or maximum */
+enum
+{
+	SLOT_FIRST, SLOT_LAST, SLOT_LEAD, SLOT_OPPORTUNITY, SLOT_CLOSED,
+	SLOT_LAST_NON_DIRECT, NUM_SLOTS
+};
+static const ModelPosition slot_position[NUM_SLOTS] = {
+	POS_FIRST, POS_LAST, POS_LEAD, POS_OPPORTUNITY, POS_CLOSED, POS_LAST_NON_DIRECT
+};
+
+/* the journey times, in the order of the bits of JourneyState.times_given */
+enum
+{
+	TIME_CONVERTED, TIME_LEAD, TIME_OPPORTUNITY, TIME_CLOSED, NUM_TIMES
+};
+
+typedef struct TouchKey
+{
+	TimestampTz at;
+	int64		id;
+	int32		channel;		/* number in the state's dictionary */
+	bool		id_isnull;
+	bool		valid;
+} TouchKey;
+
+typedef struct ChannelCount
+{
+	int32		channel;		/* number in the state's dictionary */
+	int32		count;			/* window touches of the channel */
+} ChannelCount;
+
+/*
+ * One journey.  The header is followed by: the given times (int64 each, in
+ * TIME_ order), the slots the model uses (TouchKey each, in SLOT_ order),
+ * ChannelCount channels[capacity] and, for time decay, double
+ * decay[capacity]: each channel's weight sum relative to decay_ref.
+ */
+typedef struct JourneyState
+{
+	const AttributionModel *model;	/* interned in the call's cache */
+	StrDict    *dict;			/* the channel names */
+	int32		n_rows;			/* every touch, for the journey cap */
+	int32		n_window;		/* touches in the window */
+	int32		first_dups;		/* window touches equal to the first */
+	uint16		nchannels;
+	uint16		capacity;
+	uint8		times_given;	/* bit per TIME_ */
+	uint8		slot_mask;		/* bit per SLOT_ the model uses */
+	TimestampTz decay_ref;		/* latest window touch so far */
+} JourneyState;
+
+#define STATE_HEADER_SIZE MAXALIGN(sizeof(JourneyState))
+
+static inline TimestampTz *
+state_times(const JourneyState *state)
+{
+	return (TimestampTz *) ((char *) state + STATE_HEADER_SIZE);
+}
+
+static inline TouchKey *
+state_slots(const JourneyState *state)
+{
+	return (TouchKey *) (state_times(state) + pg_popcount32(state->times_given));
+}
+
+static inline ChannelCount *
+state_channels(const JourneyState *state)
+{
+	return (ChannelCount *) (state_slots(state) + pg_popcount32(state->slot_mask));
+}
+
+static inline double *
+state_decay(const JourneyState *state)
+{
+	return (double *) (state_channels(state) + state->capacity);
+}
+
+/* the slot s of the state, or NULL when its model does not use it */
+static inline TouchKey *
+state_slot(const JourneyState *state, int s)
+{
+	if (!(state->slot_mask & (1 << s)))
+		return NULL;
+	return state_slots(state) + pg_popcount32(state->slot_mask & ((1 << s) - 1));
+}
+
+static Size
+state_size(const AttributionModel *model, uint8 times_given, uint8 slot_mask, int capacity)
+{
+	return STATE_HEADER_SIZE + pg_popcount32(times_given) * sizeof(TimestampTz) +
+		pg_popcount32(slot_mask) * sizeof(TouchKey) +
+		capacity * (sizeof(ChannelCount) + (model->time_decay ? sizeof(double) : 0));
+}
+
+/* the slots a model uses: its positions with a share (last backs last non-direct) */
+static uint8
+model_slot_mask(const AttributionModel *model)
+{
+	uint8		mask = 0;
+	int			s;
+
+	if (model->time_decay)
+		return 0;
+	for (s = 0; s < NUM_SLOTS; s++)
+		if (model->shares[slot_position[s]] > 0)
+			mask |= 1 << s;
+	if (mask & (1 << SLOT_LAST_NON_DIRECT))
+		mask |= 1 << SLOT_LAST;
+	return mask;
+}
+
+/* ---------- per call site: models, channel names, memory ---------- */
+
+struct JourneyCall
+{
+	int			nmodels;
+	AttributionModel models[MAX_CACHED_MODELS];
+	bool		args_checked;
+	bool		args_stable;	/* model, half_life, weights, lookback constant */
+	StrDict    *dict;
+	ArenaSet   *arenas;
+};
+
+JourneyCall *
+journey_call(FunctionCallInfo fcinfo)
+{
+	JourneyCall *cache = fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		cache = palloc0(sizeof(JourneyCall));
+		cache->dict = strdict_create(64);
+		cache->arenas = arenaset_create(fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = cache;
+		MemoryContextSwitchTo(old);
+	}
+	return cache;
+}
+
+static const AttributionModel *
+intern_model(JourneyCall *cache, const AttributionModel *model)
+{
+	int			i;
+
+	for (i = 0; i < cache->nmodels; i++)
+		if (model_equal(&cache->models[i], model))
+			return &cache->models[i];
+	if (cache->nmodels == MAX_CACHED_MODELS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many different models in one channel_credit call"),
+				 errdetail("One call may use at most %d different models and parameters.",
+						   MAX_CACHED_MODELS),
+				 errhint("Compute each model in a separate call.")));
+	cache->models[cache->nmodels] = *model;
+	return &cache->models[cache->nmodels++];
+}
+
+/* a channel's number in the call's dictionary */
+static int32
+channel_number(JourneyCall *cache, const char *name, int len)
+{
+	if (strdict_size(cache->dict) >= MAX_JOURNEY_CHANNELS * 256 &&
+		strdict_lookup(cache->dict, name, len) < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many distinct channels in one channel_credit call"),
+				 errdetail("One call may see at most %d distinct channel names.",
+						   MAX_JOURNEY_CHANNELS * 256),
+				 errhint("Group touches into fewer channels.")));
+	return strdict_intern(cache->dict, name, len);
+}
+
+/*
+ * Is the aggregate's argument of transition-function argument argno a
+ * constant?  (The transition function's own expression has placeholders
+ * for its arguments, so ask the Aggref.)
+ */
+static bool
+aggregate_arg_is_const(FunctionCallInfo fcinfo, int argno)
+{
+	Aggref	   *aggref = AggGetAggref(fcinfo);
+	TargetEntry *tle;
+
+	if (aggref == NULL || argno - 1 >= list_length(aggref->args))
+		return false;
+	tle = list_nth_node(TargetEntry, aggref->args, argno - 1);
+	return IsA(tle->expr, Const);
+}
+
+static const AttributionModel *
+row_model(FunctionCallInfo fcinfo, JourneyCall *cache, const RowArgs *args)
+{
+	Interval	default_half_life = {0};
+	Interval   *half_life = &default_half_life;
+	AttributionModel model;
+
+	if (!cache->args_checked)
+	{
+		cache->args_stable = aggregate_arg_is_const(fcinfo, args->model) &&
+			(!args->half_life || aggregate_arg_is_const(fcinfo, args->half_life)) &&
+			(!args->weights || aggregate_arg_is_const(fcinfo, args->weights)) &&
+			(!args->lookback || aggregate_arg_is_const(fcinfo, args->lookback));
+		cache->args_checked = true;
+	}
+	if (cache->args_stable && cache->nmodels > 0)
+		return &cache->models[0];
+
+	if (PG_ARGISNULL(args->model))
+		model_null_error();
+	default_half_life.day = 7;
+	if (args->half_life && !PG_ARGISNULL(args->half_life))
+		half_life = PG_GETARG_INTERVAL_P(args->half_life);
+	model_init(&model, PG_GETARG_TEXT_PP(args->model), true, half_life,
+			   (args->weights && !PG_ARGISNULL(args->weights)) ? PG_GETARG_ARRAYTYPE_P(args->weights) : NULL,
+			   (args->lookback && !PG_ARGISNULL(args->lookback)) ? PG_GETARG_INTERVAL_P(args->lookback) : NULL);
+	return intern_model(cache, &model);
+}
+
+static bool
+optional_time(FunctionCallInfo fcinfo, int argno, const char *argname, TimestampTz *value)
+{
+	if (argno == 0 || PG_ARGISNULL(argno))
+		return false;
+	*value = check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(argno), argname);
+	return true;
+}
+
+static void
+row_times(FunctionCallInfo fcinfo, const RowArgs *args, JourneyTimes *times)
+{
+	memset(times, 0, sizeof(*times));
+	times->has_converted = optional_time(fcinfo, args->converted_at, "converted_at", &times->converted_at);
+	times->has_lead = optional_time(fcinfo, args->lead_at, "lead_created_at", &times->lead_at);
+	times->has_opportunity = optional_time(fcinfo, args->opportunity_at, "opportunity_created_at",
+										   &times->opportunity_at);
+	times->has_closed = optional_time(fcinfo, args->closed_at, "closed_at", &times->closed_at);
+}
+
+static void
+journey_args_differ(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("the journey-level arguments differ within one journey"),
+			 errdetail("The model, its parameters, and the conversion and milestone times must be the same on every touch of a journey."),
+			 errhint("Group by the journey, and take these values from the journey, not from the touch.")));
+}
+
+/* ---------- the journey times, stored compactly ---------- */
+
+static uint8
+times_mask(const JourneyTimes *times)
+{
+	return (times->has_converted ? 1 << TIME_CONVERTED : 0) |
+		(times->has_lead ? 1 << TIME_LEAD : 0) |
+		(times->has_opportunity ? 1 << TIME_OPPORTUNITY : 0) |
+		(times->has_closed ? 1 << TIME_CLOSED : 0);
+}
+
+/* the given times in TIME_ order; returns how many */
+static int
+times_values(const JourneyTimes *times, TimestampTz *values)
+{
+	int			n = 0;
+
+	if (times->has_converted)
+		values[n++] = times->converted_at;
+	if (times->has_lead)
+		values[n++] = times->lead_at;
+	if (times->has_opportunity)
+		values[n++] = times->opportunity_at;
+	if (times->has_closed)
+		values[n++] = times->closed_at;
+	return n;
+}
+
+static void
+state_journey_times(const JourneyState *state, JourneyTimes *times)
+{
+	const TimestampTz *values = state_times(state);
+	int			n = 0;
+
+	memset(times, 0, sizeof(*times));
+	if ((times->has_converted = (state->times_given & (1 << TIME_CONVERTED)) != 0))
+		times->converted_at = values[n++];
+	if ((times->has_lead = (state->times_given & (1 << TIME_LEAD)) != 0))
+		times->lead_at = values[n++];
+	if ((times->has_opportunity = (state->times_given & (1 << TIME_OPPORTUNITY)) != 0))
+		times->opportunity_at = values[n++];
+	if ((times->has_closed = (state->times_given & (1 << TIME_CLOSED)) != 0))
+		times->closed_at = values[n++];
+}
+
+static bool
+state_times_equal(const JourneyState *state, const JourneyTimes *times)
+{
+	TimestampTz values[NUM_TIMES];
+	int			n;
+
+	if (state->times_given != times_mask(times))
+		return false;
+	n = times_values(times, values);
+	return memcmp(values, state_times(state), n * sizeof(TimestampTz)) == 0;
+}
+
+/* ---------- creating and growing states ---------- */
+
+static JourneyState *
+state_create(JourneyCall *cache, MemoryContext aggcontext, StrDict *dict,
+			 const AttributionModel *model, const JourneyTimes *times, int capacity)
+{
+	uint8		given = times_mask(times);
+	uint8		slot_mask = model_slot_mask(model);
+	JourneyState *state = arena_alloc0(cache->arenas, aggcontext,
+									   state_size(model, given, slot_mask, capacity));
+	JourneyWindow window;
+
+	model_window(model, times, &window);
+	if (window.lookback_from_last_touch)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("channel_credit needs the end of the journey's window to apply lookback"),
+				 errdetail("Without converted_at (or the model's milestone) lookback would be measured from the last touch, which a single pass cannot know."),
+				 errhint("Give converted_at, or use journey_agg() with credits().")));
+	state->model = model;
+	state->dict = dict;
+	state->capacity = capacity;
+	state->times_given = given;
+	state->slot_mask = slot_mask;
+	times_values(times, state_times(state));
+	return state;
+}
+
+/* a copy of the state with twice the room for channels (the old copy stays in the arena) */
+static JourneyState *
+state_grow(JourneyCall *cache, MemoryContext aggcontext, const JourneyState *state)
+{
+	int			capacity = state->capacity * 2;
+	Size		fixed = (char *) state_channels(state) - (char *) state;
+	JourneyState *grown;
+
+	grown = arena_alloc0(cache->arenas, aggcontext,
+						 state_size(state->model, state->times_given, state->slot_mask, capacity));
+	memcpy(grown, state, fixed);
+	grown->capacity = capacity;
+	memcpy(state_channels(grown), state_channels(state), state->nchannels * sizeof(ChannelCount));
+	if (state->model->time_decay)
+		memcpy(state_decay(grown), state_decay(state), state->nchannels * sizeof(double));
+	return grown;
+}
+
+/*
+ * The index in the state of channel number channel (of the state's
+ * dictionary), added when new; the state may move, so it is passed by
+ * reference.
+ */
+static int
+channel_slot(JourneyCall *cache, MemoryContext aggcontext, JourneyState **statep, int32 channel)
+{
+	JourneyState *state = *statep;
+	ChannelCount *channels = state_channels(state);
+	int			c;
+
+	for (c = 0; c < state->nchannels; c++)
+		if (channels[c].channel == channel)
+			return c;
+	if (state->nchannels == MAX_JOURNEY_CHANNELS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("journey has too many channels for channel_credit"),
+				 errdetail("One journey may touch at most %d distinct channels.", MAX_JOURNEY_CHANNELS),
+				 errhint("Use journey_agg() with credits() for such journeys.")));
+	if (state->nchannels == state->capacity)
+		*statep = state = state_grow(cache, aggcontext, state);
+	channels = state_channels(state);
+	channels[state->nchannels].channel = channel;
+	channels[state->nchannels].count = 0;
+	if (state->model->time_decay)
+		state_decay(state)[state->nchannels] = 0;
+	return state->nchannels++;
+}
+
+/* ---------- the running positions ---------- */
+
+/* the documented touch order; channels compared by name */
+static int
+compare_keys(const JourneyState *state, const TouchKey *a, const TouchKey *b)
+{
+	int			alen;
+	int			blen;
+	const char *aname;
+	const char *bname;
+
+	if (a->at != b->at)
+		return a->at < b->at ? -1 : 1;
+	if (a->id_isnull != b->id_isnull)
+		return a->id_isnull ? 1 : -1;
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	if (a->channel == b->channel)
+		return 0;
+	aname = strdict_string(state->dict, a->channel, &alen);
+	bname = strdict_string(state->dict, b->channel, &blen);
+	return strdict_compare_bytes(aname, alen, bname, blen);
+}
+
+static void
+keep_max(const JourneyState *state, int s, const TouchKey *key)
+{
+	TouchKey   *slot = state_slot(state, s);
+
+	if (slot && (!slot->valid || compare_keys(state, key, slot) >= 0))
+		*slot = *key;
+}
+
+static void
+keep_first(JourneyState *state, const TouchKey *key, int32 dups)
+{
+	TouchKey   *slot = state_slot(state, SLOT_FIRST);
+	int			cmp;
+
+	if (slot == NULL)
+		return;
+	cmp = slot->valid ? compare_keys(state, key, slot) : -1;
+	if (cmp < 0)
+	{
+		*slot = *key;
+		state->first_dups = dups;
+	}
+	else if (cmp == 0)
+		state->first_dups += dups;
+}
+
+/*
+ * Add weight_sum, taken relative to ref, to channel c's decay sum.  A later
+ * reference rescales what the state has; "empty" says the state has no
+ * window touch yet (its reference is not set).
+ */
+static void
+add_decay(JourneyState *state, int c, double weight_sum, TimestampTz ref, bool empty)
+{
+	double	   *decay = state_decay(state);
+	int			i;
+
+	if (empty || ref > state->decay_ref)
+	{
+		if (!empty)
+		{
+			double		scale = model_decay_weight(state->model, (double) (ref - state->decay_ref));
+
+			for (i = 0; i < state->nchannels; i++)
+				decay[i] *= scale;
+		}
+		state->decay_ref = ref;
+	}
+	else
+		weight_sum *= model_decay_weight(state->model, (double) (state->decay_ref - ref));
+	decay[c] += weight_sum;
+}
+
+static void
+add_touch(JourneyState *state, int c, const TouchKey *key, const JourneyTimes *times, bool is_direct)
+{
+	if (state->model->time_decay)
+		add_decay(state, c, 1.0, key->at, state->n_window == 0);
+	state_channels(state)[c].count++;
+	state->n_window++;
+	if (state->slot_mask == 0)
+		return;
+	keep_first(state, key, 1);
+	keep_max(state, SLOT_LAST, key);
+	if (times->has_lead && key->at <= times->lead_at)
+		keep_max(state, SLOT_LEAD, key);
+	if (times->has_opportunity && key->at <= times->opportunity_at)
+		keep_max(state, SLOT_OPPORTUNITY, key);
+	if (times->has_closed && key->at <= times->closed_at)
+		keep_max(state, SLOT_CLOSED, key);
+	if (!is_direct)
+		keep_max(state, SLOT_LAST_NON_DIRECT, key);
+}
+
+static void
+check_row_arguments(FunctionCallInfo fcinfo, const RowArgs *args)
+{
+	if (PG_ARGISNULL(args->touched_at))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("touched_at must not be NULL"),
+				 errdetail("Every touch of a journey needs a time."),
+				 errhint("Filter out touches without a time, or give them one.")));
+	if (PG_ARGISNULL(args->channel))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("channel must not be NULL"),
+				 errdetail("Every touch of a journey needs a channel."),
+				 errhint("Map missing channels to a name such as 'unknown'.")));
+}
+
+JourneyState *
+journey_state_add_row(JourneyCall *call, MemoryContext aggcontext, JourneyState *state,
+					  FunctionCallInfo fcinfo, const RowArgs *args)
+{
+	const AttributionModel *model = row_model(fcinfo, call, args);
+	JourneyTimes times;
+	JourneyWindow window;
+	TouchKey	key = {0};
+	bool		is_direct = false;
+
+	row_times(fcinfo, args, &times);
+	check_row_arguments(fcinfo, args);
+	key.at = check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(args->touched_at), "touched_at");
+	key.id_isnull = args->touch_id == 0 || PG_ARGISNULL(args->touch_id);
+	key.id = key.id_isnull ? 0 : PG_GETARG_INT64(args->touch_id);
+	key.valid = true;
+	if (args->is_direct)
+		is_direct = !PG_ARGISNULL(args->is_direct) && PG_GETARG_BOOL(args->is_direct);
+
+	if (state == NULL)
+		state = state_create(call, aggcontext, call->dict, model, &times, INITIAL_CHANNELS);
+	else if ((state->model != model && !model_equal(state->model, model)) ||
+			 !state_times_equal(state, &times))
+		journey_args_differ();
+	state->n_rows++;
+	model_check_journey_length(state->n_rows);
+	model_window(model, &times, &window);
+	if ((!window.has_end || key.at <= window.end) &&
+		(!window.has_start || key.at >= window.start))
+	{
+		text	   *channel = PG_GETARG_TEXT_PP(args->channel);
+		int			c;
+
+		key.channel = channel_number(call, VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
+		c = channel_slot(call, aggcontext, &state, key.channel);
+		add_touch(state, c, &key, &times, is_direct);
+	}
+	return state;
+}
+
+/* ---------- combine, serialize, deserialize ---------- */
+
+/* a's number of b's channel number */
+static int32
+map_channel_number(JourneyCall *cache, const JourneyState *a, const JourneyState *b, int32 channel)
+{
+	int			len;
+	const char *name;
+
+	if (a->dict == b->dict)
+		return channel;
+	name = strdict_string(b->dict, channel, &len);
+	Assert(a->dict == cache->dict);
+	return channel_number(cache, name, len);
+}
+
+static JourneyState *
+merge_states(JourneyCall *cache, MemoryContext aggcontext, JourneyState *a, const JourneyState *b)
+{
+	bool		a_empty = a->n_window == 0;
+	JourneyTimes b_times;
+	int			i;
+	int			s;
+
+	state_journey_times(b, &b_times);
+	if (!model_equal(a->model, b->model) || !state_times_equal(a, &b_times))
+		journey_args_differ();
+	a->n_rows += b->n_rows;
+	model_check_journey_length(a->n_rows);
+	for (i = 0; i < b->nchannels; i++)
+	{
+		const ChannelCount *bc = &state_channels(b)[i];
+		int			c = channel_slot(cache, aggcontext, &a,
+									 map_channel_number(cache, a, b, bc->channel));
+
+		state_channels(a)[c].count += bc->count;
+		if (a->model->time_decay && bc->count > 0)
+		{
+			add_decay(a, c, state_decay(b)[i], b->decay_ref, a_empty);
+			a_empty = false;
+		}
+	}
+	for (s = 0; s < NUM_SLOTS; s++)
+	{
+		const TouchKey *slot = state_slot(b, s);
+		TouchKey	key;
+
+		if (slot == NULL || !slot->valid)
+			continue;
+		key = *slot;
+		key.channel = map_channel_number(cache, a, b, key.channel);
+		if (s == SLOT_FIRST)
+			keep_first(a, &key, b->first_dups);
+		else
+			keep_max(a, s, &key);
+	}
+	a->n_window += b->n_window;
+	return a;
+}
+
+JourneyState *
+journey_state_merge(JourneyCall *call, MemoryContext aggcontext, JourneyState *a,
+					const JourneyState *b)
+{
+	if (a == NULL)
+	{
+		JourneyTimes times;
+
+		/* an empty state of ours, then b merged into it */
+		state_journey_times(b, &times);
+		a = state_create(call, aggcontext, call->dict, intern_model(call, b->model), &times,
+						 Max(b->capacity, INITIAL_CHANNELS));
+	}
+	else if (a->dict != call->dict)
+		elog(ERROR, "journey_state_merge got a state of another call");
+	return merge_states(call, aggcontext, a, b);
+}
+
+static void
+write_key(StringInfo msg, const JourneyState *state, const TouchKey *key)
+{
+	int			c = 0;
+
+	/* the channel as its index in the state's channel list */
+	while (key->valid && state_channels(state)[c].channel != key->channel)
+		c++;
+	pq_sendbyte(msg, key->valid ? 1 : 0);
+	pq_sendint64(msg, key->at);
+	pq_sendbyte(msg, key->id_isnull ? 1 : 0);
+	pq_sendint64(msg, key->id);
+	pq_sendint32(msg, c);
+}
+
+void
+journey_state_write(StringInfo msg, const JourneyState *state)
+{
+	int			i;
+	int			s;
+
+	pq_sendbyte(msg, STATE_VERSION);
+	model_write(msg, state->model);
+	pq_sendbyte(msg, state->times_given);
+	for (i = 0; i < pg_popcount32(state->times_given); i++)
+		pq_sendint64(msg, state_times(state)[i]);
+	pq_sendint32(msg, state->n_rows);
+	pq_sendint32(msg, state->n_window);
+	pq_sendint32(msg, state->first_dups);
+	pq_sendint64(msg, state->decay_ref);
+	pq_sendint32(msg, state->nchannels);
+	for (i = 0; i < state->nchannels; i++)
+	{
+		int			len;
+		const char *name = strdict_string(state->dict, state_channels(state)[i].channel, &len);
+
+		pq_sendint32(msg, len);
+		pq_sendbytes(msg, name, len);
+		pq_sendint32(msg, state_channels(state)[i].count);
+		pq_sendfloat8(msg, state->model->time_decay ? state_decay(state)[i] : 0);
+	}
+	for (s = 0; s < NUM_SLOTS; s++)
+		if (state_slot(state, s))
+			write_key(msg, state, state_slot(state, s));
+}
+
+static void
+state_error(const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid channel_credit state"),
+			 errdetail("%s", detail),
+			 errhint("The state was not written by channel_credit's serialize function.")));
+}
+
+static void
+read_times(StringInfo msg, JourneyTimes *times)
+{
+	int			given = pq_getmsgbyte(msg);
+	TimestampTz values[NUM_TIMES];
+	int			i;
+
+	if (given & ~((1 << NUM_TIMES) - 1))
+		state_error("The set of journey times is invalid.");
+	for (i = 0; i < pg_popcount32(given); i++)
+	{
+		values[i] = pq_getmsgint64(msg);
+		if (TIMESTAMP_NOT_FINITE(values[i]) || !IS_VALID_TIMESTAMP(values[i]))
+			state_error("A journey time is infinite or out of range.");
+	}
+	memset(times, 0, sizeof(*times));
+	i = 0;
+	if ((times->has_converted = (given & (1 << TIME_CONVERTED)) != 0))
+		times->converted_at = values[i++];
+	if ((times->has_lead = (given & (1 << TIME_LEAD)) != 0))
+		times->lead_at = values[i++];
+	if ((times->has_opportunity = (given & (1 << TIME_OPPORTUNITY)) != 0))
+		times->opportunity_at = values[i++];
+	if ((times->has_closed = (given & (1 << TIME_CLOSED)) != 0))
+		times->closed_at = values[i++];
+}
+
+static void
+read_key(StringInfo msg, const JourneyState *state, TouchKey *key)
+{
+	int			valid = pq_getmsgbyte(msg);
+	int			id_isnull;
+	int			c;
+
+	key->at = pq_getmsgint64(msg);
+	id_isnull = pq_getmsgbyte(msg);
+	key->id = pq_getmsgint64(msg);
+	c = pq_getmsgint(msg, 4);
+	if ((valid != 0 && valid != 1) || (id_isnull != 0 && id_isnull != 1))
+		state_error("A flag is neither 0 nor 1.");
+	key->valid = valid == 1;
+	key->id_isnull = id_isnull == 1;
+	key->channel = 0;
+	if (key->valid)
+	{
+		if (c < 0 || c >= state->nchannels || TIMESTAMP_NOT_FINITE(key->at))
+			state_error("A position refers to an unknown channel.");
+		key->channel = state_channels(state)[c].channel;
+	}
+}
+
+/* the channels of a serialized state, added to the new state */
+static JourneyState *
+read_channels(StringInfo msg, JourneyCall *cache, MemoryContext aggcontext, JourneyState *state)
+{
+	int			nchannels = pq_getmsgint(msg, 4);
+	int64		counted = 0;
+	int			i;
+
+	if (nchannels < 0 || nchannels > MAX_JOURNEY_CHANNELS ||
+		(int64) nchannels * 16 > msg->len - msg->cursor)
+		state_error("The channel count is out of range.");
+	for (i = 0; i < nchannels; i++)
+	{
+		int			len = pq_getmsgint(msg, 4);
+		const char *name;
+		int			count;
+		double		decay;
+		int			c;
+
+		if (len < 0 || len > msg->len - msg->cursor)
+			state_error("A channel name length exceeds the data.");
+		name = pq_getmsgbytes(msg, len);
+		if (!pg_verifymbstr(name, len, true))
+			state_error("A channel name is not valid in the server encoding.");
+		c = channel_slot(cache, aggcontext, &state, channel_number(cache, name, len));
+		if (c != i)
+			state_error("A channel appears twice.");
+		count = pq_getmsgint(msg, 4);
+		decay = pq_getmsgfloat8(msg);
+		if (count <= 0 || count > MAX_JOURNEY_TOUCHES || !isfinite(decay) || decay < 0)
+			state_error("A channel's count or weight is out of range.");
+		state_channels(state)[c].count = count;
+		if (state->model->time_decay)
+			state_decay(state)[c] = decay;
+		counted += count;
+	}
+	if (counted != state->n_window)
+		state_error("The channel counts do not add up to the window's touches.");
+	return state;
+}
+
+JourneyState *
+journey_state_read(JourneyCall *cache, MemoryContext aggcontext, StringInfo msg)
+{
+	AttributionModel model;
+	JourneyTimes times;
+	JourneyState *state;
+	int32		n_rows,
+				n_window,
+				first_dups;
+	TimestampTz decay_ref;
+	int			s;
+
+	if (pq_getmsgbyte(msg) != STATE_VERSION)
+		state_error("The format version is unknown.");
+	model_read(msg, &model);
+	read_times(msg, &times);
+	n_rows = pq_getmsgint(msg, 4);
+	n_window = pq_getmsgint(msg, 4);
+	first_dups = pq_getmsgint(msg, 4);
+	decay_ref = pq_getmsgint64(msg);
+	if (n_rows < 0 || n_rows > MAX_JOURNEY_TOUCHES || n_window < 0 || n_window > n_rows ||
+		first_dups < 0 || first_dups > n_window)
+		state_error("A touch count is out of range.");
+
+	state = state_create(cache, aggcontext, cache->dict, intern_model(cache, &model), &times,
+						 INITIAL_CHANNELS);
+	state->n_rows = n_rows;
+	state->n_window = n_window;
+	state->first_dups = first_dups;
+	state->decay_ref = decay_ref;
+	state = read_channels(msg, cache, aggcontext, state);
+	for (s = 0; s < NUM_SLOTS; s++)
+		if (state_slot(state, s))
+			read_key(msg, state, state_slot(state, s));
+	if (state_slot(state, SLOT_FIRST) && (n_window > 0) != state_slot(state, SLOT_FIRST)->valid)
+		state_error("The first touch does not match the window's touches.");
+	return state;
+}
+
+/* ---------- final: credit by channel ---------- */
+
+/* are the slots s and t (both valid) the same touch? */
+static bool
+same_touch(const JourneyState *state, const TouchKey *slots, int s, int t)
+{
+	if (compare_keys(state, &slots[s], &slots[t]) != 0)
+		return false;
+	/* the first position takes the first of equal touches, the others the last */
+	if (s == SLOT_FIRST || t == SLOT_FIRST)
+		return state->first_dups == 1;
+	return true;
+}
+
+static int
+channel_index(const JourneyState *state, int32 channel)
+{
+	int			c;
+
+	for (c = 0; c < state->nchannels; c++)
+		if (state_channels(state)[c].channel == channel)
+			return c;
+	elog(ERROR, "channel_credit state lost a channel");
+	pg_unreachable();
+}
+
+static void
+credit_positions(const JourneyState *state, double *credit)
+{
+	const AttributionModel *model = state->model;
+	const ChannelCount *channels = state_channels(state);
+	bool		has_touch[NUM_POSITIONS] = {false};
+	bool		holds[NUM_SLOTS] = {false};
+	bool		counted[NUM_SLOTS] = {false};
+	int		   *held_per_channel = palloc0(Max(state->nchannels, 1) * sizeof(int));
+	int			slot_channel[NUM_SLOTS] = {0};
+	double		position_credit[NUM_POSITIONS];
+	double		middle_credit;
+	TouchKey	slots[NUM_SLOTS];
+	int			n_held = 0;
+	int			s,
+				t,
+				c;
+
+	for (s = 0; s < NUM_SLOTS; s++)
+	{
+		const TouchKey *slot = state_slot(state, s);
+
+		memset(&slots[s], 0, sizeof(TouchKey));
+		if (slot)
+			slots[s] = *slot;
+	}
+	/* all touches direct: last_non_direct is the last touch */
+	if (!slots[SLOT_LAST_NON_DIRECT].valid)
+		slots[SLOT_LAST_NON_DIRECT] = slots[SLOT_LAST];
+	for (s = 0; s < NUM_SLOTS; s++)
+	{
+		holds[s] = slots[s].valid && model->shares[slot_position[s]] > 0;
+		has_touch[slot_position[s]] = holds[s];
+		if (holds[s])
+			slot_channel[s] = channel_index(state, slots[s].channel);
+	}
+	/* count distinct held touches, each once, per channel */
+	for (s = 0; s < NUM_SLOTS; s++)
+	{
+		bool		seen = false;
+
+		if (!holds[s])
+			continue;
+		for (t = 0; t < s && !seen; t++)
+			seen = counted[t] && same_touch(state, slots, s, t);
+		if (!seen)
+		{
+			counted[s] = true;
+			n_held++;
+			held_per_channel[slot_channel[s]]++;
+		}
+	}
+	model_split_shares(model, has_touch, state->n_window, n_held, position_credit, &middle_credit);
+	for (c = 0; c < state->nchannels; c++)
+		credit[c] = middle_credit * (double) (channels[c].count - held_per_channel[c]);
+	for (s = 0; s < NUM_SLOTS; s++)
+	{
+		if (holds[s])
+			credit[slot_channel[s]] += position_credit[slot_position[s]];
+	}
+	pfree(held_per_channel);
+}
+
+int
+journey_state_credits(const JourneyState *state, double *credit, int32 *channel_numbers)
+{
+	int			n = state->nchannels;
+	int			c;
+
+	for (c = 0; c < n; c++)
+	{
+		credit[c] = 0;
+		channel_numbers[c] = state_channels(state)[c].channel;
+	}
+	if (state->n_window == 0)
+		return n;
+	if (state->model->time_decay)
+	{
+		const double *decay = state_decay(state);
+		double		total = 0;
+
+		for (c = 0; c < n; c++)
+			total += decay[c];
+		for (c = 0; c < n; c++)
+			credit[c] = decay[c] / total;
+	}
+	else
+		credit_positions(state, credit);
+	return n;
+}
+
+int
+journey_state_nchannels(const JourneyState *state)
+{
+	return state->nchannels;
+}
+
+StrDict *
+journey_state_dict(const JourneyState *state)
+{
+	return state->dict;
+}
+
+StrDict *
+journey_call_dict(const JourneyCall *call)
+{
+	return call->dict;
+}

@@ -1,0 +1,68 @@
+/*
+ * journey_state.h
+ *		The summary of one journey kept by the summary path instead of its
+ *		touches: built row by row in any order, merged, serialized, and
+ *		turned into credit by channel with the shared model core.
+ */
+#ifndef ATTRIBUTION_JOURNEY_STATE_H
+#define ATTRIBUTION_JOURNEY_STATE_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "strdict.h"
+
+typedef struct JourneyState JourneyState;
+
+/* per call site (fn_extra): parsed models, channel dictionary, memory */
+typedef struct JourneyCall JourneyCall;
+
+/*
+ * Where the row's values are among the transition function's arguments
+ * (0: not an argument of this form).
+ */
+typedef struct RowArgs
+{
+	int			model;
+	int			touched_at;
+	int			channel;
+	int			touch_id;
+	int			is_direct;
+	int			converted_at;
+	int			lead_at;
+	int			opportunity_at;
+	int			closed_at;
+	int			half_life;		/* NULL or absent: 7 days */
+	int			weights;
+	int			lookback;
+} RowArgs;
+
+/* the most distinct channels of one journey */
+#define MAX_JOURNEY_CHANNELS 4096
+
+extern JourneyCall *journey_call(FunctionCallInfo fcinfo);
+extern StrDict *journey_call_dict(const JourneyCall *call);
+
+/* add one touch (a row) to the state, NULL for a new journey; may move the state */
+extern JourneyState *journey_state_add_row(JourneyCall *call, MemoryContext aggcontext,
+										   JourneyState *state, FunctionCallInfo fcinfo,
+										   const RowArgs *args);
+/* merge b into a (a NULL: into a new state of this call); may move a */
+extern JourneyState *journey_state_merge(JourneyCall *call, MemoryContext aggcontext,
+										 JourneyState *a, const JourneyState *b);
+extern void journey_state_write(StringInfo msg, const JourneyState *state);
+extern JourneyState *journey_state_read(JourneyCall *call, MemoryContext aggcontext,
+										StringInfo msg);
+
+/*
+ * The journey's credit by channel: credit[c] and channel_numbers[c] (numbers
+ * in journey_state_dict()) for c < the result, the number of channels.
+ * Both arrays need journey_state_nchannels() elements.
+ */
+extern int	journey_state_credits(const JourneyState *state, double *credit,
+								  int32 *channel_numbers);
+extern int	journey_state_nchannels(const JourneyState *state);
+extern StrDict *journey_state_dict(const JourneyState *state);
+
+#endif							/* ATTRIBUTION_JOURNEY_STATE_H */

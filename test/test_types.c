@@ -1,0 +1,190 @@
+/*
+ * test_types.c
+ *		Binary I/O of every storable type: values sent in binary come back
+ *		the same, and truncated or corrupted binary values are errors, never a
+ *		crash (the connection must survive each of them).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver.h"
+
+typedef struct TypeCase
+{
+	const char *type;
+	const char *literal;
+} TypeCase;
+
+static const TypeCase cases[] = {
+	{"attribution.journey", "[]"},
+	{"attribution.journey",
+	"[(\"2024-03-01 09:00:00+00\", 17, \"email\"), (\"2024-03-01 09:00:00+00\", null, \"di\\\"rect\"), "
+	"(\"2024-03-02 10:30:00.25+00\", -3, \"\"), (\"2024-03-01 08:00:00+00\", 1, \"email\")]"},
+	{"attribution.channel_credits", "{}"},
+	{"attribution.channel_credits", "{\"web\": 0.1, \"email\": 0.30000000000000004, \"x\\\\y\": -2.5e-300}"},
+};
+
+static unsigned int
+type_oid(PGconn *conn, const char *type)
+{
+	char		sql[256];
+	PGresult   *res;
+	unsigned int oid;
+
+	snprintf(sql, sizeof(sql), "SELECT '%s'::regtype::oid", type);
+	res = query_ok(conn, sql);
+	oid = (unsigned int) strtoul(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return oid;
+}
+
+/* the binary form of a literal */
+static char *
+binary_value(PGconn *conn, const char *type, const char *literal, int *len)
+{
+	char		sql[256];
+	const char *params[1] = {literal};
+	PGresult   *res;
+	char	   *copy;
+
+	snprintf(sql, sizeof(sql), "SELECT $1::%s", type);
+	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 1);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+	{
+		check(false, "binary output of %s %s: %s", type, literal, PQerrorMessage(conn));
+		PQclear(res);
+		return NULL;
+	}
+	*len = PQgetlength(res, 0, 0);
+	copy = malloc(*len + 1);
+	memcpy(copy, PQgetvalue(res, 0, 0), *len);
+	PQclear(res);
+	return copy;
+}
+
+/* send bytes as a binary parameter; returns the text of the value, or NULL on error */
+static char *
+text_of_binary(PGconn *conn, unsigned int oid, const char *bytes, int len, char *sqlstate)
+{
+	const char *params[1] = {bytes};
+	int			lengths[1] = {len};
+	int			formats[1] = {1};
+	unsigned int types[1] = {oid};
+	PGresult   *res = PQexecParams(conn, "SELECT $1::text", 1, types, params, lengths, formats, 0);
+	char	   *text = NULL;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		text = strdup(PQgetvalue(res, 0, 0));
+	else if (sqlstate)
+	{
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		snprintf(sqlstate, 6, "%s", state ? state : "?????");
+	}
+	PQclear(res);
+	return text;
+}
+
+static char *
+text_of_literal(PGconn *conn, const char *type, const char *literal)
+{
+	char		sql[256];
+	const char *params[1] = {literal};
+	PGresult   *res;
+	char	   *text;
+
+	snprintf(sql, sizeof(sql), "SELECT $1::%s::text", type);
+	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	text = strdup(PQresultStatus(res) == PGRES_TUPLES_OK ? PQgetvalue(res, 0, 0) : "error");
+	PQclear(res);
+	return text;
+}
+
+static bool
+connection_alive(PGconn *conn)
+{
+	PGresult   *res = PQexec(conn, "SELECT 1");
+	bool		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	PQclear(res);
+	return ok;
+}
+
+static void
+corrupt_values(PGconn *conn, const TypeCase *tc, unsigned int oid, const char *bytes, int len)
+{
+	uint64_t	rng = 12345;
+	int			bad_errors = 0;
+	int			i;
+	char		sqlstate[6];
+	char	   *mutated = malloc(len + 1);
+
+	/* every truncation is an error */
+	for (i = 0; i < len; i++)
+	{
+		char	   *text = text_of_binary(conn, oid, bytes, i, sqlstate);
+
+		if (text != NULL)
+		{
+			free(text);
+			bad_errors++;
+		}
+		else if (strcmp(sqlstate, "22P03") != 0 && strcmp(sqlstate, "08P01") != 0)
+			bad_errors++;
+	}
+	check(bad_errors == 0 && connection_alive(conn),
+		  "every truncation of binary %s %s is error 22P03 or 08P01 (%d were not)", tc->type,
+		  tc->literal, bad_errors);
+
+	/* random byte changes: an error, or a value whose text reads back the same */
+	bad_errors = 0;
+	for (i = 0; i < 300 && len > 0; i++)
+	{
+		char	   *text;
+
+		memcpy(mutated, bytes, len);
+		mutated[rng_int(&rng, 0, len - 1)] ^= (char) rng_int(&rng, 1, 255);
+		text = text_of_binary(conn, oid, mutated, len, sqlstate);
+		if (text != NULL)
+		{
+			char	   *again = text_of_literal(conn, tc->type, text);
+
+			if (strcmp(again, text) != 0)
+				bad_errors++;
+			free(again);
+			free(text);
+		}
+	}
+	check(bad_errors == 0 && connection_alive(conn),
+		  "corrupted binary %s values are errors or valid values (%d were neither)", tc->type, bad_errors);
+	free(mutated);
+}
+
+void
+test_types(PGconn *conn)
+{
+	size_t		i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		const TypeCase *tc = &cases[i];
+		unsigned int oid = type_oid(conn, tc->type);
+		int			len = 0;
+		char	   *bytes = binary_value(conn, tc->type, tc->literal, &len);
+		char	   *text;
+		char	   *expected;
+
+		if (bytes == NULL)
+			continue;
+		text = text_of_binary(conn, oid, bytes, len, NULL);
+		expected = text_of_literal(conn, tc->type, tc->literal);
+		check(text != NULL && strcmp(text, expected) == 0,
+			  "binary round trip of %s %s gives %s, expected %s", tc->type, tc->literal,
+			  text ? text : "an error", expected);
+		free(text);
+		free(expected);
+		corrupt_values(conn, tc, oid, bytes, len);
+		free(bytes);
+	}
+}
