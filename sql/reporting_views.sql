@@ -112,6 +112,8 @@ ORDER BY attributed DESC, channel, campaign NULLS FIRST;
 SELECT model, sum(pipeline) AS pipeline, sum(cost) AS cost FROM attribution.campaign_performance
 GROUP BY model ORDER BY model;
 -- per month: email's spend of January (20.00) meets its January touches, February's (5.00) its February ones
+-- (each performance view rounds its rows to cents so that a model's rows add up exactly: O4's 100.01
+-- in thirds gives 33.34, 33.34 and 33.33 here, the largest remainders, ties in channel order)
 SELECT * FROM attribution.campaign_performance_monthly WHERE model = 'linear'
 ORDER BY month, attributed DESC, channel, campaign NULLS FIRST;
 SELECT model, sum(pipeline) AS pipeline, sum(cost) AS cost FROM attribution.campaign_performance_monthly

@@ -144,6 +144,49 @@ COMMENT ON COLUMN @extschema@.opportunity_touch_credits.is_won IS 'True when the
 
 -- ---------------------------------------------------------------- performance per channel and campaign
 
+-- The aggregate views need the channel, campaign and time of each credited
+-- touch, not its contact or its cents, so they read a lighter form of the
+-- credits: the journey's channel slot carries a key of the direct flag,
+-- the channel and the campaign (the touch id breaks every tie, so the key
+-- never decides an order), and the touches are not joined back.  A channel
+-- name must therefore not contain the character chr(31) (the unit
+-- separator), which separates channel and campaign in the key.
+CREATE VIEW @extschema@.credit_facts WITH (security_invoker = true) AS
+SELECT m.name AS model, j.opportunity_id, j.created_at, j.is_won, round(j.amount * 100)::float8 AS amount_cents,
+	   c.touch_id AS touchpoint_id, c.touched_at,
+	   split_part(substr(c.channel, 2), chr(31), 1) AS channel,
+	   CASE WHEN strpos(c.channel, chr(31)) > 0 THEN substr(c.channel, strpos(c.channel, chr(31)) + 1) END
+		   AS campaign,
+	   c.credit
+FROM @extschema@.models m
+CROSS JOIN @extschema@.opportunity_journeys j
+LEFT JOIN (
+	SELECT t.opportunity_id,
+		   @extschema@.journey_agg(t.touched_at, t.key, t.touchpoint_id) AS journey,
+		   coalesce(array_agg(t.key) FILTER (WHERE t.is_direct), '{}') AS direct_keys
+	FROM (SELECT ot.opportunity_id, ot.touchpoint_id, ot.touched_at, ot.is_direct,
+				 CASE WHEN ot.is_direct THEN 'd' ELSE 'n' END || ot.channel
+				 || coalesce(chr(31) || ot.campaign, '') AS key
+		  FROM @extschema@.opportunity_touchpoints ot) t
+	GROUP BY t.opportunity_id
+) jt ON jt.opportunity_id = j.opportunity_id
+LEFT JOIN LATERAL @extschema@.credits(jt.journey, m.model, converted_at => j.closed_at, half_life => m.half_life,
+		lead_created_at => j.lead_created_at, opportunity_created_at => j.created_at, closed_at => j.closed_at,
+		direct_channels => jt.direct_keys, weights => m.weights, lookback => m.lookback) c ON true
+WHERE m.enabled;
+COMMENT ON VIEW @extschema@.credit_facts IS
+	'The credits the performance views add up: per enabled model, the credited touches of every opportunity (channel, campaign, time), or one row without a touch for an unattributed opportunity';
+COMMENT ON COLUMN @extschema@.credit_facts.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.credit_facts.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.credit_facts.created_at IS 'When the opportunity was created';
+COMMENT ON COLUMN @extschema@.credit_facts.is_won IS 'True when the opportunity was won';
+COMMENT ON COLUMN @extschema@.credit_facts.amount_cents IS 'Amount of the opportunity in cents';
+COMMENT ON COLUMN @extschema@.credit_facts.touchpoint_id IS 'The touchpoint credited; NULL when the opportunity is unattributed';
+COMMENT ON COLUMN @extschema@.credit_facts.touched_at IS 'When the touch happened';
+COMMENT ON COLUMN @extschema@.credit_facts.channel IS 'Channel of the touch';
+COMMENT ON COLUMN @extschema@.credit_facts.campaign IS 'Campaign of the touch';
+COMMENT ON COLUMN @extschema@.credit_facts.credit IS 'Share of the opportunity credited to the touch; NULL when unattributed';
+
 -- Credits and costs are each added up to the same grain before they meet,
 -- so a cost row is never repeated by the join (a FULL JOIN keeps costs
 -- without credited touches, and credits without costs).  The unattributed
@@ -151,19 +194,20 @@ COMMENT ON COLUMN @extschema@.opportunity_touch_credits.is_won IS 'True when the
 -- channel and campaign, so every model's rows add up to the whole pipeline.
 CREATE VIEW @extschema@.channel_performance WITH (security_invoker = true) AS
 WITH credits AS (
-	SELECT oc.model, oc.touchpoint_id IS NOT NULL AS attributed, t.channel,
-		   count(t.touchpoint_id) AS touches,
-		   sum(coalesce(oc.credit, 1)) AS attributed_opportunities,
-		   coalesce(sum(coalesce(oc.credit, 1)) FILTER (WHERE oc.is_won), 0) AS attributed_won,
-		   sum(oc.pipeline_cents) / 100.0 AS pipeline,
-		   coalesce(sum(oc.pipeline_cents) FILTER (WHERE oc.is_won), 0) / 100.0 AS revenue
-	FROM @extschema@.opportunity_credits oc
-	LEFT JOIN @extschema@.source_touchpoints() t ON t.touchpoint_id = oc.touchpoint_id
-	GROUP BY oc.model, oc.touchpoint_id IS NOT NULL, t.channel
+	SELECT model, channel, touchpoint_id IS NOT NULL AS attributed,
+		   count(touchpoint_id) AS touches,
+		   sum(coalesce(credit, 1)) AS attributed_opportunities,
+		   coalesce(sum(coalesce(credit, 1)) FILTER (WHERE is_won), 0) AS attributed_won,
+		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
+		   coalesce(sum(coalesce(credit, 1) * amount_cents) FILTER (WHERE is_won), 0) AS revenue_cents
+	FROM @extschema@.credit_facts
+	GROUP BY model, channel, touchpoint_id IS NOT NULL
 ),
 costs AS (
-	SELECT m.name AS model, co.channel, co.cost
-	FROM (SELECT channel, sum(cost) AS cost FROM @extschema@.source_campaign_costs() GROUP BY channel) co
+	SELECT m.name AS model, co.*
+	FROM (SELECT channel, sum(cost) AS cost
+		  FROM @extschema@.source_campaign_costs()
+		  GROUP BY channel) co
 	CROSS JOIN @extschema@.models m
 	WHERE m.enabled
 ),
@@ -173,22 +217,45 @@ performance AS (
 		   coalesce(cr.touches, 0) AS touches,
 		   coalesce(cr.attributed_opportunities, 0) AS attributed_opportunities,
 		   coalesce(cr.attributed_won, 0) AS attributed_won,
-		   coalesce(cr.pipeline, 0) AS pipeline, coalesce(cr.revenue, 0) AS revenue, co.cost
+		   coalesce(cr.pipeline_cents, 0) AS pipeline_cents, coalesce(cr.revenue_cents, 0) AS revenue_cents,
+		   co.cost
 	FROM credits cr
 	FULL JOIN costs co ON co.model = cr.model AND co.channel = cr.channel
+),
+-- whole cents: the floor of every row, and the cents left over to the
+-- rows with the largest remainders, so a model's rows add up exactly
+ranked AS (
+	SELECT p.*,
+		   round(sum(p.pipeline_cents) OVER w) - sum(floor(p.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(p.revenue_cents) OVER w) - sum(floor(p.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY p.pipeline_cents - floor(p.pipeline_cents) DESC, p.attributed DESC,
+							  channel) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY p.revenue_cents - floor(p.revenue_cents) DESC, p.attributed DESC,
+							  channel) AS revenue_rank
+	FROM performance p
+	WINDOW w AS (PARTITION BY p.model)
+),
+allocated AS (
+	SELECT r.*,
+		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS pipeline,
+		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS revenue
+	FROM ranked r
 )
 SELECT model, channel, attributed, touches,
 	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
 	   round(attributed_won::numeric, 4) AS attributed_won,
-	   pipeline::numeric(16,2) AS pipeline, revenue::numeric(16,2) AS revenue, cost::numeric(16,2) AS cost,
+	   pipeline, revenue, cost::numeric(16,2) AS cost,
 	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
 	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
 	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
-FROM performance;
+FROM allocated;
 COMMENT ON VIEW @extschema@.channel_performance IS
-	'Attributed touches, opportunities, pipeline, revenue, cost and ROI per enabled model and channel, over all time';
-COMMENT ON COLUMN @extschema@.channel_performance.model IS 'Name of the model (models.name)';
+	'Attributed touches, pipeline, revenue, cost and ROI per enabled model and channel, over all time';
 COMMENT ON COLUMN @extschema@.channel_performance.channel IS 'Channel; NULL on the unattributed row';
+COMMENT ON COLUMN @extschema@.channel_performance.cost IS 'Spend recorded for the channel in campaign_costs; NULL when none';
+COMMENT ON COLUMN @extschema@.channel_performance.model IS 'Name of the model (models.name)';
 COMMENT ON COLUMN @extschema@.channel_performance.attributed IS
 	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
 COMMENT ON COLUMN @extschema@.channel_performance.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
@@ -196,28 +263,28 @@ COMMENT ON COLUMN @extschema@.channel_performance.attributed_opportunities IS
 	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
 COMMENT ON COLUMN @extschema@.channel_performance.attributed_won IS 'The same for won opportunities';
 COMMENT ON COLUMN @extschema@.channel_performance.pipeline IS
-	'Attributed pipeline (amount of every opportunity), exact to the cent: the rows of a model add up to the total amount';
-COMMENT ON COLUMN @extschema@.channel_performance.revenue IS 'Attributed revenue (amount of won opportunities), exact to the cent';
-COMMENT ON COLUMN @extschema@.channel_performance.cost IS 'Spend recorded for the channel in campaign_costs; NULL when none';
+	'Attributed pipeline (credit x amount of every opportunity) in cents, rounded so that a model''s rows add up exactly to the total amount';
+COMMENT ON COLUMN @extschema@.channel_performance.revenue IS
+	'Attributed revenue (credit x amount of won opportunities) in cents, rounded so that a model''s rows add up exactly to the won amount';
 COMMENT ON COLUMN @extschema@.channel_performance.roi IS '(revenue - cost) / cost; NULL without cost';
 COMMENT ON COLUMN @extschema@.channel_performance.cost_per_opportunity IS 'cost / attributed_opportunities';
 COMMENT ON COLUMN @extschema@.channel_performance.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
 
 CREATE VIEW @extschema@.campaign_performance WITH (security_invoker = true) AS
 WITH credits AS (
-	SELECT oc.model, oc.touchpoint_id IS NOT NULL AS attributed, t.channel, t.campaign,
-		   count(t.touchpoint_id) AS touches,
-		   sum(coalesce(oc.credit, 1)) AS attributed_opportunities,
-		   coalesce(sum(coalesce(oc.credit, 1)) FILTER (WHERE oc.is_won), 0) AS attributed_won,
-		   sum(oc.pipeline_cents) / 100.0 AS pipeline,
-		   coalesce(sum(oc.pipeline_cents) FILTER (WHERE oc.is_won), 0) / 100.0 AS revenue
-	FROM @extschema@.opportunity_credits oc
-	LEFT JOIN @extschema@.source_touchpoints() t ON t.touchpoint_id = oc.touchpoint_id
-	GROUP BY oc.model, oc.touchpoint_id IS NOT NULL, t.channel, t.campaign
+	SELECT model, channel, campaign, touchpoint_id IS NOT NULL AS attributed,
+		   count(touchpoint_id) AS touches,
+		   sum(coalesce(credit, 1)) AS attributed_opportunities,
+		   coalesce(sum(coalesce(credit, 1)) FILTER (WHERE is_won), 0) AS attributed_won,
+		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
+		   coalesce(sum(coalesce(credit, 1) * amount_cents) FILTER (WHERE is_won), 0) AS revenue_cents
+	FROM @extschema@.credit_facts
+	GROUP BY model, channel, campaign, touchpoint_id IS NOT NULL
 ),
 costs AS (
-	SELECT m.name AS model, co.channel, co.campaign, co.cost
-	FROM (SELECT channel, campaign, sum(cost) AS cost FROM @extschema@.source_campaign_costs()
+	SELECT m.name AS model, co.*
+	FROM (SELECT channel, campaign, sum(cost) AS cost
+		  FROM @extschema@.source_campaign_costs()
 		  GROUP BY channel, campaign) co
 	CROSS JOIN @extschema@.models m
 	WHERE m.enabled
@@ -228,23 +295,46 @@ performance AS (
 		   coalesce(cr.touches, 0) AS touches,
 		   coalesce(cr.attributed_opportunities, 0) AS attributed_opportunities,
 		   coalesce(cr.attributed_won, 0) AS attributed_won,
-		   coalesce(cr.pipeline, 0) AS pipeline, coalesce(cr.revenue, 0) AS revenue, co.cost
+		   coalesce(cr.pipeline_cents, 0) AS pipeline_cents, coalesce(cr.revenue_cents, 0) AS revenue_cents,
+		   co.cost
 	FROM credits cr
 	FULL JOIN costs co ON co.model = cr.model AND co.channel = cr.channel AND co.campaign = cr.campaign
+),
+-- whole cents: the floor of every row, and the cents left over to the
+-- rows with the largest remainders, so a model's rows add up exactly
+ranked AS (
+	SELECT p.*,
+		   round(sum(p.pipeline_cents) OVER w) - sum(floor(p.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(p.revenue_cents) OVER w) - sum(floor(p.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY p.pipeline_cents - floor(p.pipeline_cents) DESC, p.attributed DESC,
+							  channel, campaign) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY p.revenue_cents - floor(p.revenue_cents) DESC, p.attributed DESC,
+							  channel, campaign) AS revenue_rank
+	FROM performance p
+	WINDOW w AS (PARTITION BY p.model)
+),
+allocated AS (
+	SELECT r.*,
+		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS pipeline,
+		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS revenue
+	FROM ranked r
 )
 SELECT model, channel, campaign, attributed, touches,
 	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
 	   round(attributed_won::numeric, 4) AS attributed_won,
-	   pipeline::numeric(16,2) AS pipeline, revenue::numeric(16,2) AS revenue, cost::numeric(16,2) AS cost,
+	   pipeline, revenue, cost::numeric(16,2) AS cost,
 	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
 	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
 	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
-FROM performance;
+FROM allocated;
 COMMENT ON VIEW @extschema@.campaign_performance IS
-	'Attributed touches, opportunities, pipeline, revenue, cost and ROI per enabled model, channel and campaign, over all time';
-COMMENT ON COLUMN @extschema@.campaign_performance.model IS 'Name of the model (models.name)';
+	'Attributed touches, pipeline, revenue, cost and ROI per enabled model, channel and campaign, over all time';
 COMMENT ON COLUMN @extschema@.campaign_performance.channel IS 'Channel; NULL on the unattributed row';
 COMMENT ON COLUMN @extschema@.campaign_performance.campaign IS 'Campaign; NULL for touches without a campaign and on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance.cost IS 'Spend recorded for the campaign and channel in campaign_costs; NULL when none';
+COMMENT ON COLUMN @extschema@.campaign_performance.model IS 'Name of the model (models.name)';
 COMMENT ON COLUMN @extschema@.campaign_performance.attributed IS
 	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
 COMMENT ON COLUMN @extschema@.campaign_performance.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
@@ -252,9 +342,9 @@ COMMENT ON COLUMN @extschema@.campaign_performance.attributed_opportunities IS
 	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
 COMMENT ON COLUMN @extschema@.campaign_performance.attributed_won IS 'The same for won opportunities';
 COMMENT ON COLUMN @extschema@.campaign_performance.pipeline IS
-	'Attributed pipeline (amount of every opportunity), exact to the cent: the rows of a model add up to the total amount';
-COMMENT ON COLUMN @extschema@.campaign_performance.revenue IS 'Attributed revenue (amount of won opportunities), exact to the cent';
-COMMENT ON COLUMN @extschema@.campaign_performance.cost IS 'Spend recorded for the campaign and channel in campaign_costs; NULL when none';
+	'Attributed pipeline (credit x amount of every opportunity) in cents, rounded so that a model''s rows add up exactly to the total amount';
+COMMENT ON COLUMN @extschema@.campaign_performance.revenue IS
+	'Attributed revenue (credit x amount of won opportunities) in cents, rounded so that a model''s rows add up exactly to the won amount';
 COMMENT ON COLUMN @extschema@.campaign_performance.roi IS '(revenue - cost) / cost; NULL without cost';
 COMMENT ON COLUMN @extschema@.campaign_performance.cost_per_opportunity IS 'cost / attributed_opportunities';
 COMMENT ON COLUMN @extschema@.campaign_performance.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
@@ -264,20 +354,19 @@ COMMENT ON COLUMN @extschema@.campaign_performance.cost_per_won IS 'cost / attri
 -- opportunities count in the month of their creation.
 CREATE VIEW @extschema@.campaign_performance_monthly WITH (security_invoker = true) AS
 WITH credits AS (
-	SELECT oc.model, date_trunc('month', coalesce(t.touched_at, oc.created_at))::date AS month,
-		   oc.touchpoint_id IS NOT NULL AS attributed, t.channel, t.campaign,
-		   count(t.touchpoint_id) AS touches,
-		   sum(coalesce(oc.credit, 1)) AS attributed_opportunities,
-		   coalesce(sum(coalesce(oc.credit, 1)) FILTER (WHERE oc.is_won), 0) AS attributed_won,
-		   sum(oc.pipeline_cents) / 100.0 AS pipeline,
-		   coalesce(sum(oc.pipeline_cents) FILTER (WHERE oc.is_won), 0) / 100.0 AS revenue
-	FROM @extschema@.opportunity_credits oc
-	LEFT JOIN @extschema@.source_touchpoints() t ON t.touchpoint_id = oc.touchpoint_id
-	GROUP BY oc.model, date_trunc('month', coalesce(t.touched_at, oc.created_at))::date,
-			 oc.touchpoint_id IS NOT NULL, t.channel, t.campaign
+	SELECT model, date_trunc('month', coalesce(touched_at, created_at))::date AS month, channel, campaign,
+		   touchpoint_id IS NOT NULL AS attributed,
+		   count(touchpoint_id) AS touches,
+		   sum(coalesce(credit, 1)) AS attributed_opportunities,
+		   coalesce(sum(coalesce(credit, 1)) FILTER (WHERE is_won), 0) AS attributed_won,
+		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
+		   coalesce(sum(coalesce(credit, 1) * amount_cents) FILTER (WHERE is_won), 0) AS revenue_cents
+	FROM @extschema@.credit_facts
+	GROUP BY model, date_trunc('month', coalesce(touched_at, created_at))::date, channel, campaign,
+			 touchpoint_id IS NOT NULL
 ),
 costs AS (
-	SELECT m.name AS model, co.month, co.channel, co.campaign, co.cost
+	SELECT m.name AS model, co.*
 	FROM (SELECT date_trunc('month', spent_on)::date AS month, channel, campaign, sum(cost) AS cost
 		  FROM @extschema@.source_campaign_costs()
 		  GROUP BY date_trunc('month', spent_on)::date, channel, campaign) co
@@ -291,35 +380,59 @@ performance AS (
 		   coalesce(cr.touches, 0) AS touches,
 		   coalesce(cr.attributed_opportunities, 0) AS attributed_opportunities,
 		   coalesce(cr.attributed_won, 0) AS attributed_won,
-		   coalesce(cr.pipeline, 0) AS pipeline, coalesce(cr.revenue, 0) AS revenue, co.cost
+		   coalesce(cr.pipeline_cents, 0) AS pipeline_cents, coalesce(cr.revenue_cents, 0) AS revenue_cents,
+		   co.cost
 	FROM credits cr
 	FULL JOIN costs co
 		ON co.model = cr.model AND co.month = cr.month AND co.channel = cr.channel AND co.campaign = cr.campaign
+),
+-- whole cents: the floor of every row, and the cents left over to the
+-- rows with the largest remainders, so a model's rows add up exactly
+ranked AS (
+	SELECT p.*,
+		   round(sum(p.pipeline_cents) OVER w) - sum(floor(p.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(p.revenue_cents) OVER w) - sum(floor(p.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY p.pipeline_cents - floor(p.pipeline_cents) DESC, p.attributed DESC,
+							  month, channel, campaign) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY p.revenue_cents - floor(p.revenue_cents) DESC, p.attributed DESC,
+							  month, channel, campaign) AS revenue_rank
+	FROM performance p
+	WINDOW w AS (PARTITION BY p.model)
+),
+allocated AS (
+	SELECT r.*,
+		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS pipeline,
+		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS revenue
+	FROM ranked r
 )
 SELECT model, month, channel, campaign, attributed, touches,
 	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
 	   round(attributed_won::numeric, 4) AS attributed_won,
-	   pipeline::numeric(16,2) AS pipeline, revenue::numeric(16,2) AS revenue, cost::numeric(16,2) AS cost,
+	   pipeline, revenue, cost::numeric(16,2) AS cost,
 	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
 	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
 	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
-FROM performance;
+FROM allocated;
 COMMENT ON VIEW @extschema@.campaign_performance_monthly IS
 	'campaign_performance per month: credits in the month of their touch, spend in the month it was spent';
-COMMENT ON COLUMN @extschema@.campaign_performance_monthly.model IS 'Name of the model (models.name)';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.month IS
 	'First day of the month of the touches and of the spend (unattributed row: of the opportunities'' creation), in the session''s time zone';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.channel IS 'Channel; NULL on the unattributed row';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.campaign IS 'Campaign; NULL for touches without a campaign and on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost IS 'Spend of the campaign and channel in the month; NULL when none';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.model IS 'Name of the model (models.name)';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.attributed IS
 	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
-COMMENT ON COLUMN @extschema@.campaign_performance_monthly.touches IS 'Touches of the month in the models'' windows of the opportunities'' journeys';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.attributed_opportunities IS
 	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.attributed_won IS 'The same for won opportunities';
-COMMENT ON COLUMN @extschema@.campaign_performance_monthly.pipeline IS 'Attributed pipeline, exact to the cent';
-COMMENT ON COLUMN @extschema@.campaign_performance_monthly.revenue IS 'Attributed revenue, exact to the cent';
-COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost IS 'Spend of the campaign and channel in the month; NULL when none';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.pipeline IS
+	'Attributed pipeline (credit x amount of every opportunity) in cents, rounded so that a model''s rows add up exactly to the total amount';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.revenue IS
+	'Attributed revenue (credit x amount of won opportunities) in cents, rounded so that a model''s rows add up exactly to the won amount';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.roi IS '(revenue - cost) / cost; NULL without cost';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost_per_opportunity IS 'cost / attributed_opportunities';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
