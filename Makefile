@@ -13,6 +13,8 @@ MODULE_big = attribution
 OBJS = src/attribution.o src/aggutil.o src/arena.o src/textio.o src/strdict.o
 # rule-based attribution (SPEC section 2)
 OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
+# the demand waterfall (SPEC section 4)
+OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o
 
 # The install script of the newest version is generated from the ordered
 # pieces in src/sql/ (the single source of truth); released versions' full
@@ -23,6 +25,7 @@ DATA = $(filter-out release/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard release/$
 
 REGRESS = extension
 REGRESS += rule_models rule_errors journey_type window_credit channel_credit labels
+REGRESS += stage_history waterfall
 # reporting layer (SPEC section 5)
 REGRESS += reporting_tables reporting_views reporting_demo
 REGRESS_OPTS = --load-extension=$(EXTENSION)

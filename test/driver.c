@@ -21,6 +21,7 @@ typedef struct DriverTest
 static const DriverTest tests[] = {
 	{"rule_models", test_rule_models},
 	{"types", test_types},
+	{"waterfall", test_waterfall},
 	{"reporting", test_reporting},
 };
 

@@ -31,6 +31,7 @@ extern int	rng_int(uint64_t *state, int lo, int hi);	/* in [lo, hi] */
 /* the tests (one line per test file) */
 extern void test_rule_models(PGconn *conn);
 extern void test_types(PGconn *conn);
+extern void test_waterfall(PGconn *conn);
 extern void test_reporting(PGconn *conn);
 
 #endif

@@ -1,0 +1,529 @@
+/*
+ * stage_accessors.c
+ *		Functions that read a stage_history: transitions, reached_at,
+ *		current_stage, furthest_stage, time_in_stage, funnel_depth and
+ *		stage_entries.
+ *
+ * Terms used below.  The position of a unit after an event is the rank of
+ * the last ladder stage it entered (an exit leaves the position where it
+ * was; before any ladder stage the position is -1).  A move into a ladder
+ * stage above the position is forward, into one at or below it backward (a
+ * recycle: back to an earlier stage, or re-entering the ladder after an
+ * exit); a move into an exit stage is an exit.  A ladder stage counts as
+ * reached (inferred) at the first event into it or into any later ladder
+ * stage, as CRM funnels count skipped stages.
+ */
+#include "postgres.h"
+
+#include "compat.h"
+
+#include "common/int.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "stage_history.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+PG_FUNCTION_INFO_V1(stage_history_transitions);
+PG_FUNCTION_INFO_V1(stage_history_reached_at);
+PG_FUNCTION_INFO_V1(stage_history_current_stage);
+PG_FUNCTION_INFO_V1(stage_history_furthest_stage);
+PG_FUNCTION_INFO_V1(stage_history_time_in_stage);
+PG_FUNCTION_INFO_V1(stage_history_funnel_depth);
+PG_FUNCTION_INFO_V1(stage_history_entries);
+
+static Interval *
+usecs_to_interval(int64 usecs)
+{
+	Interval   *result = palloc(sizeof(Interval));
+
+	/* the form of timestamptz subtraction: whole days, then the rest */
+	result->month = 0;
+	result->day = (int32) (usecs / USECS_PER_DAY);
+	result->time = usecs % USECS_PER_DAY;
+	return result;
+}
+
+static text *
+stage_text(const HistoryView *view, int stage)
+{
+	return cstring_to_text_with_len(view->ladder->names[stage], view->ladder->name_lens[stage]);
+}
+
+static int
+stage_arg(const HistoryView *view, text *name)
+{
+	return ladder_lookup_or_error(view->ladder, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+}
+
+/*
+ * transitions(h): one row per event.  Row i describes the stay that event
+ * i starts: from_stage is the stage before (NULL for the first event),
+ * exited_at the time of the next event (NULL for the last, open stage).
+ */
+typedef struct TransitionsContext
+{
+	struct varlena *value;		/* a copy, alive across calls */
+	HistoryView view;
+	int			position;		/* ladder position before the next event */
+} TransitionsContext;
+
+static const char *
+classify_move(const HistoryView *view, int stage, int *position, int *skipped)
+{
+	*skipped = 0;
+	if (ladder_is_exit(view->ladder, stage))
+		return "exit";
+	if (stage > *position)
+	{
+		*skipped = stage - *position - 1;
+		*position = stage;
+		return "forward";
+	}
+	*position = stage;
+	return "backward";
+}
+
+Datum
+stage_history_transitions(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	TransitionsContext *ctx;
+	int			i;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+		struct varlena *arg = PG_GETARG_VARLENA_PP(0);
+		TupleDesc	tupdesc;
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "transitions must return a composite type");
+		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
+		ctx = palloc(sizeof(TransitionsContext));
+		ctx->value = palloc(VARSIZE_ANY(arg));
+		memcpy(ctx->value, arg, VARSIZE_ANY(arg));
+		history_view(ctx->value, &ctx->view);
+		ctx->position = -1;
+		funcctx->user_fctx = ctx;
+		funcctx->max_calls = ctx->view.n_events;
+		MemoryContextSwitchTo(old);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	ctx = (TransitionsContext *) funcctx->user_fctx;
+	i = (int) funcctx->call_cntr;
+	if (i < ctx->view.n_events)
+	{
+		const HistoryView *view = &ctx->view;
+		Datum		values[8];
+		bool		nulls[8];
+		int			stage = view->stages[i];
+		int			skipped;
+		const char *direction = classify_move(view, stage, &ctx->position, &skipped);
+		TimestampTz entered = history_time(view, i);
+		HeapTuple	tuple;
+
+		memset(nulls, false, sizeof(nulls));
+		values[0] = Int32GetDatum(i + 1);
+		if (i == 0)
+			nulls[1] = true;
+		else
+			values[1] = PointerGetDatum(stage_text(view, view->stages[i - 1]));
+		values[2] = PointerGetDatum(stage_text(view, stage));
+		values[3] = TimestampTzGetDatum(entered);
+		if (i + 1 < view->n_events)
+		{
+			TimestampTz exited = history_time(view, i + 1);
+
+			values[4] = TimestampTzGetDatum(exited);
+			values[5] = PointerGetDatum(usecs_to_interval(history_usecs_between(entered, exited)));
+		}
+		else
+			nulls[4] = nulls[5] = true;
+		values[6] = CStringGetTextDatum(direction);
+		values[7] = Int32GetDatum(skipped);
+		tuple = heap_form_tuple(funcctx->tuple_desc, values, nulls);
+		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
+	}
+	SRF_RETURN_DONE(funcctx);
+}
+
+/* first event into the stage or, for an inferred ladder stage, any later one */
+static int
+first_reach(const HistoryView *view, int stage, bool inferred)
+{
+	bool		any_later = inferred && !ladder_is_exit(view->ladder, stage);
+	int			i;
+
+	for (i = 0; i < view->n_events; i++)
+	{
+		int			s = view->stages[i];
+
+		if (s == stage ||
+			(any_later && s > stage && !ladder_is_exit(view->ladder, s)))
+			return i;
+	}
+	return -1;
+}
+
+Datum
+stage_history_reached_at(PG_FUNCTION_ARGS)
+{
+	struct varlena *value = PG_GETARG_VARLENA_PP(0);
+	text	   *kind = PG_GETARG_TEXT_PP(2);
+	char	   *kind_str = text_to_cstring(kind);
+	HistoryView view;
+	bool		inferred;
+	int			event;
+
+	history_view(value, &view);
+	if (strcmp(kind_str, "inferred") == 0)
+		inferred = true;
+	else if (strcmp(kind_str, "recorded") == 0)
+		inferred = false;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown kind of reach \"%s\"", kind_str),
+				 errdetail("The kinds are \"inferred\" (a skipped stage counts as reached when a later stage is) and \"recorded\" (only recorded entries)."),
+				 errhint("Pass 'inferred' or 'recorded', or leave the argument out for 'inferred'.")));
+	event = first_reach(&view, stage_arg(&view, PG_GETARG_TEXT_PP(1)), inferred);
+	if (event < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TIMESTAMPTZ(history_time(&view, event));
+}
+
+Datum
+stage_history_current_stage(PG_FUNCTION_ARGS)
+{
+	HistoryView view;
+
+	history_view(PG_GETARG_VARLENA_PP(0), &view);
+	PG_RETURN_TEXT_P(stage_text(&view, view.stages[view.n_events - 1]));
+}
+
+static int
+furthest_ladder_stage(const HistoryView *view)
+{
+	int			furthest = -1;
+	int			i;
+
+	for (i = 0; i < view->n_events; i++)
+	{
+		int			s = view->stages[i];
+
+		if (!ladder_is_exit(view->ladder, s) && s > furthest)
+			furthest = s;
+	}
+	return furthest;
+}
+
+Datum
+stage_history_furthest_stage(PG_FUNCTION_ARGS)
+{
+	HistoryView view;
+	int			furthest;
+
+	history_view(PG_GETARG_VARLENA_PP(0), &view);
+	furthest = furthest_ladder_stage(&view);
+	if (furthest < 0)
+		PG_RETURN_NULL();
+	PG_RETURN_TEXT_P(stage_text(&view, furthest));
+}
+
+static void
+check_finite_as_of(TimestampTz as_of)
+{
+	if (TIMESTAMP_NOT_FINITE(as_of))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("as_of must be finite"),
+				 errdetail("An infinite as_of would make the time in the open stage infinite."),
+				 errhint("Pass the time up to which the open stage counts, for example now(), or leave it out.")));
+}
+
+/*
+ * time_in_stage(h, stage [, as_of]): the summed length of the stays in the
+ * stage.  The last, open stay counts up to as_of (not before its start);
+ * without as_of it counts nothing.  NULL when the stage was never recorded.
+ * Not STRICT, because as_of may be NULL.
+ */
+Datum
+stage_history_time_in_stage(PG_FUNCTION_ARGS)
+{
+	HistoryView view;
+	int			stage;
+	int64		total = 0;
+	bool		visited = false;
+	int			i;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	history_view(PG_GETARG_VARLENA_PP(0), &view);
+	stage = stage_arg(&view, PG_GETARG_TEXT_PP(1));
+	if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+		check_finite_as_of(PG_GETARG_TIMESTAMPTZ(2));
+
+	for (i = 0; i < view.n_events; i++)
+	{
+		TimestampTz entered;
+		TimestampTz left;
+
+		if (view.stages[i] != stage)
+			continue;
+		visited = true;
+		entered = history_time(&view, i);
+		if (i + 1 < view.n_events)
+			left = history_time(&view, i + 1);
+		else if (PG_NARGS() > 2 && !PG_ARGISNULL(2))
+			left = Max(PG_GETARG_TIMESTAMPTZ(2), entered);
+		else
+			left = entered;
+		if (pg_add_s64_overflow(total, history_usecs_between(entered, left), &total))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("interval out of range"),
+					 errdetail("The summed time in stage \"%s\" does not fit an interval.",
+							   view.ladder->names[stage]),
+					 errhint("Check the entered_at values for wrong years.")));
+	}
+	if (!visited)
+		PG_RETURN_NULL();
+	PG_RETURN_INTERVAL_P(usecs_to_interval(total));
+}
+
+/*
+ * funnel_depth(h, within, mode): ClickHouse's windowFunnel over the ladder.
+ * The steps are the ladder stages in order; the events are the entries of
+ * the history (exits match no step).  Every entry into the first step
+ * starts a chain; an entry into step k extends the chain that reached step
+ * k - 1 when it lies within `within` of that chain's start (and, under
+ * strict_increase, strictly after the chain's previous step).  The result is
+ * the deepest step any chain reached, 0 when the first step was never
+ * entered.  Under strict_order an event that matches no step (an exit)
+ * ends the search once a chain has started, and an entry into a step whose
+ * previous step no chain has reached ends it too.
+ */
+#define FUNNEL_STRICT_INCREASE 0x01
+#define FUNNEL_STRICT_ORDER 0x02
+
+static int
+parse_funnel_mode(const char *mode)
+{
+	int			flags = 0;
+	char	   *copy = pstrdup(mode);
+	char	   *token;
+	char	   *saveptr = NULL;
+
+	for (token = strtok_r(copy, ",", &saveptr); token != NULL;
+		 token = strtok_r(NULL, ",", &saveptr))
+	{
+		char	   *end;
+
+		while (*token == ' ')
+			token++;
+		end = token + strlen(token);
+		while (end > token && end[-1] == ' ')
+			*--end = '\0';
+		if (strcmp(token, "default") == 0)
+			continue;
+		if (strcmp(token, "strict_increase") == 0)
+			flags |= FUNNEL_STRICT_INCREASE;
+		else if (strcmp(token, "strict_order") == 0)
+			flags |= FUNNEL_STRICT_ORDER;
+		else
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown funnel mode \"%s\"", token),
+					 errdetail("The modes are \"default\", \"strict_increase\" and \"strict_order\"; several may be given, separated by commas."),
+					 errhint("Pass for example 'strict_increase' or 'strict_increase,strict_order'.")));
+	}
+	pfree(copy);
+	return flags;
+}
+
+/* an interval as a fixed length: 1 day = 24 h, 1 month = 30 days */
+static int64
+window_usecs(const Interval *within)
+{
+	int64		days;
+	int64		usecs;
+
+	days = (int64) within->month * DAYS_PER_MONTH + within->day;
+	if (pg_mul_s64_overflow(days, USECS_PER_DAY, &usecs) ||
+		pg_add_s64_overflow(usecs, within->time, &usecs))
+		usecs = days < 0 ? PG_INT64_MIN : PG_INT64_MAX;
+	return usecs;
+}
+
+Datum
+stage_history_funnel_depth(PG_FUNCTION_ARGS)
+{
+	HistoryView view;
+	Interval   *within = PG_GETARG_INTERVAL_P(1);
+	int			flags = parse_funnel_mode(text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	int64		window = window_usecs(within);
+	bool		reached[LADDER_MAX_STAGES];
+	TimestampTz chain_start[LADDER_MAX_STAGES];
+	TimestampTz step_time[LADDER_MAX_STAGES];
+	bool		started = false;
+	int			steps;
+	int			i;
+
+	if (window <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("funnel window must be positive"),
+				 errdetail("The window is %s.",
+						   DatumGetCString(DirectFunctionCall1(interval_out,
+															   IntervalPGetDatum(within)))),
+				 errhint("Pass the time allowed from entering the first stage, for example interval '30 days'.")));
+	history_view(PG_GETARG_VARLENA_PP(0), &view);
+	steps = view.ladder->n_ladder;
+	memset(reached, false, sizeof(reached));
+
+	for (i = 0; i < view.n_events; i++)
+	{
+		int			step = view.stages[i];
+		TimestampTz at = history_time(&view, i);
+		int64		elapsed;
+
+		if (ladder_is_exit(view.ladder, step))
+		{
+			if ((flags & FUNNEL_STRICT_ORDER) && started)
+				break;
+			continue;
+		}
+		if (step == 0)
+		{
+			reached[0] = true;
+			chain_start[0] = step_time[0] = at;
+			started = true;
+		}
+		else if ((flags & FUNNEL_STRICT_ORDER) && started && !reached[step - 1])
+			break;
+		else if (reached[step - 1])
+		{
+			/* events are in time order: elapsed >= 0; overflow means too far */
+			bool		matched = !pg_sub_s64_overflow(at, chain_start[step - 1], &elapsed) &&
+				elapsed <= window;
+
+			if ((flags & FUNNEL_STRICT_INCREASE) && !(step_time[step - 1] < at))
+				matched = false;
+			if (matched)
+			{
+				reached[step] = true;
+				chain_start[step] = chain_start[step - 1];
+				step_time[step] = at;
+				if (step + 1 == steps)
+					break;
+			}
+		}
+	}
+
+	/*
+	 * windowFunnel reports the deepest step reached; under strict_order a
+	 * stop reports the number of steps reached before the first gap, which
+	 * is the same number because steps are only reached in order.
+	 */
+	for (i = steps; i > 0; i--)
+	{
+		if (reached[i - 1])
+			PG_RETURN_INT32(i);
+	}
+	PG_RETURN_INT32(0);
+}
+
+/*
+ * stage_entries(h): one row per stage the unit reached: the ladder stages
+ * reached (inferred) in ladder order, then the exit stages entered.
+ * first_entered_at is reached_at(h, stage); entries counts the recorded
+ * entries into the stage (0 for a stage only inferred).
+ */
+typedef struct EntriesContext
+{
+	int			n_rows;
+	text	   *stage[LADDER_MAX_STAGES];
+	int			rank[LADDER_MAX_STAGES];	/* 1-based ladder rank, 0 for exits */
+	TimestampTz first[LADDER_MAX_STAGES];
+	int			entries[LADDER_MAX_STAGES];
+} EntriesContext;
+
+static void
+collect_entries(const HistoryView *view, EntriesContext *ctx)
+{
+	int			counts[LADDER_MAX_STAGES];
+	int			furthest = -1;
+	int			s,
+				i;
+
+	memset(counts, 0, sizeof(counts));
+	for (i = 0; i < view->n_events; i++)
+	{
+		s = view->stages[i];
+		counts[s]++;
+		if (!ladder_is_exit(view->ladder, s))
+			furthest = Max(furthest, s);
+	}
+
+	ctx->n_rows = 0;
+	for (s = 0; s < view->ladder->n_stages; s++)
+	{
+		int			event;
+
+		if (ladder_is_exit(view->ladder, s) ? counts[s] == 0 : s > furthest)
+			continue;
+		event = first_reach(view, s, true);
+		ctx->stage[ctx->n_rows] = stage_text(view, s);
+		ctx->rank[ctx->n_rows] = ladder_is_exit(view->ladder, s) ? 0 : s + 1;
+		ctx->first[ctx->n_rows] = history_time(view, event);
+		ctx->entries[ctx->n_rows] = counts[s];
+		ctx->n_rows++;
+	}
+}
+
+Datum
+stage_history_entries(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	EntriesContext *ctx;
+	int			row;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		MemoryContext old;
+		HistoryView view;
+		TupleDesc	tupdesc;
+
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "stage_entries must return a composite type");
+		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
+		history_view(PG_GETARG_VARLENA_PP(0), &view);
+		ctx = palloc(sizeof(EntriesContext));
+		collect_entries(&view, ctx);
+		funcctx->user_fctx = ctx;
+		MemoryContextSwitchTo(old);
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	ctx = (EntriesContext *) funcctx->user_fctx;
+	row = (int) funcctx->call_cntr;
+	if (row < ctx->n_rows)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		HeapTuple	tuple;
+
+		values[0] = PointerGetDatum(ctx->stage[row]);
+		values[1] = Int32GetDatum(ctx->rank[row]);
+		nulls[1] = ctx->rank[row] == 0;
+		values[2] = TimestampTzGetDatum(ctx->first[row]);
+		values[3] = Int32GetDatum(ctx->entries[row]);
+		tuple = heap_form_tuple(funcctx->tuple_desc, values, nulls);
+		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
+	}
+	SRF_RETURN_DONE(funcctx);
+}

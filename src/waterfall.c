@@ -1,0 +1,784 @@
+/*
+ * waterfall.c
+ *		The type attribution.waterfall_summary, the aggregates waterfall_agg()
+ *		and merge(), and the reports waterfall_report(), waterfall_exits()
+ *		and reverse_waterfall().
+ *
+ * A summary counts, per ladder stage k, over the units summarised:
+ *		reached[k]		units that reached k (inferred: k or any later ladder
+ *						stage was entered), so reached[k+1] is also the number
+ *						that advanced from k;
+ *		recycled[k]		units that moved back at least once while their
+ *						position was k (to an earlier ladder stage, or into
+ *						the ladder again after an exit taken at k);
+ *		exited[k][e]	units whose furthest stage is k and whose current
+ *						stage is exit stage e;
+ *		to_next[k]		the durations from reaching k to reaching k+1, for
+ *						the units that advanced (k below the last stage).
+ * Units whose furthest stage is k and who are not in an exit stage now are
+ * still open at k: reached[k] = reached[k+1] + sum_e exited[k][e] + still
+ * open, for every stage below the last.  Units that never entered a ladder
+ * stage (only exits) count in `units` only.
+ *
+ * The stored value is the binary form below (a version byte first); the
+ * serialized aggregate state is the same bytes.  Reading it validates every
+ * count, so a damaged or hand-made value is an error, never a wrong report.
+ *		version byte, ladder, units,
+ *		per stage: reached, recycled, exited[n_exits], and below the last
+ *		stage the histogram of days to next (duration_hist.h)
+ */
+#include "postgres.h"
+
+#include "compat.h"
+
+#include <math.h>
+
+#include "aggutil.h"
+#include "common/int.h"
+#include "duration_hist.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "stage_history.h"
+#include "utils/builtins.h"
+
+#define SUMMARY_VERSION 1
+
+PG_FUNCTION_INFO_V1(waterfall_summary_in);
+PG_FUNCTION_INFO_V1(waterfall_summary_out);
+PG_FUNCTION_INFO_V1(waterfall_summary_recv);
+PG_FUNCTION_INFO_V1(waterfall_summary_send);
+PG_FUNCTION_INFO_V1(waterfall_agg_trans);
+PG_FUNCTION_INFO_V1(waterfall_merge_trans);
+PG_FUNCTION_INFO_V1(waterfall_combine);
+PG_FUNCTION_INFO_V1(waterfall_serialize);
+PG_FUNCTION_INFO_V1(waterfall_deserialize);
+PG_FUNCTION_INFO_V1(waterfall_final);
+PG_FUNCTION_INFO_V1(waterfall_report);
+PG_FUNCTION_INFO_V1(waterfall_exits);
+PG_FUNCTION_INFO_V1(reverse_waterfall);
+
+typedef struct WaterfallState
+{
+	const StageLadder *ladder;
+	int64		units;
+	int64	   *reached;		/* [n_ladder] */
+	int64	   *recycled;		/* [n_ladder] */
+	int64	   *exited;			/* [n_ladder * n_exits], k * n_exits + e */
+	DurationHist *to_next;		/* [n_ladder - 1] */
+} WaterfallState;
+
+static WaterfallState *
+state_create(const StageLadder *ladder, MemoryContext cxt)
+{
+	int			n = ladder->n_ladder;
+	Size		counts = (Size) n * (2 + ladder->n_exits);
+	WaterfallState *state;
+	int			k;
+
+	state = MemoryContextAllocZero(cxt, sizeof(WaterfallState) + counts * sizeof(int64) +
+								   (n - 1) * sizeof(DurationHist));
+	state->ladder = ladder_copy(ladder, cxt);
+	state->reached = (int64 *) (state + 1);
+	state->recycled = state->reached + n;
+	state->exited = state->recycled + n;
+	state->to_next = (DurationHist *) (state->exited + n * ladder->n_exits);
+	for (k = 0; k < n - 1; k++)
+		dhist_init(&state->to_next[k]);
+	return state;
+}
+
+static int64
+exits_at(const WaterfallState *state, int k)
+{
+	int64		sum = 0;
+	int			e;
+
+	for (e = 0; e < state->ladder->n_exits; e++)
+		sum += state->exited[k * state->ladder->n_exits + e];
+	return sum;
+}
+
+static void
+bump(int64 *count, int64 by)
+{
+	if (pg_add_s64_overflow(*count, by, count))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("waterfall summary count out of range"),
+				 errdetail("A count of units exceeds the range of bigint."),
+				 errhint("Summarise fewer units at once.")));
+}
+
+/* add one unit's history */
+static void
+state_add_history(WaterfallState *state, const HistoryView *view, MemoryContext cxt)
+{
+	const StageLadder *ladder = view->ladder;
+	int			n = ladder->n_ladder;
+	TimestampTz first_entry[LADDER_MAX_STAGES];
+	bool		entered[LADDER_MAX_STAGES];
+	bool		recycled_from[LADDER_MAX_STAGES];
+	TimestampTz reach_next = 0;
+	TimestampTz reach;
+	int			position = -1;
+	int			furthest = -1;
+	int			current = view->stages[view->n_events - 1];
+	int			i,
+				k;
+
+	memset(entered, false, n * sizeof(bool));
+	memset(recycled_from, false, n * sizeof(bool));
+	for (i = 0; i < view->n_events; i++)
+	{
+		int			s = view->stages[i];
+
+		if (ladder_is_exit(ladder, s))
+			continue;
+		if (!entered[s])
+		{
+			entered[s] = true;
+			first_entry[s] = history_time(view, i);
+		}
+		if (position >= 0 && s <= position)
+			recycled_from[position] = true;
+		position = s;
+		furthest = Max(furthest, s);
+	}
+
+	bump(&state->units, 1);
+	if (furthest < 0)
+		return;
+
+	/* reached (inferred) at: the first entry into k or any later stage */
+	for (k = furthest; k >= 0; k--)
+	{
+		reach = entered[k] ? first_entry[k] : reach_next;
+		if (k < furthest)
+		{
+			reach = Min(reach, reach_next);
+			dhist_add(&state->to_next[k], history_usecs_between(reach, reach_next), cxt);
+		}
+		bump(&state->reached[k], 1);
+		if (recycled_from[k])
+			bump(&state->recycled[k], 1);
+		reach_next = reach;
+	}
+	if (ladder_is_exit(ladder, current))
+		bump(&state->exited[furthest * ladder->n_exits + (current - n)], 1);
+}
+
+static void
+state_merge(WaterfallState *into, const WaterfallState *from, MemoryContext cxt)
+{
+	const StageLadder *ladder = into->ladder;
+	int			n = ladder->n_ladder;
+	int			k;
+
+	if (!ladder_equal(into->ladder, from->ladder))
+		ladder_different_error(into->ladder, from->ladder, "waterfall summaries");
+	bump(&into->units, from->units);
+	for (k = 0; k < n * (2 + ladder->n_exits); k++)
+		bump(&into->reached[k], from->reached[k]);	/* the three arrays are one block */
+	for (k = 0; k < n - 1; k++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		dhist_merge(&into->to_next[k], &from->to_next[k], cxt);
+	}
+}
+
+static WaterfallState *
+state_copy(const WaterfallState *from, MemoryContext cxt)
+{
+	WaterfallState *state = state_create(from->ladder, cxt);
+	int			n = from->ladder->n_ladder;
+	int			k;
+
+	state->units = from->units;
+	memcpy(state->reached, from->reached, n * (2 + from->ladder->n_exits) * sizeof(int64));
+	for (k = 0; k < n - 1; k++)
+		dhist_copy(&state->to_next[k], &from->to_next[k], cxt);
+	return state;
+}
+
+/* validation shared by every way in */
+
+static void
+bad_summary(int sqlstate, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(sqlstate),
+			 errmsg("invalid waterfall_summary value"),
+			 errdetail("%s", detail),
+			 errhint("A waterfall summary is made by waterfall_agg() or merge(); its counts must agree with each other.")));
+}
+
+static void
+state_validate(const WaterfallState *state, int sqlstate)
+{
+	int			n = state->ladder->n_ladder;
+	int			k;
+	int			e;
+
+	if (state->units < 0)
+		bad_summary(sqlstate, "The number of units is negative.");
+	for (k = 0; k < n; k++)
+	{
+		if (state->reached[k] < 0 || state->recycled[k] < 0)
+			bad_summary(sqlstate, "A count is negative.");
+		for (e = 0; e < state->ladder->n_exits; e++)
+		{
+			int64		exited = state->exited[k * state->ladder->n_exits + e];
+
+			if (exited < 0)
+				bad_summary(sqlstate, "A count is negative.");
+			if (exited > state->reached[k])
+				bad_summary(sqlstate, "More units exited at a stage than stopped there.");
+		}
+		if (state->reached[k] > (k == 0 ? state->units : state->reached[k - 1]))
+			bad_summary(sqlstate, "More units reached a stage than reached the stage before it (or than there are units).");
+	}
+	for (k = 0; k < n; k++)
+	{
+		int64		next = k + 1 < n ? state->reached[k + 1] : 0;
+
+		if (state->recycled[k] > state->reached[k])
+			bad_summary(sqlstate, "More units were recycled at a stage than reached it.");
+		/* each exit count is at most reached[k]: the sum cannot overflow */
+		if (exits_at(state, k) > state->reached[k] - next)
+			bad_summary(sqlstate, "More units exited at a stage than stopped there.");
+		if (k + 1 < n && state->to_next[k].total != next)
+			bad_summary(sqlstate, "The days-to-next histogram of a stage does not count the units that advanced from it.");
+	}
+}
+
+/* binary form (also the stored form and the serialized state) */
+
+static void
+state_write(StringInfo buf, const WaterfallState *state, bool client_encoding)
+{
+	int			n = state->ladder->n_ladder;
+	int			k;
+	int			e;
+
+	pq_sendbyte(buf, SUMMARY_VERSION);
+	ladder_send(buf, state->ladder, client_encoding);
+	pq_sendint64(buf, state->units);
+	for (k = 0; k < n; k++)
+	{
+		pq_sendint64(buf, state->reached[k]);
+		pq_sendint64(buf, state->recycled[k]);
+		for (e = 0; e < state->ladder->n_exits; e++)
+			pq_sendint64(buf, state->exited[k * state->ladder->n_exits + e]);
+		if (k + 1 < n)
+			dhist_send(buf, &state->to_next[k]);
+	}
+}
+
+static WaterfallState *
+state_read(StringInfo msg, bool client_encoding, MemoryContext cxt)
+{
+	StageLadder *ladder;
+	WaterfallState *state;
+	int			n;
+	int			k;
+	int			e;
+
+	if (pq_getmsgbyte(msg) != SUMMARY_VERSION)
+		bad_summary(ERRCODE_INVALID_BINARY_REPRESENTATION, "The version byte is unknown.");
+	ladder = ladder_recv(msg, client_encoding);
+	state = state_create(ladder, cxt);
+	n = ladder->n_ladder;
+	state->units = pq_getmsgint64(msg);
+	for (k = 0; k < n; k++)
+	{
+		state->reached[k] = pq_getmsgint64(msg);
+		state->recycled[k] = pq_getmsgint64(msg);
+		for (e = 0; e < ladder->n_exits; e++)
+			state->exited[k * ladder->n_exits + e] = pq_getmsgint64(msg);
+		if (k + 1 < n)
+			dhist_recv(msg, &state->to_next[k], cxt);
+	}
+	if (msg->cursor != msg->len)
+		bad_summary(ERRCODE_INVALID_BINARY_REPRESENTATION, "Bytes are left over after the end of the value.");
+	state_validate(state, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	return state;
+}
+
+static bytea *
+state_to_value(const WaterfallState *state)
+{
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	state_write(&buf, state, false);
+	return pq_endtypsend(&buf);
+}
+
+static WaterfallState *
+value_to_state(const struct varlena *value, MemoryContext cxt)
+{
+	StringInfoData msg;
+
+	/* the stored form is the serialized state */
+	agg_state_message((bytea *) value, &msg);
+	return state_read(&msg, false, cxt);
+}
+
+/* type I/O */
+
+Datum
+waterfall_summary_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
+
+	PG_RETURN_BYTEA_P(state_to_value(state_read(msg, true, CurrentMemoryContext)));
+}
+
+Datum
+waterfall_summary_send(PG_FUNCTION_ARGS)
+{
+	WaterfallState *state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	state_write(&buf, state, true);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+waterfall_summary_out(PG_FUNCTION_ARGS)
+{
+	WaterfallState *state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
+	const StageLadder *ladder = state->ladder;
+	StringInfoData buf;
+	int			k;
+	int			e;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
+	ladder_append_text(&buf, ladder);
+	appendStringInfo(&buf, ",\"units\":" INT64_FORMAT ",\"stages\":[", state->units);
+	for (k = 0; k < ladder->n_ladder; k++)
+	{
+		appendStringInfo(&buf, "%s{\"reached\":" INT64_FORMAT ",\"recycled\":" INT64_FORMAT ",\"exited\":[",
+						 k > 0 ? "," : "", state->reached[k], state->recycled[k]);
+		for (e = 0; e < ladder->n_exits; e++)
+			appendStringInfo(&buf, "%s" INT64_FORMAT, e > 0 ? "," : "",
+							 state->exited[k * ladder->n_exits + e]);
+		appendStringInfoString(&buf, "],\"to_next\":");
+		if (k + 1 < ladder->n_ladder)
+			dhist_append_text(&buf, &state->to_next[k]);
+		else
+			appendStringInfoString(&buf, "null");
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoString(&buf, "]}");
+	PG_RETURN_CSTRING(buf.data);
+}
+
+static int64
+read_count(TextScanner *scan, const char *key)
+{
+	int64		value;
+
+	ladder_expect_key(scan, key);
+	value = ts_read_int64(scan);
+	if (value < 0)
+		ts_error(scan, "The count \"%s\" is negative", key);
+	return value;
+}
+
+static void
+read_stage_text(TextScanner *scan, WaterfallState *state, int k)
+{
+	const StageLadder *ladder = state->ladder;
+	int			e;
+
+	ts_expect(scan, '{');
+	state->reached[k] = read_count(scan, "reached");
+	ts_expect(scan, ',');
+	state->recycled[k] = read_count(scan, "recycled");
+	ts_expect(scan, ',');
+	ladder_expect_key(scan, "exited");
+	ts_expect(scan, '[');
+	for (e = 0; e < ladder->n_exits; e++)
+	{
+		if (e > 0)
+			ts_expect(scan, ',');
+		state->exited[k * ladder->n_exits + e] = ts_read_int64(scan);
+	}
+	ts_expect(scan, ']');
+	ts_expect(scan, ',');
+	ladder_expect_key(scan, "to_next");
+	if (k + 1 < ladder->n_ladder)
+		dhist_read_text(scan, &state->to_next[k], CurrentMemoryContext);
+	else if (!ts_accept_null(scan))
+		ts_error(scan, "The last ladder stage has no days to next; expected null");
+	ts_expect(scan, '}');
+}
+
+Datum
+waterfall_summary_in(PG_FUNCTION_ARGS)
+{
+	char	   *input = PG_GETARG_CSTRING(0);
+	TextScanner scan;
+	StageLadder *ladder;
+	WaterfallState *state;
+	int			k;
+
+	ts_init(&scan, input, "waterfall_summary");
+	ts_expect(&scan, '{');
+	ladder = ladder_read_text(&scan);
+	state = state_create(ladder, CurrentMemoryContext);
+	ts_expect(&scan, ',');
+	state->units = read_count(&scan, "units");
+	ts_expect(&scan, ',');
+	ladder_expect_key(&scan, "stages");
+	ts_expect(&scan, '[');
+	for (k = 0; k < ladder->n_ladder; k++)
+	{
+		if (k > 0)
+			ts_expect(&scan, ',');
+		read_stage_text(&scan, state, k);
+	}
+	ts_expect(&scan, ']');
+	ts_expect(&scan, '}');
+	ts_expect_end(&scan);
+	state_validate(state, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	PG_RETURN_BYTEA_P(state_to_value(state));
+}
+
+/* the aggregates waterfall_agg(stage_history) and merge(waterfall_summary) */
+
+Datum
+waterfall_agg_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	WaterfallState *state = PG_ARGISNULL(0) ? NULL : (WaterfallState *) PG_GETARG_POINTER(0);
+	HistoryView view;
+
+	aggcontext = agg_memory_context(fcinfo, "waterfall_agg_trans");
+	if (PG_ARGISNULL(1))
+	{
+		if (state == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(state);
+	}
+	history_view(PG_GETARG_VARLENA_PP(1), &view);
+	if (state == NULL)
+		state = state_create(view.ladder, aggcontext);
+	else if (!ladder_equal(state->ladder, view.ladder))
+		ladder_different_error(state->ladder, view.ladder, "stage histories of one waterfall summary");
+	state_add_history(state, &view, aggcontext);
+	PG_RETURN_POINTER(state);
+}
+
+Datum
+waterfall_merge_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	WaterfallState *state = PG_ARGISNULL(0) ? NULL : (WaterfallState *) PG_GETARG_POINTER(0);
+	WaterfallState *summary;
+
+	aggcontext = agg_memory_context(fcinfo, "waterfall_merge_trans");
+	if (PG_ARGISNULL(1))
+	{
+		if (state == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(state);
+	}
+	/* read in the per-row context, then add into the aggregate's */
+	summary = value_to_state(PG_GETARG_VARLENA_PP(1), CurrentMemoryContext);
+	if (state == NULL)
+		state = state_copy(summary, aggcontext);
+	else
+		state_merge(state, summary, aggcontext);
+	PG_RETURN_POINTER(state);
+}
+
+Datum
+waterfall_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext;
+	WaterfallState *a = PG_ARGISNULL(0) ? NULL : (WaterfallState *) PG_GETARG_POINTER(0);
+	WaterfallState *b = PG_ARGISNULL(1) ? NULL : (WaterfallState *) PG_GETARG_POINTER(1);
+
+	aggcontext = agg_memory_context(fcinfo, "waterfall_combine");
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL)
+		PG_RETURN_POINTER(state_copy(b, aggcontext));
+	state_merge(a, b, aggcontext);
+	PG_RETURN_POINTER(a);
+}
+
+Datum
+waterfall_serialize(PG_FUNCTION_ARGS)
+{
+	(void) agg_memory_context(fcinfo, "waterfall_serialize");
+	PG_RETURN_BYTEA_P(state_to_value((WaterfallState *) PG_GETARG_POINTER(0)));
+}
+
+Datum
+waterfall_deserialize(PG_FUNCTION_ARGS)
+{
+	(void) agg_memory_context(fcinfo, "waterfall_deserialize");
+	PG_RETURN_POINTER(value_to_state(PG_GETARG_BYTEA_PP(0), CurrentMemoryContext));
+}
+
+Datum
+waterfall_final(PG_FUNCTION_ARGS)
+{
+	(void) agg_memory_context(fcinfo, "waterfall_final");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_BYTEA_P(state_to_value((WaterfallState *) PG_GETARG_POINTER(0)));
+}
+
+/* reports: all rows are computed at the first call */
+
+typedef struct ReportRows
+{
+	int			n_rows;
+	int			n_cols;
+	Datum	   *values;			/* n_rows * n_cols */
+	bool	   *nulls;
+} ReportRows;
+
+static ReportRows *
+rows_create(int n_rows, int n_cols)
+{
+	ReportRows *rows = palloc(sizeof(ReportRows));
+
+	rows->n_rows = n_rows;
+	rows->n_cols = n_cols;
+	rows->values = palloc0(sizeof(Datum) * n_rows * n_cols);
+	rows->nulls = palloc(sizeof(bool) * n_rows * n_cols);
+	memset(rows->nulls, true, sizeof(bool) * n_rows * n_cols);
+	return rows;
+}
+
+static void
+rows_set(ReportRows *rows, int row, int col, Datum value)
+{
+	rows->values[row * rows->n_cols + col] = value;
+	rows->nulls[row * rows->n_cols + col] = false;
+}
+
+static Datum
+rows_next(FunctionCallInfo fcinfo)
+{
+	FuncCallContext *funcctx = SRF_PERCALL_SETUP();
+	ReportRows *rows = (ReportRows *) funcctx->user_fctx;
+	int			row = (int) funcctx->call_cntr;
+
+	if (row < rows->n_rows)
+	{
+		HeapTuple	tuple = heap_form_tuple(funcctx->tuple_desc,
+											rows->values + row * rows->n_cols,
+											rows->nulls + row * rows->n_cols);
+
+		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
+	}
+	SRF_RETURN_DONE(funcctx);
+}
+
+/* set up the SRF and return the summary argument read into the multi-call context */
+static WaterfallState *
+report_first_call(FunctionCallInfo fcinfo, FuncCallContext **funcctx)
+{
+	TupleDesc	tupdesc;
+	MemoryContext old;
+	WaterfallState *state;
+
+	*funcctx = SRF_FIRSTCALL_INIT();
+	old = MemoryContextSwitchTo((*funcctx)->multi_call_memory_ctx);
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "a waterfall report must return a composite type");
+	(*funcctx)->tuple_desc = BlessTupleDesc(tupdesc);
+	state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
+	MemoryContextSwitchTo(old);
+	return state;
+}
+
+static Datum
+stage_name_datum(const StageLadder *ladder, int stage)
+{
+	return PointerGetDatum(cstring_to_text_with_len(ladder->names[stage], ladder->name_lens[stage]));
+}
+
+static Datum
+days_datum(double usecs)
+{
+	return Float8GetDatum(usecs / (double) USECS_PER_DAY);
+}
+
+/*
+ * waterfall_report(ws): per ladder stage reached, advanced, conversion_rate,
+ * cumulative_rate, recycled, disqualified (exited, any exit stage),
+ * still_open, median and p90 days to next.  advanced, conversion_rate,
+ * still_open and the days to next are NULL for the last stage (the goal);
+ * rates are NULL where their denominator is 0.
+ */
+Datum
+waterfall_report(PG_FUNCTION_ARGS)
+{
+	if (SRF_IS_FIRSTCALL())
+	{
+		FuncCallContext *funcctx;
+		WaterfallState *state = report_first_call(fcinfo, &funcctx);
+		const StageLadder *ladder = state->ladder;
+		MemoryContext old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		ReportRows *rows = rows_create(ladder->n_ladder, 10);
+		int			k;
+
+		for (k = 0; k < ladder->n_ladder; k++)
+		{
+			bool		last = k + 1 == ladder->n_ladder;
+			int64		reached = state->reached[k];
+			int64		disqualified = exits_at(state, k);
+
+			rows_set(rows, k, 0, stage_name_datum(ladder, k));
+			rows_set(rows, k, 1, Int64GetDatum(reached));
+			if (!last)
+			{
+				int64		advanced = state->reached[k + 1];
+
+				rows_set(rows, k, 2, Int64GetDatum(advanced));
+				if (reached > 0)
+					rows_set(rows, k, 3, Float8GetDatum((double) advanced / (double) reached));
+				rows_set(rows, k, 7, Int64GetDatum(reached - advanced - disqualified));
+				if (state->to_next[k].total > 0)
+				{
+					rows_set(rows, k, 8, days_datum(dhist_percentile(&state->to_next[k], 0.5)));
+					rows_set(rows, k, 9, days_datum(dhist_percentile(&state->to_next[k], 0.9)));
+				}
+			}
+			if (state->reached[0] > 0)
+				rows_set(rows, k, 4, Float8GetDatum((double) reached / (double) state->reached[0]));
+			rows_set(rows, k, 5, Int64GetDatum(state->recycled[k]));
+			rows_set(rows, k, 6, Int64GetDatum(disqualified));
+		}
+		funcctx->user_fctx = rows;
+		MemoryContextSwitchTo(old);
+	}
+	return rows_next(fcinfo);
+}
+
+/* waterfall_exits(ws): per ladder stage and exit stage, the units that stopped there */
+Datum
+waterfall_exits(PG_FUNCTION_ARGS)
+{
+	if (SRF_IS_FIRSTCALL())
+	{
+		FuncCallContext *funcctx;
+		WaterfallState *state = report_first_call(fcinfo, &funcctx);
+		const StageLadder *ladder = state->ladder;
+		MemoryContext old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		ReportRows *rows = rows_create(ladder->n_ladder * ladder->n_exits, 3);
+		int			k;
+		int			e;
+
+		for (k = 0; k < ladder->n_ladder; k++)
+		{
+			for (e = 0; e < ladder->n_exits; e++)
+			{
+				int			row = k * ladder->n_exits + e;
+
+				rows_set(rows, row, 0, stage_name_datum(ladder, k));
+				rows_set(rows, row, 1, stage_name_datum(ladder, ladder->n_ladder + e));
+				rows_set(rows, row, 2, Int64GetDatum(state->exited[row]));
+			}
+		}
+		funcctx->user_fctx = rows;
+		MemoryContextSwitchTo(old);
+	}
+	return rows_next(fcinfo);
+}
+
+/*
+ * reverse_waterfall(ws, target_wins): walking down from the last stage,
+ * the volume a stage needs is the volume of the next stage divided by the
+ * stage's conversion rate, and it is needed the stage's median days to next
+ * before the next stage is.  A stage whose rate is zero (or undefined: no
+ * unit reached it) gets a NULL volume, with a NOTICE, and so do the stages
+ * before it; likewise a stage with no median makes the days NULL.
+ */
+Datum
+reverse_waterfall(PG_FUNCTION_ARGS)
+{
+	if (SRF_IS_FIRSTCALL())
+	{
+		FuncCallContext *funcctx;
+		WaterfallState *state;
+		const StageLadder *ladder;
+		MemoryContext old;
+		ReportRows *rows;
+		double		target = PG_GETARG_FLOAT8(1);
+		double		volume;
+		double		days = 0.0;
+		bool		volume_known = true;
+		bool		days_known = true;
+		int			last;
+		int			k;
+
+		if (isnan(target) || isinf(target) || target < 0.0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("target_wins must be a finite number at least 0"),
+					 errdetail("The target given is %g.", target),
+					 errhint("Pass the number of units wanted at the last stage of the ladder.")));
+		state = report_first_call(fcinfo, &funcctx);
+		ladder = state->ladder;
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		rows = rows_create(ladder->n_ladder, 5);
+		last = ladder->n_ladder - 1;
+		volume = target;
+		for (k = last; k >= 0; k--)
+		{
+			rows_set(rows, k, 0, stage_name_datum(ladder, k));
+			if (k < last)
+			{
+				int64		reached = state->reached[k];
+				int64		advanced = state->reached[k + 1];
+
+				if (reached > 0)
+					rows_set(rows, k, 1, Float8GetDatum((double) advanced / (double) reached));
+				if (volume_known && advanced == 0)
+				{
+					ereport(NOTICE,
+							(errmsg("the conversion rate of stage \"%s\" is %s, so the volume it needs is unknown",
+									ladder->names[k], reached > 0 ? "zero" : "undefined"),
+							 errdetail("%s", reached > 0 ?
+									   "None of the units that reached the stage advanced." :
+									   "No unit reached the stage."),
+							 errhint("Its volume and the volumes of the stages before it are NULL.")));
+					volume_known = false;
+				}
+				if (volume_known)
+					volume = volume * (double) reached / (double) advanced;
+				if (state->to_next[k].total > 0)
+				{
+					double		median = dhist_percentile(&state->to_next[k], 0.5) / (double) USECS_PER_DAY;
+
+					rows_set(rows, k, 3, Float8GetDatum(median));
+					days += median;
+				}
+				else
+					days_known = false;
+			}
+			if (volume_known)
+				rows_set(rows, k, 2, Float8GetDatum(volume));
+			if (days_known)
+				rows_set(rows, k, 4, Float8GetDatum(days));
+		}
+		funcctx->user_fctx = rows;
+		MemoryContextSwitchTo(old);
+	}
+	return rows_next(fcinfo);
+}
