@@ -66,6 +66,63 @@ WHERE model = 'linear'
 GROUP BY 1 ORDER BY 1;
 
 \echo
+\echo '== The demand waterfall by cohort (waterfall_cohorts): leads by the month they arrived, followed forward'
+\echo '   Young cohorts have not had the time to convert: read their last columns with their age.'
+SELECT to_char(cohort, 'YYYY-MM') AS cohort, max(units) AS leads,
+	   max(reached) FILTER (WHERE stage = 'mql') AS mql,
+	   max(reached) FILTER (WHERE stage = 'sal') AS sal,
+	   max(reached) FILTER (WHERE stage = 'sql') AS sql,
+	   max(reached) FILTER (WHERE stage = 'opportunity') AS opp,
+	   max(reached) FILTER (WHERE stage = 'won') AS won,
+	   round(100 * max(cumulative_rate) FILTER (WHERE stage = 'sql'), 1) AS "sql %",
+	   round(100 * max(cumulative_rate) FILTER (WHERE stage = 'won'), 1) AS "won %",
+	   max(cohort_age_days) AS "age (days)"
+FROM attribution.waterfall_cohorts WHERE waterfall = 'default'
+GROUP BY cohort ORDER BY cohort;
+
+\echo
+\echo '== Velocity and leakage per stage, all leads (waterfall_velocity, waterfall_leakage)'
+SELECT v.stage, v.reached, v.advanced, round(100 * v.conversion_rate, 1) AS "conv. %",
+	   v.median_days_to_next AS "median days", v.p90_days_to_next AS "p90 days",
+	   l.recycled, l.disqualified, l.lost, l.still_open AS "still open"
+FROM attribution.waterfall_velocity v
+JOIN attribution.waterfall_leakage l USING (waterfall, stage)
+WHERE v.waterfall = 'default' ORDER BY v.stage_rank;
+
+\echo
+\echo '== Plan against actual, last quarter (plan_vs_actual): the goals marketing and sales share'
+SELECT stage,
+	   max(target) FILTER (WHERE period = '2025-10-01') AS "Oct plan",
+	   max(actual) FILTER (WHERE period = '2025-10-01') AS "Oct actual",
+	   max(target) FILTER (WHERE period = '2025-11-01') AS "Nov plan",
+	   max(actual) FILTER (WHERE period = '2025-11-01') AS "Nov actual",
+	   max(target) FILTER (WHERE period = '2025-12-01') AS "Dec plan",
+	   max(actual) FILTER (WHERE period = '2025-12-01') AS "Dec actual",
+	   bool_and(complete) FILTER (WHERE period = '2025-12-01') AS "Dec complete"
+FROM attribution.plan_vs_actual
+WHERE waterfall = 'default' AND grain = 'month' AND period >= '2025-10-01'
+GROUP BY stage, stage_rank ORDER BY stage_rank;
+
+\echo
+\echo '== Lead quality by source channel (lead_quality, lead_feedback): which leads sales found worth it'
+WITH q AS (
+	SELECT coalesce(source_channel, '(no touch)') AS source, sum(leads) AS leads, sum(qualified) AS mql,
+		   sum(accepted) AS sal, sum(disqualified) AS disqualified, sum(recycled) AS recycled
+	FROM attribution.lead_quality WHERE waterfall = 'default' GROUP BY 1
+),
+r AS (
+	SELECT coalesce(source_channel, '(no touch)') AS source, reason, sum(events) AS times,
+		   row_number() OVER (PARTITION BY coalesce(source_channel, '(no touch)') ORDER BY sum(events) DESC, reason) AS n
+	FROM attribution.lead_feedback WHERE waterfall = 'default' AND stage IN ('disqualified', 'inquiry', 'mql')
+	GROUP BY 1, 2
+)
+SELECT q.source, q.leads, q.mql, q.sal, round(100.0 * q.sal / nullif(q.mql, 0), 1) AS "MQL->SAL %",
+	   round(100.0 * q.disqualified / q.leads, 1) AS "disq. %", round(100.0 * q.recycled / q.leads, 1) AS "recycled %",
+	   (SELECT string_agg(format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.n) FROM r
+		WHERE r.source = q.source AND r.n <= 2) AS "top rejection reasons"
+FROM q ORDER BY q.leads DESC;
+
+\echo
 \echo '== One journey, touch by touch, under three models (opportunity_touch_credits)'
 SELECT t.touch_number AS "#", t.touched_at::date AS day, t.contact_id AS contact, t.channel, t.campaign,
 	   round(max(t.credit) FILTER (WHERE t.model = 'w_shaped')::numeric, 3) AS w_shaped,

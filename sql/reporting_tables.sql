@@ -137,7 +137,10 @@ INSERT INTO attribution.waterfalls (name, ladder) VALUES ('bad', '{lead,mql,lead
 INSERT INTO attribution.waterfalls (name, ladder, exits) VALUES ('bad', '{lead,mql}', '{mql}');
 INSERT INTO attribution.waterfalls (name, ladder) VALUES ('bad', '{}');
 INSERT INTO attribution.waterfalls (name, ladder) VALUES ('bad', '{lead,NULL}');
-INSERT INTO attribution.waterfalls (name, ladder, unit) VALUES ('bad', '{lead}', 'planet');
+INSERT INTO attribution.waterfalls (name, ladder) VALUES ('bad', '{lead}');
+INSERT INTO attribution.waterfalls (name, ladder) VALUES ('bad', ARRAY['lead', repeat('x', 256)]);
+INSERT INTO attribution.waterfalls (name, ladder) SELECT 'bad', array_agg('s' || i) FROM generate_series(1, 101) i;
+INSERT INTO attribution.waterfalls (name, ladder, unit) VALUES ('bad', '{lead,won}', 'planet');
 INSERT INTO attribution.waterfalls (name, ladder, exits, unit) VALUES ('accounts', '{target,engaged,opportunity,customer}', '{churned}', 'account');
 SELECT * FROM attribution.waterfall_stages WHERE waterfall = 'accounts' ORDER BY rank;
 INSERT INTO attribution.stage_events VALUES ('A1', 'engaged', '2024-01-05', 'accounts', NULL);

@@ -36,17 +36,24 @@ BEGIN
 	IF ladder IS NULL OR exits IS NULL THEN
 		RETURN true;			-- NOT NULL is the columns' business
 	END IF;
-	IF cardinality(ladder) = 0 OR array_ndims(ladder) <> 1 OR coalesce(array_ndims(exits), 1) <> 1 THEN
-		RAISE EXCEPTION 'a waterfall ladder must be a non-empty one-dimensional array of stage names'
+	IF coalesce(cardinality(ladder), 0) < 2 OR array_ndims(ladder) <> 1 OR coalesce(array_ndims(exits), 1) <> 1 THEN
+		RAISE EXCEPTION 'a waterfall ladder must be a one-dimensional array of at least two stage names'
 			USING ERRCODE = 'check_violation',
 			DETAIL = format('The ladder is %L.', ladder),
 			HINT = 'Write the ladder as an array literal such as ''{inquiry,mql,sal,sql,opportunity,won}''.';
 	END IF;
-	IF array_position(stages, NULL) IS NOT NULL OR '' = ANY (stages) THEN
-		RAISE EXCEPTION 'a waterfall stage name must not be NULL or empty'
+	IF cardinality(stages) > 100 THEN
+		RAISE EXCEPTION 'a waterfall has at most 100 stages'
+			USING ERRCODE = 'check_violation',
+			DETAIL = format('The ladder and the exits have %s stages.', cardinality(stages)),
+			HINT = 'Group stages, or use several waterfalls.';
+	END IF;
+	IF array_position(stages, NULL) IS NOT NULL OR '' = ANY (stages)
+		OR EXISTS (SELECT FROM unnest(stages) s WHERE octet_length(s) > 255) THEN
+		RAISE EXCEPTION 'a waterfall stage name must be 1 to 255 bytes long'
 			USING ERRCODE = 'check_violation',
 			DETAIL = format('The ladder is %L and the exits are %L.', ladder, exits),
-			HINT = 'Remove the NULL or empty element.';
+			HINT = 'Remove the NULL, empty or too long element.';
 	END IF;
 	SELECT s INTO dup FROM unnest(stages) s GROUP BY s HAVING count(*) > 1 ORDER BY s LIMIT 1;
 	IF dup IS NOT NULL THEN
@@ -59,7 +66,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.check_ladder(text[], text[]) IS
-	'Check constraint of waterfalls: true when the ladder and exits are non-empty, distinct stage names, otherwise an error naming the problem';
+	'Check constraint of waterfalls: true when the ladder (two stages or more) and the exits are distinct stage names of 1 to 255 bytes, at most 100 in all, otherwise an error naming the problem';
 
 -- ---------------------------------------------------------------- people and deals
 
@@ -321,7 +328,7 @@ ANALYZE @extschema@.models, @extschema@.waterfalls, @extschema@.waterfall_stages
 -- pg_dump keeps the change; inserting a row with the name of a built-in row
 -- replaces it (this is how a restore brings the change back).  Built-in
 -- rows cannot be deleted (disable a model instead).
-CREATE FUNCTION @extschema@.models_protect_builtin() RETURNS trigger
+CREATE FUNCTION @extschema@.protect_builtin_models() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
@@ -345,13 +352,13 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.models_protect_builtin() IS
+COMMENT ON FUNCTION @extschema@.protect_builtin_models() IS
 	'Trigger of models: a changed built-in row becomes a user row, an inserted row replaces the built-in row of its name, built-in rows cannot be deleted';
 
 CREATE TRIGGER models_protect_builtin BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.models
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.models_protect_builtin();
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.protect_builtin_models();
 
-CREATE FUNCTION @extschema@.waterfalls_protect_builtin() RETURNS trigger
+CREATE FUNCTION @extschema@.protect_builtin_waterfalls() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
@@ -380,16 +387,16 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.waterfalls_protect_builtin() IS
+COMMENT ON FUNCTION @extschema@.protect_builtin_waterfalls() IS
 	'Trigger of waterfalls: a changed built-in row becomes a user row, an inserted row replaces the built-in row of its name, built-in rows cannot be deleted or renamed';
 
 CREATE TRIGGER waterfalls_protect_builtin BEFORE INSERT OR UPDATE OR DELETE ON @extschema@.waterfalls
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.waterfalls_protect_builtin();
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.protect_builtin_waterfalls();
 
 -- Keeps waterfall_stages in step with the ladder and exits.  A stage still
 -- used by stage_events or stage_targets cannot disappear: the foreign key
 -- rejects the change.
-CREATE FUNCTION @extschema@.waterfalls_sync_stages() RETURNS trigger
+CREATE FUNCTION @extschema@.sync_waterfall_stages() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
@@ -402,11 +409,11 @@ BEGIN
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.waterfalls_sync_stages() IS
+COMMENT ON FUNCTION @extschema@.sync_waterfall_stages() IS
 	'Trigger of waterfalls: keeps waterfall_stages in step with the ladders and exits';
 
 CREATE TRIGGER waterfalls_sync_stages AFTER INSERT OR UPDATE OF ladder, exits ON @extschema@.waterfalls
-	FOR EACH ROW EXECUTE FUNCTION @extschema@.waterfalls_sync_stages();
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.sync_waterfall_stages();
 
 -- ---------------------------------------------------------------- pg_dump
 

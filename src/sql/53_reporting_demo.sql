@@ -67,7 +67,7 @@ BEGIN
 	CREATE TEMP TABLE demo_accounts ON COMMIT DROP AS
 	SELECT a AS account_key, 'A' || lpad(a::text, 7, '0') AS account_id,
 		   @extschema@.demo_uniform(seed, a, 101) AS quality,
-		   t0 + @extschema@.demo_uniform(seed, a, 102) * interval '640 days' AS engaged_at,
+		   t0 + @extschema@.demo_uniform(seed, a, 102) * interval '700 days' AS engaged_at,
 		   1 + floor(@extschema@.demo_uniform(seed, a, 103) * 5)::integer AS contact_count
 	FROM generate_series(1, 2 * n_opp_accounts) a;
 	ANALYZE demo_accounts;

@@ -30,7 +30,16 @@ FROM (VALUES
 	('opportunity_touch_credits', '{model,opportunity_id,touchpoint_id}'),
 	('channel_performance', '{model,attributed,channel}'),
 	('campaign_performance', '{model,attributed,channel,campaign}'),
-	('campaign_performance_monthly', '{model,month,attributed,channel,campaign}')
+	('campaign_performance_monthly', '{model,month,attributed,channel,campaign}'),
+	('stage_histories', '{waterfall,unit_id}'),
+	('waterfall_cohorts', '{waterfall,cohort,stage}'),
+	('waterfall_flow', '{waterfall,month,stage}'),
+	('waterfall_velocity', '{waterfall,stage}'),
+	('waterfall_leakage', '{waterfall,stage}'),
+	('plan_vs_actual', '{waterfall,grain,period,stage}'),
+	('lead_sources', '{contact_id}'),
+	('lead_quality', '{waterfall,source_channel,source_campaign}'),
+	('lead_feedback', '{waterfall,source_channel,source_campaign,stage,reason}')
 ) v(view_name, key_columns);
 COMMENT ON VIEW @extschema@.reporting_views IS
 	'The reporting views that materialize() can store, with the columns that identify their rows';
