@@ -71,6 +71,14 @@ SELECT 'opportunity_touch_credits', x::text FROM attribution.opportunity_touch_c
 SELECT 'channel_performance', x::text FROM attribution.channel_performance x ORDER BY 2;
 SELECT 'campaign_performance', x::text FROM attribution.campaign_performance x ORDER BY 2;
 SELECT 'campaign_performance_monthly', x::text FROM attribution.campaign_performance_monthly x ORDER BY 2;
+SELECT 'stage_histories', x::text FROM attribution.stage_histories x ORDER BY 2;
+SELECT 'waterfall_cohorts', x::text FROM attribution.waterfall_cohorts x ORDER BY 2;
+SELECT 'waterfall_flow', x::text FROM attribution.waterfall_flow x ORDER BY 2;
+SELECT 'waterfall_velocity', x::text FROM attribution.waterfall_velocity x ORDER BY 2;
+SELECT 'waterfall_leakage', x::text FROM attribution.waterfall_leakage x ORDER BY 2;
+SELECT 'plan_vs_actual', x::text FROM attribution.plan_vs_actual x ORDER BY 2;
+SELECT 'lead_quality', x::text FROM attribution.lead_quality x ORDER BY 2;
+SELECT 'lead_feedback', x::text FROM attribution.lead_feedback x ORDER BY 2;
 SELECT 'channel_report', x::text FROM finance.channel_report x ORDER BY 2;
 SQL
 }

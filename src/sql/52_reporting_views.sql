@@ -144,17 +144,18 @@ COMMENT ON COLUMN @extschema@.opportunity_touch_credits.is_won IS 'True when the
 
 -- ---------------------------------------------------------------- performance per channel and campaign
 
--- The aggregate views need the channel, campaign and time of each credited
+-- The aggregate views need the channel, campaign and month of each credited
 -- touch, not its contact or its cents, so they read a lighter form of the
 -- credits: the journey's channel slot carries a key of the direct flag,
--- the channel and the campaign (the touch id breaks every tie, so the key
--- never decides an order), and the touches are not joined back.  A channel
--- name must therefore not contain the character chr(31) (the unit
+-- the month of the touch, the channel and the campaign (the touch id breaks
+-- every tie, so the key never decides an order), the touches are not
+-- joined back, and the views add the credits up by key before they decode
+-- it.  A channel name must therefore not contain chr(31) (the unit
 -- separator), which separates channel and campaign in the key.
 CREATE VIEW @extschema@.credit_facts WITH (security_invoker = true) AS
 SELECT m.name AS model, j.opportunity_id, j.created_at, j.is_won, round(j.amount * 100)::float8 AS amount_cents,
-	   c.touch_id AS touchpoint_id, c.touched_at,
-	   split_part(substr(c.channel, 2), chr(31), 1) AS channel,
+	   c.touch_id AS touchpoint_id, c.touched_at, c.channel AS touch_key,
+	   split_part(substr(c.channel, 9), chr(31), 1) AS channel,
 	   CASE WHEN strpos(c.channel, chr(31)) > 0 THEN substr(c.channel, strpos(c.channel, chr(31)) + 1) END
 		   AS campaign,
 	   c.credit
@@ -165,7 +166,7 @@ LEFT JOIN (
 		   @extschema@.journey_agg(t.touched_at, t.key, t.touchpoint_id) AS journey,
 		   coalesce(array_agg(t.key) FILTER (WHERE t.is_direct), '{}') AS direct_keys
 	FROM (SELECT ot.opportunity_id, ot.touchpoint_id, ot.touched_at, ot.is_direct,
-				 CASE WHEN ot.is_direct THEN 'd' ELSE 'n' END || ot.channel
+				 CASE WHEN ot.is_direct THEN 'd' ELSE 'n' END || to_char(ot.touched_at, 'YYYY-MM') || ot.channel
 				 || coalesce(chr(31) || ot.campaign, '') AS key
 		  FROM @extschema@.opportunity_touchpoints ot) t
 	GROUP BY t.opportunity_id
@@ -183,74 +184,84 @@ COMMENT ON COLUMN @extschema@.credit_facts.is_won IS 'True when the opportunity 
 COMMENT ON COLUMN @extschema@.credit_facts.amount_cents IS 'Amount of the opportunity in cents';
 COMMENT ON COLUMN @extschema@.credit_facts.touchpoint_id IS 'The touchpoint credited; NULL when the opportunity is unattributed';
 COMMENT ON COLUMN @extschema@.credit_facts.touched_at IS 'When the touch happened';
+COMMENT ON COLUMN @extschema@.credit_facts.touch_key IS
+	'The touch''s direct flag (d or n), month (YYYY-MM, session time zone), channel, chr(31) and campaign in one value, to add up by';
 COMMENT ON COLUMN @extschema@.credit_facts.channel IS 'Channel of the touch';
 COMMENT ON COLUMN @extschema@.credit_facts.campaign IS 'Campaign of the touch';
 COMMENT ON COLUMN @extschema@.credit_facts.credit IS 'Share of the opportunity credited to the touch; NULL when unattributed';
 
 -- Credits and costs are each added up to the same grain before they meet,
--- so a cost row is never repeated by the join (a FULL JOIN keeps costs
--- without credited touches, and credits without costs).  The unattributed
--- opportunities of a model form one row with attributed = false and NULL
--- channel and campaign, so every model's rows add up to the whole pipeline.
+-- so a cost row is never repeated by the join; every model gets a (zero)
+-- credit row for every key with spend, so spend without credited touches
+-- shows too.  The model column always comes from models or credit_facts,
+-- so a filter on it reaches the credits.  The unattributed opportunities
+-- of a model form one row with attributed = false and NULL channel and
+-- campaign, so every model's rows add up to the whole pipeline.
 CREATE VIEW @extschema@.channel_performance WITH (security_invoker = true) AS
-WITH credits AS (
-	SELECT model, channel, touchpoint_id IS NOT NULL AS attributed,
-		   count(touchpoint_id) AS touches,
-		   sum(coalesce(credit, 1)) AS attributed_opportunities,
-		   coalesce(sum(coalesce(credit, 1)) FILTER (WHERE is_won), 0) AS attributed_won,
+WITH spend AS (
+	SELECT channel, sum(cost) AS cost
+	FROM @extschema@.source_campaign_costs()
+	GROUP BY channel
+),
+by_key AS (
+	SELECT model, touch_key,
+		   count(touchpoint_id) AS touches, sum(coalesce(credit, 1)) AS opportunities,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) ELSE 0 END) AS won,
 		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
-		   coalesce(sum(coalesce(credit, 1) * amount_cents) FILTER (WHERE is_won), 0) AS revenue_cents
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) * amount_cents ELSE 0 END) AS revenue_cents
 	FROM @extschema@.credit_facts
-	GROUP BY model, channel, touchpoint_id IS NOT NULL
+	GROUP BY 1, 2
 ),
-costs AS (
-	SELECT m.name AS model, co.*
-	FROM (SELECT channel, sum(cost) AS cost
-		  FROM @extschema@.source_campaign_costs()
-		  GROUP BY channel) co
-	CROSS JOIN @extschema@.models m
-	WHERE m.enabled
-),
-performance AS (
-	SELECT coalesce(cr.model, co.model) AS model, coalesce(cr.channel, co.channel) AS channel,
-		   coalesce(cr.attributed, true) AS attributed,
-		   coalesce(cr.touches, 0) AS touches,
-		   coalesce(cr.attributed_opportunities, 0) AS attributed_opportunities,
-		   coalesce(cr.attributed_won, 0) AS attributed_won,
-		   coalesce(cr.pipeline_cents, 0) AS pipeline_cents, coalesce(cr.revenue_cents, 0) AS revenue_cents,
-		   co.cost
-	FROM credits cr
-	FULL JOIN costs co ON co.model = cr.model AND co.channel = cr.channel
+credits AS (
+	SELECT model, channel, attributed, sum(touches)::bigint AS touches,
+		   sum(opportunities) AS attributed_opportunities, sum(won) AS attributed_won,
+		   sum(pipeline_cents) AS pipeline_cents, sum(revenue_cents) AS revenue_cents
+	FROM (
+		SELECT k.model, split_part(substr(k.touch_key, 9), chr(31), 1) AS channel,
+			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
+			   k.revenue_cents
+		FROM by_key k
+		UNION ALL
+		-- every model gets a row for all spend, even where no touch was credited
+		SELECT m.name, channel, true, 0, 0, 0, 0, 0
+		FROM @extschema@.models m CROSS JOIN spend
+		WHERE m.enabled
+	) c
+	GROUP BY model, channel, attributed
 ),
 -- whole cents: the floor of every row, and the cents left over to the
 -- rows with the largest remainders, so a model's rows add up exactly
 ranked AS (
-	SELECT p.*,
-		   round(sum(p.pipeline_cents) OVER w) - sum(floor(p.pipeline_cents)) OVER w AS pipeline_left,
-		   round(sum(p.revenue_cents) OVER w) - sum(floor(p.revenue_cents)) OVER w AS revenue_left,
-		   row_number() OVER (w ORDER BY p.pipeline_cents - floor(p.pipeline_cents) DESC, p.attributed DESC,
-							  channel) AS pipeline_rank,
-		   row_number() OVER (w ORDER BY p.revenue_cents - floor(p.revenue_cents) DESC, p.attributed DESC,
-							  channel) AS revenue_rank
-	FROM performance p
-	WINDOW w AS (PARTITION BY p.model)
+	SELECT cr.*,
+		   round(sum(cr.pipeline_cents) OVER w) - sum(floor(cr.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(cr.revenue_cents) OVER w) - sum(floor(cr.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY cr.pipeline_cents - floor(cr.pipeline_cents) DESC, cr.attributed DESC,
+							  cr.channel, cr.touches DESC) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY cr.revenue_cents - floor(cr.revenue_cents) DESC, cr.attributed DESC,
+							  cr.channel, cr.touches DESC) AS revenue_rank
+	FROM credits cr
+	WINDOW w AS (PARTITION BY cr.model)
 ),
-allocated AS (
-	SELECT r.*,
+performance AS (
+	SELECT r.model, r.channel, r.attributed, r.touches, r.attributed_opportunities,
+		   r.attributed_won,
 		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
 			/ 100)::numeric(16,2) AS pipeline,
 		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
-			/ 100)::numeric(16,2) AS revenue
+			/ 100)::numeric(16,2) AS revenue,
+		   co.cost::numeric(16,2) AS cost
 	FROM ranked r
+	LEFT JOIN spend co
+		ON r.attributed AND co.channel = r.channel
 )
 SELECT model, channel, attributed, touches,
 	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
 	   round(attributed_won::numeric, 4) AS attributed_won,
-	   pipeline, revenue, cost::numeric(16,2) AS cost,
+	   pipeline, revenue, cost,
 	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
 	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
 	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
-FROM allocated;
+FROM performance;
 COMMENT ON VIEW @extschema@.channel_performance IS
 	'Attributed touches, pipeline, revenue, cost and ROI per enabled model and channel, over all time';
 COMMENT ON COLUMN @extschema@.channel_performance.channel IS 'Channel; NULL on the unattributed row';
@@ -271,64 +282,72 @@ COMMENT ON COLUMN @extschema@.channel_performance.cost_per_opportunity IS 'cost 
 COMMENT ON COLUMN @extschema@.channel_performance.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
 
 CREATE VIEW @extschema@.campaign_performance WITH (security_invoker = true) AS
-WITH credits AS (
-	SELECT model, channel, campaign, touchpoint_id IS NOT NULL AS attributed,
-		   count(touchpoint_id) AS touches,
-		   sum(coalesce(credit, 1)) AS attributed_opportunities,
-		   coalesce(sum(coalesce(credit, 1)) FILTER (WHERE is_won), 0) AS attributed_won,
+WITH spend AS (
+	SELECT channel, campaign, sum(cost) AS cost
+	FROM @extschema@.source_campaign_costs()
+	GROUP BY channel, campaign
+),
+by_key AS (
+	SELECT model, touch_key,
+		   count(touchpoint_id) AS touches, sum(coalesce(credit, 1)) AS opportunities,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) ELSE 0 END) AS won,
 		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
-		   coalesce(sum(coalesce(credit, 1) * amount_cents) FILTER (WHERE is_won), 0) AS revenue_cents
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) * amount_cents ELSE 0 END) AS revenue_cents
 	FROM @extschema@.credit_facts
-	GROUP BY model, channel, campaign, touchpoint_id IS NOT NULL
+	GROUP BY 1, 2
 ),
-costs AS (
-	SELECT m.name AS model, co.*
-	FROM (SELECT channel, campaign, sum(cost) AS cost
-		  FROM @extschema@.source_campaign_costs()
-		  GROUP BY channel, campaign) co
-	CROSS JOIN @extschema@.models m
-	WHERE m.enabled
-),
-performance AS (
-	SELECT coalesce(cr.model, co.model) AS model, coalesce(cr.channel, co.channel) AS channel,
-		   coalesce(cr.campaign, co.campaign) AS campaign, coalesce(cr.attributed, true) AS attributed,
-		   coalesce(cr.touches, 0) AS touches,
-		   coalesce(cr.attributed_opportunities, 0) AS attributed_opportunities,
-		   coalesce(cr.attributed_won, 0) AS attributed_won,
-		   coalesce(cr.pipeline_cents, 0) AS pipeline_cents, coalesce(cr.revenue_cents, 0) AS revenue_cents,
-		   co.cost
-	FROM credits cr
-	FULL JOIN costs co ON co.model = cr.model AND co.channel = cr.channel AND co.campaign = cr.campaign
+credits AS (
+	SELECT model, channel, campaign, attributed, sum(touches)::bigint AS touches,
+		   sum(opportunities) AS attributed_opportunities, sum(won) AS attributed_won,
+		   sum(pipeline_cents) AS pipeline_cents, sum(revenue_cents) AS revenue_cents
+	FROM (
+		SELECT k.model, split_part(substr(k.touch_key, 9), chr(31), 1) AS channel,
+			   CASE WHEN strpos(k.touch_key, chr(31)) > 0 THEN substr(k.touch_key, strpos(k.touch_key, chr(31)) + 1) END
+			   AS campaign,
+			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
+			   k.revenue_cents
+		FROM by_key k
+		UNION ALL
+		-- every model gets a row for all spend, even where no touch was credited
+		SELECT m.name, channel, campaign, true, 0, 0, 0, 0, 0
+		FROM @extschema@.models m CROSS JOIN spend
+		WHERE m.enabled
+	) c
+	GROUP BY model, channel, campaign, attributed
 ),
 -- whole cents: the floor of every row, and the cents left over to the
 -- rows with the largest remainders, so a model's rows add up exactly
 ranked AS (
-	SELECT p.*,
-		   round(sum(p.pipeline_cents) OVER w) - sum(floor(p.pipeline_cents)) OVER w AS pipeline_left,
-		   round(sum(p.revenue_cents) OVER w) - sum(floor(p.revenue_cents)) OVER w AS revenue_left,
-		   row_number() OVER (w ORDER BY p.pipeline_cents - floor(p.pipeline_cents) DESC, p.attributed DESC,
-							  channel, campaign) AS pipeline_rank,
-		   row_number() OVER (w ORDER BY p.revenue_cents - floor(p.revenue_cents) DESC, p.attributed DESC,
-							  channel, campaign) AS revenue_rank
-	FROM performance p
-	WINDOW w AS (PARTITION BY p.model)
+	SELECT cr.*,
+		   round(sum(cr.pipeline_cents) OVER w) - sum(floor(cr.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(cr.revenue_cents) OVER w) - sum(floor(cr.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY cr.pipeline_cents - floor(cr.pipeline_cents) DESC, cr.attributed DESC,
+							  cr.channel, cr.campaign, cr.touches DESC) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY cr.revenue_cents - floor(cr.revenue_cents) DESC, cr.attributed DESC,
+							  cr.channel, cr.campaign, cr.touches DESC) AS revenue_rank
+	FROM credits cr
+	WINDOW w AS (PARTITION BY cr.model)
 ),
-allocated AS (
-	SELECT r.*,
+performance AS (
+	SELECT r.model, r.channel, r.campaign, r.attributed, r.touches, r.attributed_opportunities,
+		   r.attributed_won,
 		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
 			/ 100)::numeric(16,2) AS pipeline,
 		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
-			/ 100)::numeric(16,2) AS revenue
+			/ 100)::numeric(16,2) AS revenue,
+		   co.cost::numeric(16,2) AS cost
 	FROM ranked r
+	LEFT JOIN spend co
+		ON r.attributed AND co.channel = r.channel AND co.campaign = r.campaign
 )
 SELECT model, channel, campaign, attributed, touches,
 	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
 	   round(attributed_won::numeric, 4) AS attributed_won,
-	   pipeline, revenue, cost::numeric(16,2) AS cost,
+	   pipeline, revenue, cost,
 	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
 	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
 	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
-FROM allocated;
+FROM performance;
 COMMENT ON VIEW @extschema@.campaign_performance IS
 	'Attributed touches, pipeline, revenue, cost and ROI per enabled model, channel and campaign, over all time';
 COMMENT ON COLUMN @extschema@.campaign_performance.channel IS 'Channel; NULL on the unattributed row';
@@ -353,68 +372,74 @@ COMMENT ON COLUMN @extschema@.campaign_performance.cost_per_won IS 'cost / attri
 -- of the touches it bought fall in the same month; unattributed
 -- opportunities count in the month of their creation.
 CREATE VIEW @extschema@.campaign_performance_monthly WITH (security_invoker = true) AS
-WITH credits AS (
-	SELECT model, date_trunc('month', coalesce(touched_at, created_at))::date AS month, channel, campaign,
-		   touchpoint_id IS NOT NULL AS attributed,
-		   count(touchpoint_id) AS touches,
-		   sum(coalesce(credit, 1)) AS attributed_opportunities,
-		   coalesce(sum(coalesce(credit, 1)) FILTER (WHERE is_won), 0) AS attributed_won,
+WITH spend AS (
+	SELECT date_trunc('month', spent_on)::date AS month, channel, campaign, sum(cost) AS cost
+	FROM @extschema@.source_campaign_costs()
+	GROUP BY month, channel, campaign
+),
+by_key AS (
+	SELECT model, touch_key,
+		   CASE WHEN touch_key IS NULL THEN date_trunc('month', created_at)::date END AS unattributed_month,
+		   count(touchpoint_id) AS touches, sum(coalesce(credit, 1)) AS opportunities,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) ELSE 0 END) AS won,
 		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
-		   coalesce(sum(coalesce(credit, 1) * amount_cents) FILTER (WHERE is_won), 0) AS revenue_cents
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) * amount_cents ELSE 0 END) AS revenue_cents
 	FROM @extschema@.credit_facts
-	GROUP BY model, date_trunc('month', coalesce(touched_at, created_at))::date, channel, campaign,
-			 touchpoint_id IS NOT NULL
+	GROUP BY 1, 2, 3
 ),
-costs AS (
-	SELECT m.name AS model, co.*
-	FROM (SELECT date_trunc('month', spent_on)::date AS month, channel, campaign, sum(cost) AS cost
-		  FROM @extschema@.source_campaign_costs()
-		  GROUP BY date_trunc('month', spent_on)::date, channel, campaign) co
-	CROSS JOIN @extschema@.models m
-	WHERE m.enabled
-),
-performance AS (
-	SELECT coalesce(cr.model, co.model) AS model, coalesce(cr.month, co.month) AS month,
-		   coalesce(cr.channel, co.channel) AS channel, coalesce(cr.campaign, co.campaign) AS campaign,
-		   coalesce(cr.attributed, true) AS attributed,
-		   coalesce(cr.touches, 0) AS touches,
-		   coalesce(cr.attributed_opportunities, 0) AS attributed_opportunities,
-		   coalesce(cr.attributed_won, 0) AS attributed_won,
-		   coalesce(cr.pipeline_cents, 0) AS pipeline_cents, coalesce(cr.revenue_cents, 0) AS revenue_cents,
-		   co.cost
-	FROM credits cr
-	FULL JOIN costs co
-		ON co.model = cr.model AND co.month = cr.month AND co.channel = cr.channel AND co.campaign = cr.campaign
+credits AS (
+	SELECT model, month, channel, campaign, attributed, sum(touches)::bigint AS touches,
+		   sum(opportunities) AS attributed_opportunities, sum(won) AS attributed_won,
+		   sum(pipeline_cents) AS pipeline_cents, sum(revenue_cents) AS revenue_cents
+	FROM (
+		SELECT k.model, coalesce(to_date(substr(k.touch_key, 2, 7), 'YYYY-MM'), k.unattributed_month) AS month,
+			   split_part(substr(k.touch_key, 9), chr(31), 1) AS channel,
+			   CASE WHEN strpos(k.touch_key, chr(31)) > 0 THEN substr(k.touch_key, strpos(k.touch_key, chr(31)) + 1) END
+			   AS campaign,
+			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
+			   k.revenue_cents
+		FROM by_key k
+		UNION ALL
+		-- every model gets a row for all spend, even where no touch was credited
+		SELECT m.name, month, channel, campaign, true, 0, 0, 0, 0, 0
+		FROM @extschema@.models m CROSS JOIN spend
+		WHERE m.enabled
+	) c
+	GROUP BY model, month, channel, campaign, attributed
 ),
 -- whole cents: the floor of every row, and the cents left over to the
 -- rows with the largest remainders, so a model's rows add up exactly
 ranked AS (
-	SELECT p.*,
-		   round(sum(p.pipeline_cents) OVER w) - sum(floor(p.pipeline_cents)) OVER w AS pipeline_left,
-		   round(sum(p.revenue_cents) OVER w) - sum(floor(p.revenue_cents)) OVER w AS revenue_left,
-		   row_number() OVER (w ORDER BY p.pipeline_cents - floor(p.pipeline_cents) DESC, p.attributed DESC,
-							  month, channel, campaign) AS pipeline_rank,
-		   row_number() OVER (w ORDER BY p.revenue_cents - floor(p.revenue_cents) DESC, p.attributed DESC,
-							  month, channel, campaign) AS revenue_rank
-	FROM performance p
-	WINDOW w AS (PARTITION BY p.model)
+	SELECT cr.*,
+		   round(sum(cr.pipeline_cents) OVER w) - sum(floor(cr.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(cr.revenue_cents) OVER w) - sum(floor(cr.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY cr.pipeline_cents - floor(cr.pipeline_cents) DESC, cr.attributed DESC,
+							  cr.month, cr.channel, cr.campaign, cr.touches DESC) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY cr.revenue_cents - floor(cr.revenue_cents) DESC, cr.attributed DESC,
+							  cr.month, cr.channel, cr.campaign, cr.touches DESC) AS revenue_rank
+	FROM credits cr
+	WINDOW w AS (PARTITION BY cr.model)
 ),
-allocated AS (
-	SELECT r.*,
+performance AS (
+	SELECT r.model, r.month, r.channel, r.campaign, r.attributed, r.touches, r.attributed_opportunities,
+		   r.attributed_won,
 		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
 			/ 100)::numeric(16,2) AS pipeline,
 		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
-			/ 100)::numeric(16,2) AS revenue
+			/ 100)::numeric(16,2) AS revenue,
+		   co.cost::numeric(16,2) AS cost
 	FROM ranked r
+	LEFT JOIN spend co
+		ON r.attributed AND co.month = r.month AND co.channel = r.channel AND co.campaign = r.campaign
 )
 SELECT model, month, channel, campaign, attributed, touches,
 	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
 	   round(attributed_won::numeric, 4) AS attributed_won,
-	   pipeline, revenue, cost::numeric(16,2) AS cost,
+	   pipeline, revenue, cost,
 	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
 	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
 	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
-FROM allocated;
+FROM performance;
 COMMENT ON VIEW @extschema@.campaign_performance_monthly IS
 	'campaign_performance per month: credits in the month of their touch, spend in the month it was spent';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.month IS

@@ -187,8 +187,10 @@ COMMENT ON COLUMN @extschema@.waterfall_leakage.exit_rate IS '(disqualified + lo
 
 CREATE VIEW @extschema@.plan_vs_actual WITH (security_invoker = true) AS
 WITH firsts AS (
-	SELECT h.waterfall, x.stage, x.first_entered_at
+	-- first entries per day (the periods are whole days in the session's time zone)
+	SELECT h.waterfall, x.stage, x.first_entered_at::date AS day, count(*) AS units
 	FROM @extschema@.stage_histories h CROSS JOIN LATERAL @extschema@.stage_entries(h.history) x
+	GROUP BY h.waterfall, x.stage, x.first_entered_at::date
 ),
 as_of AS (
 	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events() e GROUP BY e.waterfall
@@ -200,15 +202,14 @@ periods AS (
 	FROM @extschema@.stage_targets t
 )
 SELECT p.waterfall, p.grain, p.period, p.period_end, p.stage, s.rank AS stage_rank, p.target,
-	   count(f.first_entered_at) AS actual,
-	   count(f.first_entered_at) - p.target AS gap,
-	   round(count(f.first_entered_at) / nullif(p.target, 0), 4) AS attainment,
+	   coalesce(sum(f.units), 0)::bigint AS actual,
+	   coalesce(sum(f.units), 0) - p.target AS gap,
+	   round(coalesce(sum(f.units), 0) / nullif(p.target, 0), 4) AS attainment,
 	   coalesce(a.as_of >= p.period_end, false) AS complete
 FROM periods p
 JOIN @extschema@.waterfall_stages s ON s.waterfall = p.waterfall AND s.stage = p.stage
 LEFT JOIN as_of a ON a.waterfall = p.waterfall
-LEFT JOIN firsts f ON f.waterfall = p.waterfall AND f.stage = p.stage
-	AND f.first_entered_at >= p.period AND f.first_entered_at < p.period_end
+LEFT JOIN firsts f ON f.waterfall = p.waterfall AND f.stage = p.stage AND f.day >= p.period AND f.day < p.period_end
 GROUP BY p.waterfall, p.grain, p.period, p.period_end, p.stage, s.rank, p.target, a.as_of;
 COMMENT ON VIEW @extschema@.plan_vs_actual IS
 	'The shared goals of marketing and sales against what happened: per target of stage_targets, the units that first reached the stage in the period';
