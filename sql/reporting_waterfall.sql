@@ -78,6 +78,50 @@ SELECT * FROM attribution.lead_sources ORDER BY contact_id;
 SELECT * FROM attribution.lead_quality ORDER BY source_channel NULLS LAST, source_campaign;
 SELECT * FROM attribution.lead_feedback ORDER BY source_channel NULLS LAST, stage, reason;
 
+-- ---------------------------------------------------------------- row-level security through the waterfall views
+-- regress_attribution_a may see account A1 (leads L1, L2), regress_attribution_b account A2 (L3, L4)
+CREATE ROLE regress_attribution_a;
+CREATE ROLE regress_attribution_b;
+GRANT USAGE ON SCHEMA attribution TO regress_attribution_a, regress_attribution_b;
+GRANT SELECT ON ALL TABLES IN SCHEMA attribution TO regress_attribution_a, regress_attribution_b;
+CREATE TABLE public.account_access (role_name name, account_id text);
+INSERT INTO public.account_access VALUES ('regress_attribution_a', 'A1'), ('regress_attribution_b', 'A2');
+GRANT SELECT ON public.account_access TO regress_attribution_a, regress_attribution_b;
+ALTER TABLE attribution.contacts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE attribution.touchpoints ENABLE ROW LEVEL SECURITY;
+ALTER TABLE attribution.stage_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY by_account ON attribution.contacts
+	USING (account_id IN (SELECT account_id FROM public.account_access WHERE role_name = current_user));
+CREATE POLICY by_account ON attribution.touchpoints
+	USING (contact_id IN (SELECT contact_id FROM attribution.contacts));
+CREATE POLICY by_account ON attribution.stage_events
+	USING (unit_id IN (SELECT contact_id FROM attribution.contacts)
+		   OR unit_id IN (SELECT account_id FROM public.account_access WHERE role_name = current_user));
+SET ROLE regress_attribution_a;
+SELECT waterfall, cohort, stage, reached FROM attribution.waterfall_cohorts WHERE stage_rank <= 2 ORDER BY 1, 2, 3;
+SELECT stage, reached, advanced FROM attribution.waterfall_velocity WHERE waterfall = 'default' ORDER BY stage_rank;
+SELECT source_channel, leads, qualified, accepted, disqualified, top_reasons FROM attribution.lead_quality
+ORDER BY source_channel;
+SELECT period, stage, target, actual FROM attribution.plan_vs_actual ORDER BY waterfall, period, stage_rank;
+SET ROLE regress_attribution_b;
+SELECT waterfall, cohort, stage, reached FROM attribution.waterfall_cohorts WHERE stage_rank <= 2 ORDER BY 1, 2, 3;
+SELECT stage, reached, disqualified, lost, still_open FROM attribution.waterfall_leakage
+WHERE waterfall = 'default' ORDER BY stage_rank;
+SELECT source_channel, leads, qualified, accepted, disqualified, top_reasons FROM attribution.lead_quality
+ORDER BY source_channel NULLS LAST;
+RESET ROLE;
+DROP POLICY by_account ON attribution.contacts;
+DROP POLICY by_account ON attribution.touchpoints;
+DROP POLICY by_account ON attribution.stage_events;
+ALTER TABLE attribution.contacts DISABLE ROW LEVEL SECURITY;
+ALTER TABLE attribution.touchpoints DISABLE ROW LEVEL SECURITY;
+ALTER TABLE attribution.stage_events DISABLE ROW LEVEL SECURITY;
+DROP TABLE public.account_access;
+REVOKE ALL ON ALL TABLES IN SCHEMA attribution FROM regress_attribution_a, regress_attribution_b;
+REVOKE ALL ON SCHEMA attribution FROM regress_attribution_a, regress_attribution_b;
+DROP ROLE regress_attribution_a;
+DROP ROLE regress_attribution_b;
+
 -- ---------------------------------------------------------------- stage events of your own
 CREATE SCHEMA crm;
 CREATE TABLE crm.lifecycle (lead text, status text, changed timestamptz, pipeline text, why text);
