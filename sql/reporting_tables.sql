@@ -43,6 +43,7 @@ INSERT INTO attribution.touchpoints VALUES (12, 'C1', '2024-01-06', 'web', NULL,
 INSERT INTO attribution.touchpoints VALUES (12, 'C1', '2024-01-06', 'web', NULL, false),
 	(14, 'C1', '2024-01-07', NULL, NULL, false);
 INSERT INTO attribution.touchpoints VALUES (14, 'C1', '2024-01-07', '', NULL, false);
+INSERT INTO attribution.touchpoints VALUES (14, 'C1', '2024-01-07', 'web' || chr(31) || 'x', NULL, false);
 -- infinite time
 INSERT INTO attribution.touchpoints VALUES (14, 'C1', 'infinity', 'web', NULL, false);
 SELECT count(*) AS touchpoints FROM attribution.touchpoints;

@@ -144,6 +144,7 @@ CREATE TABLE @extschema@.touchpoints (
 		REFERENCES @extschema@.contacts (contact_id) ON DELETE CASCADE,
 	CONSTRAINT touchpoints_touched_at_finite CHECK (touched_at > '-infinity' AND touched_at < 'infinity'),
 	CONSTRAINT touchpoints_channel_not_empty CHECK (channel <> ''),
+	CONSTRAINT touchpoints_channel_no_separator CHECK (strpos(channel, chr(30)) = 0 AND strpos(channel, chr(31)) = 0),
 	CONSTRAINT touchpoints_campaign_not_empty CHECK (campaign <> '')
 );
 CREATE INDEX touchpoints_contact_id_touched_at_idx ON @extschema@.touchpoints (contact_id, touched_at);

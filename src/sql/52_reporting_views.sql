@@ -144,20 +144,36 @@ COMMENT ON COLUMN @extschema@.opportunity_touch_credits.is_won IS 'True when the
 
 -- ---------------------------------------------------------------- performance per channel and campaign
 
+CREATE FUNCTION @extschema@.touch_key_part(touch_key text, part text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE part
+		WHEN 'month' THEN substr(touch_key, 2, strpos(touch_key, chr(30)) - 2) || '-01'
+		WHEN 'channel' THEN split_part(substr(touch_key, strpos(touch_key, chr(30)) + 1), chr(31), 1)
+		WHEN 'campaign' THEN CASE WHEN strpos(substr(touch_key, strpos(touch_key, chr(30)) + 1), chr(31)) > 0
+			THEN substr(substr(touch_key, strpos(touch_key, chr(30)) + 1),
+						strpos(substr(touch_key, strpos(touch_key, chr(30)) + 1), chr(31)) + 1) END
+		WHEN 'direct' THEN (left(touch_key, 1) = 'd')::text
+		END
+$$;
+COMMENT ON FUNCTION @extschema@.touch_key_part(text, text) IS
+	'A part (month as YYYY-MM-01, channel, campaign or direct) of a touch key of credit_facts';
+
 -- The aggregate views need the channel, campaign and month of each credited
 -- touch, not its contact or its cents, so they read a lighter form of the
 -- credits: the journey's channel slot carries a key of the direct flag,
 -- the month of the touch, the channel and the campaign (the touch id breaks
 -- every tie, so the key never decides an order), the touches are not
 -- joined back, and the views add the credits up by key before they decode
--- it.  A channel name must therefore not contain chr(31) (the unit
--- separator), which separates channel and campaign in the key.
+-- it.  A channel name must therefore not contain chr(30) or chr(31) (the
+-- record and unit separators), which end the month and the channel in the
+-- key.
 CREATE VIEW @extschema@.credit_facts WITH (security_invoker = true) AS
 SELECT m.name AS model, j.opportunity_id, j.created_at, j.is_won, round(j.amount * 100)::float8 AS amount_cents,
 	   c.touch_id AS touchpoint_id, c.touched_at, c.channel AS touch_key,
-	   split_part(substr(c.channel, 9), chr(31), 1) AS channel,
-	   CASE WHEN strpos(c.channel, chr(31)) > 0 THEN substr(c.channel, strpos(c.channel, chr(31)) + 1) END
-		   AS campaign,
+	   @extschema@.touch_key_part(c.channel, 'channel') AS channel,
+	   @extschema@.touch_key_part(c.channel, 'campaign') AS campaign,
 	   c.credit
 FROM @extschema@.models m
 CROSS JOIN @extschema@.opportunity_journeys j
@@ -166,8 +182,8 @@ LEFT JOIN (
 		   @extschema@.journey_agg(t.touched_at, t.key, t.touchpoint_id) AS journey,
 		   coalesce(array_agg(t.key) FILTER (WHERE t.is_direct), '{}') AS direct_keys
 	FROM (SELECT ot.opportunity_id, ot.touchpoint_id, ot.touched_at, ot.is_direct,
-				 CASE WHEN ot.is_direct THEN 'd' ELSE 'n' END || to_char(ot.touched_at, 'YYYY-MM') || ot.channel
-				 || coalesce(chr(31) || ot.campaign, '') AS key
+				 CASE WHEN ot.is_direct THEN 'd' ELSE 'n' END || to_char(ot.touched_at, 'YYYY-MM') || chr(30)
+				 || ot.channel || coalesce(chr(31) || ot.campaign, '') AS key
 		  FROM @extschema@.opportunity_touchpoints ot) t
 	GROUP BY t.opportunity_id
 ) jt ON jt.opportunity_id = j.opportunity_id
@@ -185,7 +201,7 @@ COMMENT ON COLUMN @extschema@.credit_facts.amount_cents IS 'Amount of the opport
 COMMENT ON COLUMN @extschema@.credit_facts.touchpoint_id IS 'The touchpoint credited; NULL when the opportunity is unattributed';
 COMMENT ON COLUMN @extschema@.credit_facts.touched_at IS 'When the touch happened';
 COMMENT ON COLUMN @extschema@.credit_facts.touch_key IS
-	'The touch''s direct flag (d or n), month (YYYY-MM, session time zone), channel, chr(31) and campaign in one value, to add up by';
+	'The touch''s direct flag (d or n), month (YYYY-MM, session time zone), chr(30), channel, chr(31) and campaign in one value, to add up by';
 COMMENT ON COLUMN @extschema@.credit_facts.channel IS 'Channel of the touch';
 COMMENT ON COLUMN @extschema@.credit_facts.campaign IS 'Campaign of the touch';
 COMMENT ON COLUMN @extschema@.credit_facts.credit IS 'Share of the opportunity credited to the touch; NULL when unattributed';
@@ -217,7 +233,7 @@ credits AS (
 		   sum(opportunities) AS attributed_opportunities, sum(won) AS attributed_won,
 		   sum(pipeline_cents) AS pipeline_cents, sum(revenue_cents) AS revenue_cents
 	FROM (
-		SELECT k.model, split_part(substr(k.touch_key, 9), chr(31), 1) AS channel,
+		SELECT k.model, @extschema@.touch_key_part(k.touch_key, 'channel') AS channel,
 			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
 			   k.revenue_cents
 		FROM by_key k
@@ -301,9 +317,8 @@ credits AS (
 		   sum(opportunities) AS attributed_opportunities, sum(won) AS attributed_won,
 		   sum(pipeline_cents) AS pipeline_cents, sum(revenue_cents) AS revenue_cents
 	FROM (
-		SELECT k.model, split_part(substr(k.touch_key, 9), chr(31), 1) AS channel,
-			   CASE WHEN strpos(k.touch_key, chr(31)) > 0 THEN substr(k.touch_key, strpos(k.touch_key, chr(31)) + 1) END
-			   AS campaign,
+		SELECT k.model, @extschema@.touch_key_part(k.touch_key, 'channel') AS channel,
+			   @extschema@.touch_key_part(k.touch_key, 'campaign') AS campaign,
 			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
 			   k.revenue_cents
 		FROM by_key k
@@ -392,10 +407,9 @@ credits AS (
 		   sum(opportunities) AS attributed_opportunities, sum(won) AS attributed_won,
 		   sum(pipeline_cents) AS pipeline_cents, sum(revenue_cents) AS revenue_cents
 	FROM (
-		SELECT k.model, coalesce(to_date(substr(k.touch_key, 2, 7), 'YYYY-MM'), k.unattributed_month) AS month,
-			   split_part(substr(k.touch_key, 9), chr(31), 1) AS channel,
-			   CASE WHEN strpos(k.touch_key, chr(31)) > 0 THEN substr(k.touch_key, strpos(k.touch_key, chr(31)) + 1) END
-			   AS campaign,
+		SELECT k.model, coalesce(@extschema@.touch_key_part(k.touch_key, 'month')::date, k.unattributed_month) AS month,
+			   @extschema@.touch_key_part(k.touch_key, 'channel') AS channel,
+			   @extschema@.touch_key_part(k.touch_key, 'campaign') AS campaign,
 			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
 			   k.revenue_cents
 		FROM by_key k
