@@ -350,7 +350,7 @@ attribution_credits(PG_FUNCTION_ARGS)
 	int			window_len;
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
+	srf_materialize(fcinfo);
 	if (PG_ARGISNULL(CR_MODEL))
 		model_null_error();
 	model_init(&model, PG_GETARG_TEXT_PP(CR_MODEL),
