@@ -128,6 +128,39 @@ SELECT model, opportunity_id, touchpoint_id, round(credit::numeric, 6) AS credit
 FROM attribution.opportunity_touch_credits WHERE credit > 0 ORDER BY model, opportunity_id, touchpoint_id;
 SELECT model, count(*) FROM attribution.channel_performance GROUP BY model ORDER BY model;
 
+-- ---------------------------------------------------------------- parallel plans give the same answers
+CREATE TEMP TABLE serial_touch AS SELECT * FROM attribution.opportunity_touch_credits;
+CREATE TEMP TABLE serial_channel AS SELECT * FROM attribution.channel_performance;
+CREATE TEMP TABLE serial_monthly AS SELECT * FROM attribution.campaign_performance_monthly;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+CREATE FUNCTION pg_temp.plan_mentions(query text, node text) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	line text;
+BEGIN
+	FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+		IF line LIKE '%' || node || '%' THEN
+			RETURN true;
+		END IF;
+	END LOOP;
+	RETURN false;
+END
+$$;
+SELECT pg_temp.plan_mentions('SELECT * FROM attribution.opportunity_touch_credits', 'Gather') AS touch_parallel,
+	   pg_temp.plan_mentions('SELECT * FROM attribution.channel_performance', 'Gather') AS channel_parallel;
+SELECT (SELECT count(*) FROM (SELECT * FROM attribution.opportunity_touch_credits
+							  EXCEPT ALL SELECT * FROM serial_touch) d) AS touch_differences,
+	   (SELECT count(*) FROM (SELECT * FROM attribution.channel_performance
+							  EXCEPT ALL SELECT * FROM serial_channel) d) AS channel_differences,
+	   (SELECT count(*) FROM (SELECT * FROM attribution.campaign_performance_monthly
+							  EXCEPT ALL SELECT * FROM serial_monthly) d) AS monthly_differences;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+
 -- ---------------------------------------------------------------- a filter on one opportunity reaches the tables' indexes
 SET enable_seqscan = off;
 EXPLAIN (COSTS OFF) SELECT * FROM attribution.opportunity_touchpoints WHERE opportunity_id = 'O1';
