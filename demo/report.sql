@@ -47,6 +47,16 @@ FROM attribution.channel_performance WHERE model = 'w_shaped'
 ORDER BY attributed DESC, pipeline DESC;
 
 \echo
+\echo '== Data-driven attribution of the closed deals: Markov and Shapley beside the heuristics (data_driven_attribution)'
+\echo '   Won deals credited to each channel; the Markov removal effect is the share of wins lost without the channel.'
+SELECT channel, markov_removal_effect AS "removal effect", markov_conversions AS markov,
+	   shapley_conversions AS shapley, first_touch_conversions AS "first touch",
+	   last_touch_conversions AS "last touch", linear_conversions AS linear,
+	   round(markov_revenue / 1000) AS "markov rev. (k)", round(shapley_revenue / 1000) AS "shapley rev. (k)"
+FROM attribution.data_driven_attribution
+ORDER BY markov_conversions DESC;
+
+\echo
 \echo '== The ten campaigns with the best return under full-path (revenue model, campaign_performance)'
 SELECT campaign, channel, touches, round(attributed_won, 1) AS "attr. won", round(revenue / 1000) AS "revenue (k)",
 	   round(cost / 1000) AS "cost (k)", round(roi, 2) AS roi, round(cost_per_won) AS "cost/won"

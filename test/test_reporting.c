@@ -500,8 +500,8 @@ demo_speed(PGconn *conn)
 {
 	static const char *const views[] = {
 		"opportunity_journeys", "opportunity_touch_credits", "channel_performance",
-		"campaign_performance", "campaign_performance_monthly", "waterfall_cohorts", "waterfall_flow",
-		"waterfall_velocity", "waterfall_leakage", "plan_vs_actual", "lead_quality",
+		"campaign_performance", "campaign_performance_monthly", "data_driven_attribution", "waterfall_cohorts",
+		"waterfall_flow", "waterfall_velocity", "waterfall_leakage", "plan_vs_actual", "lead_quality",
 	};
 	size_t		i;
 	double		seconds;

@@ -31,6 +31,8 @@ FROM (VALUES
 	('channel_performance', '{model,attributed,channel}'),
 	('campaign_performance', '{model,attributed,channel,campaign}'),
 	('campaign_performance_monthly', '{model,month,attributed,channel,campaign}'),
+	('opportunity_paths', '{opportunity_id}'),
+	('data_driven_attribution', '{channel}'),
 	('stage_histories', '{waterfall,unit_id}'),
 	('waterfall_cohorts', '{waterfall,cohort,stage}'),
 	('waterfall_flow', '{waterfall,month,stage}'),
