@@ -39,8 +39,15 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# A released version's script is frozen in release/: the generated one must
+# not differ from it (raise default_version and write an upgrade script).
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES) $(EXTENSION).control
 	cat $(SQL_PIECES) > $@
+	@if [ -f release/$@ ] && ! cmp -s $@ release/$@; then \
+		echo "$@ differs from release/$@: version $(EXTVERSION) is released and its script is frozen." >&2; \
+		echo "Raise default_version in $(EXTENSION).control and write release/$(EXTENSION)--$(EXTVERSION)--<new>.sql." >&2; \
+		rm -f $@; exit 1; \
+	fi
 
 # The libpq test driver (property tests); see test/README.md.
 PG_INCLUDEDIR_CLIENT = $(shell $(PG_CONFIG) --includedir)
