@@ -10,7 +10,7 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 
 MODULE_big = attribution
 # shared pieces
-OBJS = src/attribution.o src/aggutil.o src/arena.o src/textio.o src/strdict.o
+OBJS = src/attribution.o src/compat.o src/aggutil.o src/arena.o src/textio.o src/strdict.o
 # rule-based attribution (SPEC section 2)
 OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
 # the demand waterfall (SPEC section 4)
@@ -29,6 +29,8 @@ REGRESS = extension
 REGRESS += rule_models rule_errors journey_type window_credit channel_credit labels
 REGRESS += stage_history waterfall
 REGRESS += paths path_summary markov shapley
+# reporting layer (SPEC section 5)
+REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/driver
@@ -37,8 +39,15 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# A released version's script is frozen in release/: the generated one must
+# not differ from it (raise default_version and write an upgrade script).
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES) $(EXTENSION).control
 	cat $(SQL_PIECES) > $@
+	@if [ -f release/$@ ] && ! cmp -s $@ release/$@; then \
+		echo "$@ differs from release/$@: version $(EXTVERSION) is released and its script is frozen." >&2; \
+		echo "Raise default_version in $(EXTENSION).control and write release/$(EXTENSION)--$(EXTVERSION)--<new>.sql." >&2; \
+		rm -f $@; exit 1; \
+	fi
 
 # The libpq test driver (property tests); see test/README.md.
 PG_INCLUDEDIR_CLIENT = $(shell $(PG_CONFIG) --includedir)

@@ -3,6 +3,7 @@
 #
 #   bash bench/run.sh                          # 10,000,000 touchpoints over 1,000,000 journeys
 #   BENCH_TOUCHES=1000000 BENCH_JOURNEYS=100000 bash bench/run.sh
+#   BENCH_FILE=my-benchmarks.txt bash bench/run.sh       # other queries, same format
 #
 # The server runs with the defaults plus work_mem = 256MB and
 # max_parallel_workers_per_gather = 2.  EXPLAIN (ANALYZE, BUFFERS) output of
@@ -28,7 +29,7 @@ att_psql -d attribution_bench -v touches="$TOUCHES" -v journeys="$JOURNEYS" -f "
 cc -O2 -Wall -I"$($PG_CONFIG --includedir)" -o "$ATTR_WORK/bench" "$srcdir/bench/bench.c" \
 	-L"$($PG_CONFIG --libdir)" -lpq
 mkdir -p "$srcdir/bench/out"
-"$ATTR_WORK/bench" "dbname=attribution_bench" "$srcdir/bench/benchmarks.txt" "$srcdir/bench/out" "$ROUNDS" \
+"$ATTR_WORK/bench" "dbname=attribution_bench" "${BENCH_FILE:-$srcdir/bench/benchmarks.txt}" "$srcdir/bench/out" "$ROUNDS" \
 	| tee "$srcdir/bench/out/results.md"
 for extra in "$srcdir"/bench/benchmarks-*.txt; do
 	[ -f "$extra" ] || continue

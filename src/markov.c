@@ -318,12 +318,6 @@ compare_edges(const void *a, const void *b, void *arg)
 	return (ea->to > eb->to) - (ea->to < eb->to);
 }
 
-#ifdef HAVE_QSORT_INTERRUPTIBLE
-#define chain_qsort qsort_interruptible
-#else
-#define chain_qsort qsort_arg
-#endif
-
 /* renumber the states in tuple order and lay out the transitions (CSR) */
 static void
 chain_finish(MarkovChain *mc, ChainBuild *cb)
@@ -339,7 +333,7 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 
 	for (s = 0; s < n; s++)
 		order[s] = s;
-	chain_qsort(order, n, sizeof(int32), compare_keys, cb->keys);
+	qsort_interruptible(order, n, sizeof(int32), compare_keys, cb->keys);
 	for (s = 0; s < n; s++)
 		rank[order[s]] = s;
 
@@ -367,7 +361,7 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 		edges[e].to = rank[cb->edge_to[e]];
 		edges[e].weight = cb->edge_weight[e];
 	}
-	chain_qsort(edges, cb->n_edges, sizeof(EdgeSort), compare_edges, NULL);
+	qsort_interruptible(edges, cb->n_edges, sizeof(EdgeSort), compare_edges, NULL);
 	mc->row_start = palloc_extended((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	mc->col = palloc_extended(Max(cb->n_edges, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	mc->weight = palloc_extended(Max(cb->n_edges, 1) * sizeof(double), MCXT_ALLOC_HUGE);
@@ -663,7 +657,7 @@ find_components(const MarkovChain *mc, Components *comp)
 
 		if (last - first < 2)
 			continue;
-		qsort_arg(comp->nodes + first, last - first, sizeof(int32), compare_finish, finish);
+		qsort_interruptible(comp->nodes + first, last - first, sizeof(int32), compare_finish, finish);
 		for (r = first; r < last; r++)
 			comp->position[comp->nodes[r]] = r - first;
 	}
@@ -1123,7 +1117,7 @@ local_system(Solver *sv, int32 i, bool by_state)
 	ls->node = palloc_extended(n * sizeof(int32), MCXT_ALLOC_HUGE);
 	memcpy(ls->node, comp->nodes + first, n * sizeof(int32));
 	if (by_state)
-		qsort_arg(ls->node, n, sizeof(int32), compare_keys, mc->keys);
+		qsort_interruptible(ls->node, n, sizeof(int32), compare_keys, mc->keys);
 	/* local numbers, through the scratch position array of the component */
 	local_of = comp->position;
 	for (r = 0; r < n; r++)

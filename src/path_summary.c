@@ -72,12 +72,6 @@ PG_FUNCTION_INFO_V1(attribution_paths);
 #define PS_WIRE_VERSION 1
 #define PS_FLAG_VALUE_IS_CONVERSIONS 0x40
 
-#ifdef HAVE_QSORT_INTERRUPTIBLE
-#define ps_qsort qsort_interruptible
-#else
-#define ps_qsort qsort_arg
-#endif
-
 static const char *const quantity_names[PS_QUANTITIES] = {
 	"conversions", "value", "non_conversions"
 };
@@ -736,7 +730,7 @@ sort_paths(const SortedPath *paths, const unsigned char *codes, uint32 n, SortKe
 		for (run = i + 1; run < n && keys[run].prefix == keys[i].prefix; run++)
 			;
 		if (run - i > 1)
-			ps_qsort(keys + i, run - i, sizeof(SortKey), compare_tied_keys, &tie);
+			qsort_interruptible(keys + i, run - i, sizeof(SortKey), compare_tied_keys, &tie);
 	}
 	pfree(spare);
 }
@@ -829,7 +823,7 @@ builder_finish(PathBuilder *b)
 	for (c = 0; c < n_dict; c++)
 		if (used[c])
 			order[n_channels++] = c;
-	ps_qsort(order, n_channels, sizeof(int), compare_channel_names, b->channels);
+	qsort_interruptible(order, n_channels, sizeof(int), compare_channel_names, b->channels);
 	for (c = 0; c < n_channels; c++)
 		new_id[order[c]] = (uint32) c;
 
@@ -1636,27 +1630,10 @@ Tuplestorestate *
 ps_materialize_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext old;
-	TupleDesc	desc;
-	Tuplestorestate *store;
 
-	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) ||
-		(rsinfo->allowedModes & SFRM_Materialize) == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("set-valued function called in context that cannot accept a set")));
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	desc = CreateTupleDescCopy(desc);
-	store = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
-								  false, work_mem);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = desc;
-	MemoryContextSwitchTo(old);
-	*tupdesc = desc;
-	return store;
+	srf_materialize(fcinfo);
+	*tupdesc = rsinfo->setDesc;
+	return rsinfo->setResult;
 }
 
 /* paths(ps): the distinct paths with their sums, in canonical order */

@@ -117,8 +117,8 @@ csum_value(const CompensatedSum *s)
 }
 
 /*
- * Start a set-returning function in materialize mode: the tuplestore and the
- * tuple descriptor of its declared result.
+ * Start a set-returning function in materialize mode (srf_materialize() of
+ * compat.h): the tuplestore and the tuple descriptor of the result.
  */
 extern Tuplestorestate *ps_materialize_srf(FunctionCallInfo fcinfo,
 										   TupleDesc *tupdesc);

@@ -121,7 +121,7 @@ typedef struct OrderedCredit
 } OrderedCredit;
 
 static int
-compare_ordered_credits(const void *a, const void *b)
+compare_ordered_credits(const void *a, const void *b, void *arg)
 {
 	uint64		ka = ((const OrderedCredit *) a)->key;
 	uint64		kb = ((const OrderedCredit *) b)->key;
@@ -188,7 +188,7 @@ attribution_shapley_ordered(PG_FUNCTION_ARGS)
 			csum_add(&credits[entry->index].value, reader.value / n);
 		}
 	}
-	qsort(credits, n_credits, sizeof(OrderedCredit), compare_ordered_credits);
+	qsort_interruptible(credits, n_credits, sizeof(OrderedCredit), compare_ordered_credits, NULL);
 	for (i = 0; i < n_credits; i++)
 	{
 		Datum		values[4];

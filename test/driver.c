@@ -23,6 +23,7 @@ static const DriverTest tests[] = {
 	{"types", test_types},
 	{"waterfall", test_waterfall},
 	{"paths", test_paths},
+	{"reporting", test_reporting},
 };
 
 static int	n_passed;

@@ -33,5 +33,6 @@ extern void test_rule_models(PGconn *conn);
 extern void test_types(PGconn *conn);
 extern void test_waterfall(PGconn *conn);
 extern void test_paths(PGconn *conn);
+extern void test_reporting(PGconn *conn);
 
 #endif
