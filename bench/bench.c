@@ -6,7 +6,10 @@
  *		The queries of a group run interleaved (A B C A B C ...) in one
  *		session, so a noisy machine slows them alike.  For each of ours it
  *		saves EXPLAIN (ANALYZE, BUFFERS), serial and parallel, and measures
- *		the peak resident memory of a fresh backend running it.
+ *		the peak resident memory of a fresh backend running it.  Besides the
+ *		elapsed time it reports the CPU time of the session's backend (from
+ *		/proc), which varies less on a shared machine; it does not include
+ *		the CPU time of parallel workers.
  *
  *		bench/bench CONNINFO BENCHMARKS_FILE OUT_DIR [ROUNDS]
  */
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "libpq-fe.h"
 
@@ -25,7 +29,9 @@ typedef struct Query
 	char		kind[16];		/* ours, plain, floor */
 	char	   *sql;
 	double		ms[MAX_ROUNDS];
+	double		cpu_ms[MAX_ROUNDS];
 	double		median;
+	double		cpu_median;
 	long		peak_kb;
 } Query;
 
@@ -71,6 +77,39 @@ now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
+/* user + system CPU time of a process, in milliseconds (-1 if unknown) */
+static double
+process_cpu_ms(const char *pid)
+{
+	char		path[64];
+	char		line[1024];
+	char	   *p;
+	unsigned long utime = 0,
+				stime = 0;
+	FILE	   *f;
+	int			field;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f))
+	{
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	/* fields after the command name in parentheses; utime and stime are 14 and 15 */
+	p = strrchr(line, ')');
+	if (!p)
+		return -1;
+	for (field = 3, p += 2; field < 14 && p; field++)
+		p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL;
+	if (!p || sscanf(p, "%lu %lu", &utime, &stime) != 2)
+		return -1;
+	return (utime + stime) * 1000.0 / sysconf(_SC_CLK_TCK);
+}
+
 static int
 compare_double(const void *a, const void *b)
 {
@@ -114,7 +153,7 @@ read_groups(const char *path, Group *groups, int max_groups)
 		{
 			Query	   *q = &groups[n].queries[groups[n].nqueries++];
 
-			snprintf(q->kind, sizeof(q->kind), "%s", line);
+			snprintf(q->kind, sizeof(q->kind), "%.15s", line);
 			q->sql = strdup(space + 1);
 		}
 	}
@@ -188,6 +227,7 @@ main(int argc, char **argv)
 	int			g,
 				q,
 				r;
+	char		backend_pid[32];
 
 	if (argc < 4)
 	{
@@ -211,12 +251,15 @@ main(int argc, char **argv)
 	print_setting(conn, "work_mem");
 	print_setting(conn, "max_parallel_workers_per_gather");
 	print_setting(conn, "shared_buffers");
+	res = run(conn, "SELECT pg_backend_pid()");
+	snprintf(backend_pid, sizeof(backend_pid), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
 	fflush(stdout);
 
 	for (g = 0; g < ngroups; g++)
 	{
 		Group	   *grp = &groups[g];
-		char		path[512];
+		char		path[1024];
 		FILE	   *explain_out;
 
 		fprintf(stderr, "== %s\n", grp->name);
@@ -224,11 +267,13 @@ main(int argc, char **argv)
 			for (q = 0; q < grp->nqueries; q++)
 			{
 				double		start = now_ms();
+				double		cpu_start = process_cpu_ms(backend_pid);
 
 				PQclear(run(conn, grp->queries[q].sql));
 				grp->queries[q].ms[r] = now_ms() - start;
-				fprintf(stderr, "   %s round %d: %.0f ms\n", grp->queries[q].kind, r + 1,
-						grp->queries[q].ms[r]);
+				grp->queries[q].cpu_ms[r] = process_cpu_ms(backend_pid) - cpu_start;
+				fprintf(stderr, "   %s round %d: %.0f ms (backend CPU %.0f ms)\n", grp->queries[q].kind,
+						r + 1, grp->queries[q].ms[r], grp->queries[q].cpu_ms[r]);
 			}
 		for (q = 0; q < grp->nqueries; q++)
 		{
@@ -238,10 +283,13 @@ main(int argc, char **argv)
 			memcpy(sorted, query->ms, sizeof(double) * rounds);
 			qsort(sorted, rounds, sizeof(double), compare_double);
 			query->median = sorted[rounds / 2];
+			memcpy(sorted, query->cpu_ms, sizeof(double) * rounds);
+			qsort(sorted, rounds, sizeof(double), compare_double);
+			query->cpu_median = sorted[rounds / 2];
 			query->peak_kb = strcmp(query->kind, "ours") == 0 ?
 				peak_memory_kb(conninfo, query->sql) : -1;
 		}
-		snprintf(path, sizeof(path), "%s/%s.explain.txt", out_dir, grp->name);
+		snprintf(path, sizeof(path), "%.900s/%.60s.explain.txt", out_dir, grp->name);
 		explain_out = fopen(path, "w");
 		if (explain_out)
 		{
@@ -258,14 +306,18 @@ main(int argc, char **argv)
 		}
 	}
 
-	printf("\n| benchmark | ours (ms) | plain SQL (ms) | floor (ms) | ours/plain | ours/floor | peak backend RSS of ours |\n");
-	printf("|---|---|---|---|---|---|---|\n");
+	printf("\nMedian elapsed time, and in brackets the median CPU time of the backend.\n\n");
+	printf("| benchmark | ours (ms) | plain SQL (ms) | floor (ms) | ours/plain | ours/floor | ours/floor (CPU) | peak backend RSS of ours |\n");
+	printf("|---|---|---|---|---|---|---|---|\n");
 	for (g = 0; g < ngroups; g++)
 	{
 		Group	   *grp = &groups[g];
 		double		ours = -1,
 					plain = -1,
-					floor_ms = -1;
+					floor_ms = -1,
+					ours_cpu = -1,
+					plain_cpu = -1,
+					floor_cpu = -1;
 		long		peak = -1;
 
 		for (q = 0; q < grp->nqueries; q++)
@@ -273,24 +325,32 @@ main(int argc, char **argv)
 			if (strcmp(grp->queries[q].kind, "ours") == 0)
 			{
 				ours = grp->queries[q].median;
+				ours_cpu = grp->queries[q].cpu_median;
 				peak = grp->queries[q].peak_kb;
 			}
 			else if (strcmp(grp->queries[q].kind, "plain") == 0)
+			{
 				plain = grp->queries[q].median;
+				plain_cpu = grp->queries[q].cpu_median;
+			}
 			else if (strcmp(grp->queries[q].kind, "floor") == 0)
+			{
 				floor_ms = grp->queries[q].median;
+				floor_cpu = grp->queries[q].cpu_median;
+			}
 		}
-		printf("| %s | %.0f | ", grp->name, ours);
+		printf("| %s | %.0f (%.0f) | ", grp->name, ours, ours_cpu);
 		if (plain >= 0)
-			printf("%.0f | ", plain);
+			printf("%.0f (%.0f) | ", plain, plain_cpu);
 		else
 			printf("- | ");
-		printf("%.0f | ", floor_ms);
+		printf("%.0f (%.0f) | ", floor_ms, floor_cpu);
 		if (plain >= 0)
 			printf("%.3f (%.1fx faster) | ", ours / plain, plain / ours);
 		else
 			printf("- | ");
-		printf("%.2f | %ld MB |\n", ours / floor_ms, peak / 1024);
+		printf("%.2f | %.2f | %ld MB |\n", ours / floor_ms,
+			   floor_cpu > 0 ? ours_cpu / floor_cpu : -1.0, peak / 1024);
 	}
 	PQfinish(conn);
 	return 0;
