@@ -353,6 +353,13 @@ sum_state_add(CreditSumState *state, const char *name, int len, double credit)
 		memset(state->credits + old, 0, (state->capacity - old) * sizeof(double));
 	}
 	state->credits[index] += credit;
+	/* a value must read back: no infinite (or NaN) credit may come out */
+	if (!isfinite(state->credits[index]))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("credit of channel \"%.*s\" is out of range", len, name),
+				 errdetail("The sum of its credits exceeds the range of double precision."),
+				 errhint("Use smaller weights, for example revenue in thousands.")));
 }
 
 Datum
