@@ -22,6 +22,8 @@ static const DriverTest tests[] = {
 	{"rule_models", test_rule_models},
 	{"types", test_types},
 	{"waterfall", test_waterfall},
+	{"fuzz", test_fuzz},
+	{"cancel", test_cancel},
 };
 
 static int	n_passed;

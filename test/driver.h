@@ -32,5 +32,7 @@ extern int	rng_int(uint64_t *state, int lo, int hi);	/* in [lo, hi] */
 extern void test_rule_models(PGconn *conn);
 extern void test_types(PGconn *conn);
 extern void test_waterfall(PGconn *conn);
+extern void test_fuzz(PGconn *conn);
+extern void test_cancel(PGconn *conn);
 
 #endif
