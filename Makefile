@@ -26,6 +26,7 @@ DATA = $(filter-out release/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard release/$
 REGRESS = extension
 REGRESS += rule_models rule_errors journey_type window_credit channel_credit labels
 REGRESS += stage_history waterfall
+REGRESS += privileges robustness
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/driver
