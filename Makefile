@@ -10,11 +10,13 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 
 MODULE_big = attribution
 # shared pieces
-OBJS = src/attribution.o src/aggutil.o src/arena.o src/textio.o src/strdict.o
+OBJS = src/attribution.o src/compat.o src/aggutil.o src/arena.o src/textio.o src/strdict.o
 # rule-based attribution (SPEC section 2)
 OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
 # the demand waterfall (SPEC section 4)
 OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o
+# data-driven attribution (SPEC section 3)
+OBJS += src/exactsum.o src/path_transforms.o src/path_summary.o src/markov.o src/shapley.o src/counterfactual.o src/heuristics.o
 
 # The install script of the newest version is generated from the ordered
 # pieces in src/sql/ (the single source of truth); released versions' full
@@ -26,6 +28,9 @@ DATA = $(filter-out release/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard release/$
 REGRESS = extension
 REGRESS += rule_models rule_errors journey_type window_credit channel_credit labels
 REGRESS += stage_history waterfall
+REGRESS += paths path_summary markov shapley
+# reporting layer (SPEC section 5)
+REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo
 REGRESS += privileges robustness
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 

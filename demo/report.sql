@@ -1,43 +1,145 @@
--- Attribution by channel under every rule-based model, side by side:
--- credited conversions (won journeys) per channel.
+-- The demo reports: what marketing and sales read off the reporting views.
 \pset footer off
-\echo
-\echo 'Credited conversions by channel, every rule-based model (summary path: channel_credit + sum)'
-WITH models(model, weights) AS (VALUES
-	('first_touch', NULL::float8[]), ('last_touch', NULL), ('last_non_direct', NULL), ('linear', NULL),
-	('position_based', NULL), ('j_shaped', NULL), ('inverse_j', NULL), ('w_shaped', NULL),
-	('full_path', NULL), ('time_decay', NULL), ('custom', '{0.2,0.2,0.2,0.2,0.1,0.1}')),
-credited AS (
-	SELECT m.model, e.channel, e.credit
-	FROM models m,
-	LATERAL (SELECT attribution.sum(cc) AS total FROM (
-		SELECT attribution.channel_credit(m.model, t.touched_at, t.channel, t.touch_id, t.channel = 'direct',
-			c.closed_at, c.lead_created_at, c.opportunity_created_at, c.closed_at, '7 days', m.weights, NULL) AS cc
-		FROM demo_touches t JOIN demo_conversions c USING (journey_id)
-		JOIN demo_journeys j USING (journey_id)
-		WHERE j.converted
-		GROUP BY t.journey_id) per_journey) s,
-	attribution.each(s.total) e)
-SELECT channel,
-	round(sum(credit) FILTER (WHERE model = 'first_touch'), 1) AS first_touch,
-	round(sum(credit) FILTER (WHERE model = 'last_touch'), 1) AS last_touch,
-	round(sum(credit) FILTER (WHERE model = 'last_non_direct'), 1) AS last_non_direct,
-	round(sum(credit) FILTER (WHERE model = 'linear'), 1) AS linear,
-	round(sum(credit) FILTER (WHERE model = 'position_based'), 1) AS u_shaped,
-	round(sum(credit) FILTER (WHERE model = 'j_shaped'), 1) AS j_shaped,
-	round(sum(credit) FILTER (WHERE model = 'inverse_j'), 1) AS inverse_j,
-	round(sum(credit) FILTER (WHERE model = 'w_shaped'), 1) AS w_shaped,
-	round(sum(credit) FILTER (WHERE model = 'full_path'), 1) AS full_path,
-	round(sum(credit) FILTER (WHERE model = 'time_decay'), 1) AS time_decay,
-	round(sum(credit) FILTER (WHERE model = 'custom'), 1) AS custom
-FROM (SELECT model, channel, credit::numeric AS credit FROM credited) c
-GROUP BY ROLLUP (channel) ORDER BY channel NULLS LAST;
+\pset null '-'
+SET timezone = 'UTC';
 
 \echo
-\echo 'Revenue by channel (won amount, U-shaped), through journey_agg + credits'
-SELECT c.channel, round(sum(c.credit::numeric * j.amount), 2) AS revenue, count(DISTINCT journey_id) AS journeys
-FROM (SELECT journey_id, attribution.journey_agg(touched_at, channel, touch_id) AS journey
-	  FROM demo_touches GROUP BY journey_id) s
-JOIN demo_journeys j USING (journey_id), attribution.credits(s.journey, 'position_based') c
-WHERE j.converted
-GROUP BY c.channel ORDER BY revenue DESC;
+\echo '== The data set'
+SELECT count(*) AS opportunities,
+	   count(*) FILTER (WHERE status = 'open') AS open,
+	   count(*) FILTER (WHERE status = 'won') AS won,
+	   count(*) FILTER (WHERE status = 'lost') AS lost,
+	   round(sum(amount) / 1e6, 2) AS "pipeline (M)",
+	   round(sum(amount) FILTER (WHERE is_won) / 1e6, 2) AS "revenue (M)",
+	   round(avg(contacts), 1) AS "contacts per opp.",
+	   round(avg(touches), 1) AS "touches per journey",
+	   (SELECT round(sum(cost) / 1e6, 2) FROM attribution.campaign_costs) AS "spend (M)"
+FROM attribution.opportunity_journeys;
+
+\echo
+\echo '== Attributed pipeline by channel under every model, in thousands (channel_performance)'
+\echo '   The same opportunities, the same amounts: each model tells a different story about who created them.'
+SELECT CASE WHEN GROUPING(channel) = 1 THEN 'total' WHEN NOT attributed THEN '(unattributed)' ELSE channel END
+		   AS channel,
+	   round(sum(pipeline) FILTER (WHERE model = 'first_touch') / 1000) AS first,
+	   round(sum(pipeline) FILTER (WHERE model = 'last_touch') / 1000) AS last,
+	   round(sum(pipeline) FILTER (WHERE model = 'last_non_direct') / 1000) AS last_nd,
+	   round(sum(pipeline) FILTER (WHERE model = 'linear') / 1000) AS linear,
+	   round(sum(pipeline) FILTER (WHERE model = 'position_based') / 1000) AS u_shape,
+	   round(sum(pipeline) FILTER (WHERE model = 'j_shaped') / 1000) AS j_shape,
+	   round(sum(pipeline) FILTER (WHERE model = 'inverse_j') / 1000) AS inv_j,
+	   round(sum(pipeline) FILTER (WHERE model = 'w_shaped') / 1000) AS w_shape,
+	   round(sum(pipeline) FILTER (WHERE model = 'full_path') / 1000) AS full_path,
+	   round(sum(pipeline) FILTER (WHERE model = 'time_decay') / 1000) AS decay,
+	   round(sum(pipeline) FILTER (WHERE model = 'sales_led') / 1000) AS sales_led
+FROM attribution.channel_performance
+GROUP BY GROUPING SETS ((channel, attributed), ())
+ORDER BY GROUPING(channel), attributed DESC, sum(pipeline) FILTER (WHERE model = 'linear') DESC;
+
+\echo
+\echo '== Channel performance under W-shaped (pipeline model: touches up to the opportunity''s creation)'
+SELECT coalesce(channel, '(unattributed)') AS channel, touches,
+	   round(attributed_opportunities, 1) AS "attr. opps", round(attributed_won, 1) AS "attr. won",
+	   round(pipeline / 1000) AS "pipeline (k)", round(revenue / 1000) AS "revenue (k)",
+	   round(cost / 1000) AS "cost (k)", round(roi, 2) AS roi,
+	   round(cost_per_opportunity) AS "cost/opp.", round(cost_per_won) AS "cost/won"
+FROM attribution.channel_performance WHERE model = 'w_shaped'
+ORDER BY attributed DESC, pipeline DESC;
+
+\echo
+\echo '== Data-driven attribution of the closed deals: Markov and Shapley beside the heuristics (data_driven_attribution)'
+\echo '   Won deals credited to each channel; the Markov removal effect is the share of wins lost without the channel.'
+SELECT channel, markov_removal_effect AS "removal effect", markov_conversions AS markov,
+	   shapley_conversions AS shapley, first_touch_conversions AS "first touch",
+	   last_touch_conversions AS "last touch", linear_conversions AS linear,
+	   round(markov_revenue / 1000) AS "markov rev. (k)", round(shapley_revenue / 1000) AS "shapley rev. (k)"
+FROM attribution.data_driven_attribution
+ORDER BY markov_conversions DESC;
+
+\echo
+\echo '== The ten campaigns with the best return under full-path (revenue model, campaign_performance)'
+SELECT campaign, channel, touches, round(attributed_won, 1) AS "attr. won", round(revenue / 1000) AS "revenue (k)",
+	   round(cost / 1000) AS "cost (k)", round(roi, 2) AS roi, round(cost_per_won) AS "cost/won"
+FROM attribution.campaign_performance
+WHERE model = 'full_path' AND campaign IS NOT NULL AND cost > 0
+ORDER BY roi DESC, campaign LIMIT 10;
+
+\echo
+\echo '== Spend and attributed revenue per quarter, linear model (campaign_performance_monthly)'
+SELECT to_char(date_trunc('quarter', month), 'YYYY "Q"Q') AS quarter,
+	   round(sum(cost) / 1000) AS "spend (k)",
+	   round(sum(pipeline) FILTER (WHERE attributed) / 1000) AS "pipeline (k)",
+	   round(sum(revenue) FILTER (WHERE attributed) / 1000) AS "revenue (k)",
+	   round((sum(revenue) FILTER (WHERE attributed) - sum(cost)) / nullif(sum(cost), 0), 2) AS roi
+FROM attribution.campaign_performance_monthly
+WHERE model = 'linear'
+GROUP BY 1 ORDER BY 1;
+
+\echo
+\echo '== The demand waterfall by cohort (waterfall_cohorts): leads by the month they arrived, followed forward'
+\echo '   Young cohorts have not had the time to convert: read their last columns with their age.'
+SELECT to_char(cohort, 'YYYY-MM') AS cohort, max(units) AS leads,
+	   max(reached) FILTER (WHERE stage = 'mql') AS mql,
+	   max(reached) FILTER (WHERE stage = 'sal') AS sal,
+	   max(reached) FILTER (WHERE stage = 'sql') AS sql,
+	   max(reached) FILTER (WHERE stage = 'opportunity') AS opp,
+	   max(reached) FILTER (WHERE stage = 'won') AS won,
+	   round(100 * max(cumulative_rate) FILTER (WHERE stage = 'sql'), 1) AS "sql %",
+	   round(100 * max(cumulative_rate) FILTER (WHERE stage = 'won'), 1) AS "won %",
+	   max(cohort_age_days) AS "age (days)"
+FROM attribution.waterfall_cohorts WHERE waterfall = 'default'
+GROUP BY cohort ORDER BY cohort;
+
+\echo
+\echo '== Velocity and leakage per stage, all leads (waterfall_velocity, waterfall_leakage)'
+SELECT v.stage, v.reached, v.advanced, round(100 * v.conversion_rate, 1) AS "conv. %",
+	   v.median_days_to_next AS "median days", v.p90_days_to_next AS "p90 days",
+	   l.recycled, l.disqualified, l.lost, l.still_open AS "still open"
+FROM attribution.waterfall_velocity v
+JOIN attribution.waterfall_leakage l USING (waterfall, stage)
+WHERE v.waterfall = 'default' ORDER BY v.stage_rank;
+
+\echo
+\echo '== Plan against actual, last quarter (plan_vs_actual): the goals marketing and sales share'
+SELECT stage,
+	   max(target) FILTER (WHERE period = '2025-10-01') AS "Oct plan",
+	   max(actual) FILTER (WHERE period = '2025-10-01') AS "Oct actual",
+	   max(target) FILTER (WHERE period = '2025-11-01') AS "Nov plan",
+	   max(actual) FILTER (WHERE period = '2025-11-01') AS "Nov actual",
+	   max(target) FILTER (WHERE period = '2025-12-01') AS "Dec plan",
+	   max(actual) FILTER (WHERE period = '2025-12-01') AS "Dec actual",
+	   bool_and(complete) FILTER (WHERE period = '2025-12-01') AS "Dec complete"
+FROM attribution.plan_vs_actual
+WHERE waterfall = 'default' AND grain = 'month' AND period >= '2025-10-01'
+GROUP BY stage, stage_rank ORDER BY stage_rank;
+
+\echo
+\echo '== Lead quality by source channel (lead_quality, lead_feedback): which leads sales found worth it'
+WITH q AS (
+	SELECT coalesce(source_channel, '(no touch)') AS source, sum(leads) AS leads, sum(qualified) AS mql,
+		   sum(accepted) AS sal, sum(disqualified) AS disqualified, sum(recycled) AS recycled
+	FROM attribution.lead_quality WHERE waterfall = 'default' GROUP BY 1
+),
+r AS (
+	SELECT coalesce(source_channel, '(no touch)') AS source, reason, sum(events) AS times,
+		   row_number() OVER (PARTITION BY coalesce(source_channel, '(no touch)') ORDER BY sum(events) DESC, reason) AS n
+	FROM attribution.lead_feedback WHERE waterfall = 'default' AND stage IN ('disqualified', 'inquiry', 'mql')
+	GROUP BY 1, 2
+)
+SELECT q.source, q.leads, q.mql, q.sal, round(100.0 * q.sal / nullif(q.mql, 0), 1) AS "MQL->SAL %",
+	   round(100.0 * q.disqualified / q.leads, 1) AS "disq. %", round(100.0 * q.recycled / q.leads, 1) AS "recycled %",
+	   (SELECT string_agg(format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.n) FROM r
+		WHERE r.source = q.source AND r.n <= 2) AS "top rejection reasons"
+FROM q ORDER BY q.leads DESC;
+
+\echo
+\echo '== One journey, touch by touch, under three models (opportunity_touch_credits)'
+SELECT t.touch_number AS "#", t.touched_at::date AS day, t.contact_id AS contact, t.channel, t.campaign,
+	   round(max(t.credit) FILTER (WHERE t.model = 'w_shaped')::numeric, 3) AS w_shaped,
+	   round(max(t.credit) FILTER (WHERE t.model = 'full_path')::numeric, 3) AS full_path,
+	   round(max(t.credit) FILTER (WHERE t.model = 'time_decay')::numeric, 3) AS time_decay
+FROM attribution.opportunity_touch_credits t
+WHERE t.opportunity_id = (SELECT j.opportunity_id FROM attribution.opportunity_journeys j
+						  WHERE j.status = 'won' AND j.contacts >= 2 AND j.touches BETWEEN 6 AND 9
+						  ORDER BY j.opportunity_id LIMIT 1)
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 1;

@@ -7,7 +7,7 @@ JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'attribution' AND d.de
 
 -- no function runs with its owner's rights
 SELECT signature FROM ext_functions WHERE prosecdef;
--- every function is PARALLEL SAFE
+-- every function is PARALLEL SAFE, except those that write (triggers, DDL, loading data)
 SELECT signature, proparallel FROM ext_functions WHERE proparallel <> 's';
 -- every function has a comment
 SELECT signature FROM ext_functions WHERE obj_description(oid, 'pg_proc') IS NULL;

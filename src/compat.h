@@ -23,12 +23,12 @@
 #include "varatt.h"
 #endif
 
-/* InitMaterializedSRF() was SetSingleFuncCall() before 15, and absent before 14 */
-#if PG_VERSION_NUM < 150000
+/*
+ * Set up a materialized set-returning function call (InitMaterializedSRF()
+ * from 15 on, done by hand before); see compat.c.
+ */
 #include "fmgr.h"
-extern void InitMaterializedSRF(FunctionCallInfo fcinfo, uint32 flags);
-#define ATTRIBUTION_NEED_MATERIALIZED_SRF 1
-#endif
+extern void srf_materialize(FunctionCallInfo fcinfo);
 
 /* the sort that checks for interrupts: qsort_arg before 15 */
 #ifndef HAVE_QSORT_INTERRUPTIBLE

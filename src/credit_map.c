@@ -303,7 +303,7 @@ channel_credits_each(PG_FUNCTION_ARGS)
 	const char **names = map_names(map);
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
+	srf_materialize(fcinfo);
 	for (i = 0; i < map->nchannels; i++)
 	{
 		Datum		values[2];

@@ -63,7 +63,7 @@ journey_in(PG_FUNCTION_ARGS)
 {
 	char	   *input = PG_GETARG_CSTRING(0);
 	TextScanner scan;
-	TouchBuffer *buf = touchbuf_create(8);
+	TouchBuffer *buf = touchbuf_create(strdict_create(8), 8);
 
 	ts_init(&scan, input, "journey");
 	ts_expect(&scan, '[');
@@ -86,7 +86,7 @@ journey_in(PG_FUNCTION_ARGS)
 			ts_expect(&scan, ',');
 			channel = ts_read_string(&scan, &channel_len);
 			ts_expect(&scan, ')');
-			touchbuf_add(buf, at, id_isnull, id, channel, channel_len);
+			buf = touchbuf_add(buf, at, id_isnull, id, channel, channel_len);
 			pfree(channel);
 		} while (ts_accept(&scan, ','));
 		ts_expect(&scan, ']');
@@ -153,7 +153,7 @@ Datum
 journey_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
-	TouchBuffer *buf = touchbuf_read(msg);
+	TouchBuffer *buf = touchbuf_read(msg, strdict_create(8));
 
 	PG_RETURN_POINTER(touchbuf_to_journey(buf));
 }
@@ -178,6 +178,20 @@ journey_touch_count(PG_FUNCTION_ARGS)
 }
 
 /* ---------- journey_agg(touched_at, channel [, touch_id]) ---------- */
+
+/* the channel dictionary of one call of journey_agg (fn_extra), shared by its states */
+static StrDict *
+call_dictionary(FunctionCallInfo fcinfo)
+{
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		fcinfo->flinfo->fn_extra = strdict_create(64);
+		MemoryContextSwitchTo(old);
+	}
+	return (StrDict *) fcinfo->flinfo->fn_extra;
+}
 
 Datum
 journey_agg_trans(PG_FUNCTION_ARGS)
@@ -212,8 +226,8 @@ journey_agg_trans(PG_FUNCTION_ARGS)
 
 	old = MemoryContextSwitchTo(aggcontext);
 	if (buf == NULL)
-		buf = touchbuf_create(8);
-	touchbuf_add(buf, PG_GETARG_TIMESTAMPTZ(1),
+		buf = touchbuf_create(call_dictionary(fcinfo), 1);
+	buf = touchbuf_add(buf, PG_GETARG_TIMESTAMPTZ(1),
 				 !has_id_arg || PG_ARGISNULL(3),
 				 (has_id_arg && !PG_ARGISNULL(3)) ? PG_GETARG_INT64(3) : 0,
 				 VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
@@ -237,8 +251,8 @@ journey_agg_combine(PG_FUNCTION_ARGS)
 	}
 	old = MemoryContextSwitchTo(aggcontext);
 	if (a == NULL)
-		a = touchbuf_create(b->ntouches);	/* a copy in our context */
-	touchbuf_append(a, b);
+		a = touchbuf_create(call_dictionary(fcinfo), b->ntouches);	/* a copy in our context */
+	a = touchbuf_append(a, b);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(a);
 }
@@ -265,7 +279,7 @@ journey_agg_deserialize(PG_FUNCTION_ARGS)
 
 	agg_state_message(state, &msg);
 	old = MemoryContextSwitchTo(aggcontext);
-	buf = touchbuf_read(&msg);
+	buf = touchbuf_read(&msg, call_dictionary(fcinfo));
 	MemoryContextSwitchTo(old);
 	if (msg.cursor != msg.len)
 		ereport(ERROR,
@@ -350,7 +364,7 @@ attribution_credits(PG_FUNCTION_ARGS)
 	int			window_len;
 	int			i;
 
-	InitMaterializedSRF(fcinfo, 0);
+	srf_materialize(fcinfo);
 	if (PG_ARGISNULL(CR_MODEL))
 		model_null_error();
 	model_init(&model, PG_GETARG_TEXT_PP(CR_MODEL),

@@ -17,62 +17,68 @@
 
 #define TOUCH_WIRE_VERSION 1
 
-TouchBuffer *
-touchbuf_create(int capacity)
+/* the bytes of a buffer of capacity touches */
+static Size
+touchbuf_size(int capacity)
 {
-	TouchBuffer *buf = palloc(sizeof(TouchBuffer));
+	return offsetof(TouchBuffer, touches) + (Size) capacity * sizeof(BufferedTouch);
+}
 
+/*
+ * The capacity that fills a power-of-two chunk of at least the bytes
+ * needed, since palloc rounds small requests up to one anyway.
+ */
+static int
+touchbuf_capacity_for(int touches)
+{
+	Size		chunk = 256;
+
+	while (chunk < touchbuf_size(touches))
+		chunk *= 2;
+	return (int) Min((chunk - offsetof(TouchBuffer, touches)) / sizeof(BufferedTouch),
+					 (Size) MAX_JOURNEY_TOUCHES);
+}
+
+TouchBuffer *
+touchbuf_create(StrDict *dict, int capacity)
+{
+	int			room = touchbuf_capacity_for(Max(capacity, 1));
+	TouchBuffer *buf = palloc(touchbuf_size(room));
+
+	buf->dict = dict;
 	buf->ntouches = 0;
-	buf->capacity = Max(capacity, 8);
-	buf->touches = palloc(buf->capacity * sizeof(BufferedTouch));
-	buf->names_capacity = 8 * buf->capacity;
-	buf->names = palloc(buf->names_capacity);
-	buf->names_used = 0;
+	buf->capacity = room;
 	return buf;
 }
 
-static void
-touchbuf_reserve_names(TouchBuffer *buf, Size extra)
-{
-	Size		needed = add_size(buf->names_used, extra);
-
-	if (needed <= buf->names_capacity)
-		return;
-	if (needed > MaxAllocSize / 2)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("journey channel names are too long"),
-				 errdetail("The channel names of one journey take more than %zu bytes.",
-						   (Size) MaxAllocSize / 2),
-				 errhint("Use shorter channel names.")));
-	buf->names_capacity = Min(Max(needed, buf->names_capacity * 2), MaxAllocSize);
-	buf->names = repalloc(buf->names, buf->names_capacity);
-}
-
-void
-touchbuf_add(TouchBuffer *buf, TimestampTz at, bool id_isnull, int64 id,
-			 const char *name, int name_len)
+static TouchBuffer *
+touchbuf_add_numbered(TouchBuffer *buf, TimestampTz at, bool id_isnull, int64 id, int32 channel)
 {
 	BufferedTouch *touch;
 
 	if (buf->ntouches == buf->capacity)
 	{
 		model_check_journey_length((int64) buf->ntouches + 1);
-		buf->capacity = Min(buf->capacity * 2, MAX_JOURNEY_TOUCHES);
-		buf->touches = repalloc(buf->touches, buf->capacity * sizeof(BufferedTouch));
+		buf->capacity = touchbuf_capacity_for(buf->capacity + 1);
+		buf = repalloc(buf, touchbuf_size(buf->capacity));
 	}
-	touchbuf_reserve_names(buf, name_len);
 	touch = &buf->touches[buf->ntouches++];
 	touch->at = at;
 	touch->id = id_isnull ? 0 : id;
 	touch->id_isnull = id_isnull;
-	touch->name_offset = (int32) buf->names_used;
-	touch->name_len = name_len;
-	memcpy(buf->names + buf->names_used, name, name_len);
-	buf->names_used += name_len;
+	touch->channel = channel;
+	return buf;
 }
 
-void
+TouchBuffer *
+touchbuf_add(TouchBuffer *buf, TimestampTz at, bool id_isnull, int64 id,
+			 const char *name, int name_len)
+{
+	return touchbuf_add_numbered(buf, at, id_isnull, id,
+								 strdict_intern(buf->dict, name, name_len));
+}
+
+TouchBuffer *
 touchbuf_append(TouchBuffer *dst, const TouchBuffer *src)
 {
 	int			i;
@@ -81,10 +87,18 @@ touchbuf_append(TouchBuffer *dst, const TouchBuffer *src)
 	for (i = 0; i < src->ntouches; i++)
 	{
 		const BufferedTouch *t = &src->touches[i];
+		int32		channel = t->channel;
 
-		touchbuf_add(dst, t->at, t->id_isnull, t->id,
-					 src->names + t->name_offset, t->name_len);
+		if (src->dict != dst->dict)
+		{
+			int			len;
+			const char *name = strdict_string(src->dict, t->channel, &len);
+
+			channel = strdict_intern(dst->dict, name, len);
+		}
+		dst = touchbuf_add_numbered(dst, t->at, t->id_isnull, t->id, channel);
 	}
+	return dst;
 }
 
 /* the documented order: touched_at, touch_id NULLS LAST, channel bytewise */
@@ -93,7 +107,11 @@ compare_touches(const void *a, const void *b, void *arg)
 {
 	const BufferedTouch *ta = a;
 	const BufferedTouch *tb = b;
-	const char *names = arg;
+	StrDict    *dict = arg;
+	const char *na;
+	const char *nb;
+	int			la;
+	int			lb;
 
 	if (ta->at != tb->at)
 		return ta->at < tb->at ? -1 : 1;
@@ -101,8 +119,30 @@ compare_touches(const void *a, const void *b, void *arg)
 		return ta->id_isnull ? 1 : -1;
 	if (ta->id != tb->id)
 		return ta->id < tb->id ? -1 : 1;
-	return strdict_compare_bytes(names + ta->name_offset, ta->name_len,
-								 names + tb->name_offset, tb->name_len);
+	if (ta->channel == tb->channel)
+		return 0;
+	na = strdict_string(dict, ta->channel, &la);
+	nb = strdict_string(dict, tb->channel, &lb);
+	return strdict_compare_bytes(na, la, nb, lb);
+}
+
+/*
+ * The journey's own channel number of a dictionary number: its channels in
+ * order of first use.  Journeys touch few channels, so a list is searched,
+ * the previous hit first.
+ */
+static int32
+local_channel(int32 *locals, int *nlocals, int32 *last_hit, int32 channel)
+{
+	int32		c;
+
+	if (*last_hit >= 0 && locals[*last_hit] == channel)
+		return *last_hit;
+	for (c = 0; c < *nlocals; c++)
+		if (locals[c] == channel)
+			return *last_hit = c;
+	locals[*nlocals] = channel;
+	return *last_hit = (*nlocals)++;
 }
 
 /*
@@ -114,23 +154,31 @@ JourneyData *
 touchbuf_to_journey(TouchBuffer *buf)
 {
 	int			n = buf->ntouches;
-	StrDict    *dict = strdict_create(8);
+	int32	   *locals = palloc(Max(n, 1) * sizeof(int32));
 	int32	   *channel = palloc(Max(n, 1) * sizeof(int32));
+	int			nlocals = 0;
+	int32		last_hit = -1;
 	Size		names_len = 0;
 	Size		size;
 	JourneyData *journey;
 	char	   *names_out;
 	int			i;
 
-	qsort_interruptible(buf->touches, n, sizeof(BufferedTouch), compare_touches, buf->names);
+	qsort_interruptible(buf->touches, n, sizeof(BufferedTouch), compare_touches, buf->dict);
 	for (i = 0; i < n; i++)
 	{
-		const BufferedTouch *t = &buf->touches[i];
-		int			before = strdict_size(dict);
+		int			before = nlocals;
 
-		channel[i] = strdict_intern(dict, buf->names + t->name_offset, t->name_len);
-		if (strdict_size(dict) > before)
-			names_len += t->name_len + 1;
+		channel[i] = local_channel(locals, &nlocals, &last_hit, buf->touches[i].channel);
+		if (nlocals > before)
+		{
+			int			len;
+
+			(void) strdict_string(buf->dict, buf->touches[i].channel, &len);
+			names_len += len + 1;
+		}
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 	size = add_size(JOURNEY_HEADER_SIZE,
 					add_size(mul_size(n, sizeof(TimestampTz) + sizeof(int64) +
@@ -146,7 +194,7 @@ touchbuf_to_journey(TouchBuffer *buf)
 	SET_VARSIZE(journey, size);
 	journey->version = JOURNEY_VERSION;
 	journey->ntouches = n;
-	journey->nchannels = strdict_size(dict);
+	journey->nchannels = nlocals;
 	journey->names_len = (int32) names_len;
 	for (i = 0; i < n; i++)
 	{
@@ -156,15 +204,17 @@ touchbuf_to_journey(TouchBuffer *buf)
 		JOURNEY_CHANNEL(journey)[i] = channel[i];
 	}
 	names_out = JOURNEY_NAMES(journey);
-	for (i = 0; i < journey->nchannels; i++)
+	for (i = 0; i < nlocals; i++)
 	{
 		int			len;
-		const char *name = strdict_string(dict, i, &len);
+		const char *name = strdict_string(buf->dict, locals[i], &len);
 
-		memcpy(names_out, name, len + 1);
+		memcpy(names_out, name, len);
+		names_out[len] = '\0';
 		names_out += len + 1;
 	}
 	pfree(channel);
+	pfree(locals);
 	return journey;
 }
 
@@ -209,8 +259,10 @@ touchbuf_write(StringInfo msg, const TouchBuffer *buf)
 	for (i = 0; i < buf->ntouches; i++)
 	{
 		const BufferedTouch *t = &buf->touches[i];
+		int			len;
+		const char *name = strdict_string(buf->dict, t->channel, &len);
 
-		write_touch(msg, t->at, t->id_isnull, t->id, buf->names + t->name_offset, t->name_len);
+		write_touch(msg, t->at, t->id_isnull, t->id, name, len);
 	}
 }
 
@@ -243,7 +295,7 @@ wire_error(const char *detail)
 }
 
 TouchBuffer *
-touchbuf_read(StringInfo msg)
+touchbuf_read(StringInfo msg, StrDict *dict)
 {
 	int			version = pq_getmsgbyte(msg);
 	int			n;
@@ -258,7 +310,7 @@ touchbuf_read(StringInfo msg)
 	/* each touch takes at least 21 bytes: refuse counts the message cannot hold */
 	if ((int64) n * 21 > msg->len - msg->cursor)
 		wire_error("The touch count exceeds the data.");
-	buf = touchbuf_create(n);
+	buf = touchbuf_create(dict, n);
 	for (i = 0; i < n; i++)
 	{
 		TimestampTz at = pq_getmsgint64(msg);
@@ -276,7 +328,7 @@ touchbuf_read(StringInfo msg)
 		name = pq_getmsgbytes(msg, name_len);
 		if (!pg_verifymbstr(name, name_len, true))
 			wire_error("A channel name is not valid in the server encoding.");
-		touchbuf_add(buf, at, id_isnull == 1, id, name, name_len);
+		buf = touchbuf_add(buf, at, id_isnull == 1, id, name, name_len);
 		CHECK_FOR_INTERRUPTS();
 	}
 	return buf;

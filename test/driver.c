@@ -23,6 +23,8 @@ static const DriverTest tests[] = {
 	{"rule_models", test_rule_models},
 	{"types", test_types},
 	{"waterfall", test_waterfall},
+	{"paths", test_paths},
+	{"reporting", test_reporting},
 	{"fuzz", test_fuzz},
 	{"cancel", test_cancel},
 };

@@ -32,6 +32,8 @@ extern int	rng_int(uint64_t *state, int lo, int hi);	/* in [lo, hi] */
 extern void test_rule_models(PGconn *conn);
 extern void test_types(PGconn *conn);
 extern void test_waterfall(PGconn *conn);
+extern void test_paths(PGconn *conn);
+extern void test_reporting(PGconn *conn);
 extern void test_fuzz(PGconn *conn);
 extern void test_cancel(PGconn *conn);
 

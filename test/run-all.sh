@@ -55,6 +55,19 @@ fi
 if [ "$driver_rc" != 0 ] && [ "$df" = 0 ]; then df=1; fi
 count "$dp" "$df" "test driver"
 
+# 3. pg_dump / pg_restore round trip of the reporting layer
+att_log "pg_dump round trip"
+set +e
+bash "$srcdir/test/test_dump.sh" | tee "$ATTR_WORK/dump.log"
+set -e
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$ATTR_WORK/dump.log" | tail -n 1 || true)
+if [ -n "$line" ]; then
+	dp=${line%% passed*}; rest=${line#*passed, }; df=${rest%% failed*}
+else
+	dp=0; df=1
+fi
+count "$dp" "$df" "pg_dump round trip"
+
 if grep -q 'terminated by signal' "$ATTR_LOG"; then
 	att_log "the server log shows a crashed backend"
 	grep -B2 -A5 'terminated by signal' "$ATTR_LOG" >&2

@@ -41,8 +41,9 @@ static const TypeCase cases[] = {
 		"{\"reached\":1,\"recycled\":0,\"exited\":[0,0],\"to_next\":{\"zero\":0,\"buckets\":[]}},"
 		"{\"reached\":0,\"recycled\":0,\"exited\":[0,0],\"to_next\":{\"zero\":0,\"buckets\":[]}},"
 	"{\"reached\":0,\"recycled\":0,\"exited\":[0,0],\"to_next\":null}]}"},
-	{"attribution.path_summary", "[]"},
 	{"attribution.path_summary", "[[[\"b\",\"a\"],1,2,3],[[\"a\"],1,1,0],[[\"a\\\"b\",\"c\\\\d\"],2.5,1e300,7]]"},
+	{"attribution.path_summary", "[]"},
+	{"attribution.path_summary", "[[[\"a\",\"b\\\"c\"],3,0.3+2.7755575615628914e-17,1],[[\"b\"],0,0,2]]"},
 };
 
 /* the type's oid, 0 when the installed version does not have it */

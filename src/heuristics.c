@@ -1,0 +1,85 @@
+/*
+ * heuristics.c
+ *		heuristics(ps): the first-touch, last-touch and linear credits of a
+ *		path summary, per channel, as the common open-source Markov tools
+ *		report them next to the Markov result.
+ *
+ * Each path's conversions (and value) go wholly to its first touch, wholly to
+ * its last touch, or in equal shares to each touch (linear: a channel touched
+ * twice gets two shares, as in the rule-based linear model).
+ */
+#include "postgres.h"
+
+#include "compat.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "path_summary.h"
+#include "utils/builtins.h"
+
+PG_FUNCTION_INFO_V1(attribution_heuristics);
+
+enum
+{
+	FIRST_TOUCH,
+	LAST_TOUCH,
+	LINEAR,
+	N_HEURISTICS
+};
+
+Datum
+attribution_heuristics(PG_FUNCTION_ARGS)
+{
+	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
+	TupleDesc	tupdesc;
+	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
+	PathReader	reader;
+	CompensatedSum *conversions[N_HEURISTICS];
+	CompensatedSum *value[N_HEURISTICS];
+	int			m;
+	int			c;
+
+	path_reader_init(&reader, summary);
+	for (m = 0; m < N_HEURISTICS; m++)
+	{
+		conversions[m] = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
+		value[m] = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
+	}
+	while (path_reader_next(&reader))
+	{
+		int32		first = reader.channels[0];
+		int32		last = reader.channels[reader.length - 1];
+		double		share_conversions = reader.conversions / reader.length;
+		double		share_value = reader.value / reader.length;
+		int			t;
+
+		CHECK_FOR_INTERRUPTS();
+		if (reader.conversions == 0)
+			continue;
+		csum_add(&conversions[FIRST_TOUCH][first], reader.conversions);
+		csum_add(&value[FIRST_TOUCH][first], reader.value);
+		csum_add(&conversions[LAST_TOUCH][last], reader.conversions);
+		csum_add(&value[LAST_TOUCH][last], reader.value);
+		for (t = 0; t < reader.length; t++)
+		{
+			csum_add(&conversions[LINEAR][reader.channels[t]], share_conversions);
+			csum_add(&value[LINEAR][reader.channels[t]], share_value);
+		}
+	}
+	for (c = 0; c < reader.n_channels; c++)
+	{
+		Datum		values[1 + 2 * N_HEURISTICS];
+		bool		nulls[1 + 2 * N_HEURISTICS];
+
+		memset(nulls, 0, sizeof(nulls));
+		values[0] = PointerGetDatum(path_reader_channel_text(&reader, c));
+		for (m = 0; m < N_HEURISTICS; m++)
+		{
+			values[1 + m] = Float8GetDatum(csum_value(&conversions[m][c]));
+			values[1 + N_HEURISTICS + m] = Float8GetDatum(csum_value(&value[m][c]));
+		}
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+	return (Datum) 0;
+}

@@ -1,0 +1,204 @@
+/*
+ * shapley.c
+ *		Shapley-value attribution over a path summary (Zhao et al. 2018,
+ *		"Shapley Value Methods for Attribution Modeling in Online
+ *		Advertising").
+ *
+ * shapley(ps): the simplified Shapley value.  With the characteristic
+ * function v(S) = the conversions of the journeys whose channels all lie in
+ * S, the Shapley value of a channel reduces to the sum, over the converting
+ * journeys that touched it, of the conversions divided by the number of
+ * distinct channels of the journey.  So each path's conversions (and value)
+ * are split equally over its distinct channels; the order and repetition of
+ * touches do not matter.  The computation is linear in the size of the
+ * summary, so the only limit on channels is the summary's own.
+ *
+ * shapley(ps, 'ordered'): the ordered Shapley value of the same paper.  The
+ * share of a channel in a path is credited to the position at which the
+ * channel first appears among the path's distinct channels (1 = the first
+ * distinct channel).  Summed over positions, it equals the simplified value.
+ */
+#include "postgres.h"
+
+#include "compat.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "path_summary.h"
+#include "u64map.h"
+#include "utils/builtins.h"
+
+PG_FUNCTION_INFO_V1(attribution_shapley);
+PG_FUNCTION_INFO_V1(attribution_shapley_ordered);
+
+/*
+ * The distinct channels of the reader's current path, in order of first
+ * appearance, into distinct[]; returns their number.  last_seen[c] holds the
+ * index of the last path in which channel c was seen.
+ */
+static int
+distinct_channels(const PathReader *reader, int32 *last_seen, int32 *distinct)
+{
+	int			n = 0;
+	int			t;
+
+	for (t = 0; t < reader->length; t++)
+	{
+		int32		c = reader->channels[t];
+
+		if (last_seen[c] != reader->index)
+		{
+			last_seen[c] = reader->index;
+			distinct[n++] = c;
+		}
+	}
+	return n;
+}
+
+static int32 *
+new_last_seen(int n_channels)
+{
+	int32	   *last_seen = palloc(Max(n_channels, 1) * sizeof(int32));
+	int			c;
+
+	for (c = 0; c < n_channels; c++)
+		last_seen[c] = -1;
+	return last_seen;
+}
+
+Datum
+attribution_shapley(PG_FUNCTION_ARGS)
+{
+	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
+	TupleDesc	tupdesc;
+	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
+	PathReader	reader;
+	CompensatedSum *conversions;
+	CompensatedSum *value;
+	int32	   *last_seen;
+	int32	   *distinct;
+	int			c;
+
+	path_reader_init(&reader, summary);
+	conversions = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
+	value = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
+	last_seen = new_last_seen(reader.n_channels);
+	distinct = palloc(Max(reader.max_path_len, 1) * sizeof(int32));
+	while (path_reader_next(&reader))
+	{
+		int			n;
+		int			k;
+
+		CHECK_FOR_INTERRUPTS();
+		if (reader.conversions == 0)
+			continue;
+		n = distinct_channels(&reader, last_seen, distinct);
+		for (k = 0; k < n; k++)
+		{
+			csum_add(&conversions[distinct[k]], reader.conversions / n);
+			csum_add(&value[distinct[k]], reader.value / n);
+		}
+	}
+	for (c = 0; c < reader.n_channels; c++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+
+		values[0] = PointerGetDatum(path_reader_channel_text(&reader, c));
+		values[1] = Float8GetDatum(csum_value(&conversions[c]));
+		values[2] = Float8GetDatum(csum_value(&value[c]));
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+typedef struct OrderedCredit
+{
+	uint64		key;			/* channel << 32 | position */
+	CompensatedSum conversions;
+	CompensatedSum value;
+} OrderedCredit;
+
+static int
+compare_ordered_credits(const void *a, const void *b)
+{
+	uint64		ka = ((const OrderedCredit *) a)->key;
+	uint64		kb = ((const OrderedCredit *) b)->key;
+
+	return (ka > kb) - (ka < kb);
+}
+
+Datum
+attribution_shapley_ordered(PG_FUNCTION_ARGS)
+{
+	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
+	char	   *mode = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	TupleDesc	tupdesc;
+	Tuplestorestate *store;
+	PathReader	reader;
+	keymap_hash *pairs;
+	OrderedCredit *credits;
+	int32		n_credits = 0;
+	int32		credits_allocated = 64;
+	int32	   *last_seen;
+	int32	   *distinct;
+	int32		i;
+
+	if (strcmp(mode, "ordered") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown Shapley mode \"%s\"", mode),
+				 errdetail("The only mode is \"ordered\"."),
+				 errhint("Use shapley(ps, 'ordered') for credit by position, or shapley(ps) for the simplified Shapley value.")));
+	store = ps_materialize_srf(fcinfo, &tupdesc);
+	path_reader_init(&reader, summary);
+	pairs = keymap_create(CurrentMemoryContext, 256, NULL);
+	credits = palloc(credits_allocated * sizeof(OrderedCredit));
+	last_seen = new_last_seen(reader.n_channels);
+	distinct = palloc(Max(reader.max_path_len, 1) * sizeof(int32));
+	while (path_reader_next(&reader))
+	{
+		int			n;
+		int			k;
+
+		CHECK_FOR_INTERRUPTS();
+		if (reader.conversions == 0)
+			continue;
+		n = distinct_channels(&reader, last_seen, distinct);
+		for (k = 0; k < n; k++)
+		{
+			uint64		key = ((uint64) distinct[k] << 32) | (uint32) (k + 1);
+			bool		found;
+			KeyEntry   *entry = keymap_insert(pairs, key, &found);
+
+			if (!found)
+			{
+				if (n_credits == credits_allocated)
+				{
+					credits_allocated *= 2;
+					credits = repalloc_huge(credits, credits_allocated * sizeof(OrderedCredit));
+				}
+				credits[n_credits].key = key;
+				memset(&credits[n_credits].conversions, 0, sizeof(CompensatedSum));
+				memset(&credits[n_credits].value, 0, sizeof(CompensatedSum));
+				entry->index = n_credits++;
+			}
+			csum_add(&credits[entry->index].conversions, reader.conversions / n);
+			csum_add(&credits[entry->index].value, reader.value / n);
+		}
+	}
+	qsort(credits, n_credits, sizeof(OrderedCredit), compare_ordered_credits);
+	for (i = 0; i < n_credits; i++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = PointerGetDatum(path_reader_channel_text(&reader, (int) (credits[i].key >> 32)));
+		values[1] = Int32GetDatum((int32) (credits[i].key & 0xFFFFFFFF));
+		values[2] = Float8GetDatum(csum_value(&credits[i].conversions));
+		values[3] = Float8GetDatum(csum_value(&credits[i].value));
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+	return (Datum) 0;
+}

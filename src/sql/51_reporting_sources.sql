@@ -1,0 +1,309 @@
+-- Reporting layer, part 2: bring your own tables.
+--
+-- The views never read the tables above directly: they read six source
+-- functions, source_touchpoints() ... source_campaign_costs(), each a
+-- one-SELECT SQL function that the planner inlines into the calling query
+-- (so filters reach the underlying tables, their indexes are used, and their
+-- row-level security applies to whoever queries: the functions are not
+-- SECURITY DEFINER).  use_source(kind, relation) checks the columns of the
+-- user's table or view and re-creates the matching function's body to read
+-- it; use_source(kind, NULL) goes back to the built-in table.
+--
+-- Why functions rather than views in between: a view on the user's relation
+-- would make the extension depend on it, and DROP ... CASCADE of the user's
+-- relation would then drop the whole extension with its data.  A function
+-- body is not a dependency: dropping the user's relation only makes the
+-- views fail with "relation does not exist" until use_source is called again.
+--
+-- The choice lives in the table sources (dumped by pg_dump); a trigger
+-- re-creates the function whenever a row changes, so a restore re-applies
+-- the choice by itself.
+
+-- ---------------------------------------------------------------- what every source must provide
+
+CREATE VIEW @extschema@.source_columns WITH (security_invoker = true) AS
+SELECT kind, position, column_name, data_type, required, default_value, accepted_types
+FROM (VALUES
+	('touchpoints', 1, 'touchpoint_id', 'bigint', true, NULL, '{smallint,integer,bigint}'::text[]),
+	('touchpoints', 2, 'contact_id', 'text', true, NULL, NULL),
+	('touchpoints', 3, 'touched_at', 'timestamp with time zone', true, NULL, '{}'),
+	('touchpoints', 4, 'channel', 'text', true, NULL, NULL),
+	('touchpoints', 5, 'campaign', 'text', false, 'NULL', NULL),
+	('touchpoints', 6, 'is_direct', 'boolean', false, 'NULL', '{}'),
+	('contacts', 1, 'contact_id', 'text', true, NULL, NULL),
+	('contacts', 2, 'account_id', 'text', true, NULL, NULL),
+	('contacts', 3, 'created_at', 'timestamp with time zone', true, NULL, '{}'),
+	('opportunities', 1, 'opportunity_id', 'text', true, NULL, NULL),
+	('opportunities', 2, 'account_id', 'text', true, NULL, NULL),
+	('opportunities', 3, 'created_at', 'timestamp with time zone', true, NULL, '{}'),
+	('opportunities', 4, 'closed_at', 'timestamp with time zone', true, NULL, '{}'),
+	('opportunities', 5, 'is_won', 'boolean', true, NULL, '{}'),
+	('opportunities', 6, 'amount', 'numeric', true, NULL, '{smallint,integer,bigint,real,"double precision"}'),
+	('opportunity_contacts', 1, 'opportunity_id', 'text', true, NULL, NULL),
+	('opportunity_contacts', 2, 'contact_id', 'text', true, NULL, NULL),
+	('opportunity_contacts', 3, 'role', 'text', false, '''contact''', NULL),
+	('stage_events', 1, 'unit_id', 'text', true, NULL, NULL),
+	('stage_events', 2, 'stage', 'text', true, NULL, NULL),
+	('stage_events', 3, 'entered_at', 'timestamp with time zone', true, NULL, '{}'),
+	('stage_events', 4, 'waterfall', 'text', false, '''default''', NULL),
+	('stage_events', 5, 'reason', 'text', false, 'NULL', NULL),
+	('campaign_costs', 1, 'campaign', 'text', true, NULL, NULL),
+	('campaign_costs', 2, 'channel', 'text', true, NULL, NULL),
+	('campaign_costs', 3, 'spent_on', 'date', true, NULL, '{}'),
+	('campaign_costs', 4, 'cost', 'numeric', true, NULL, '{smallint,integer,bigint,real,"double precision"}')
+) AS c(kind, position, column_name, data_type, required, default_value, other_types),
+LATERAL (SELECT CASE
+	WHEN c.data_type = 'text' THEN '{text,"character varying",character,name,uuid,smallint,integer,bigint}'::text[]
+	ELSE c.data_type || c.other_types END AS accepted_types) a;
+COMMENT ON VIEW @extschema@.source_columns IS
+	'The columns a table or view must have to be used with use_source(), per kind of source';
+COMMENT ON COLUMN @extschema@.source_columns.kind IS
+	'Kind of source: touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs';
+COMMENT ON COLUMN @extschema@.source_columns.position IS 'Order of the column in the source';
+COMMENT ON COLUMN @extschema@.source_columns.column_name IS 'Name the column must have';
+COMMENT ON COLUMN @extschema@.source_columns.data_type IS 'Type the reporting layer reads it as';
+COMMENT ON COLUMN @extschema@.source_columns.required IS 'False: the column may be missing, default_value is used instead';
+COMMENT ON COLUMN @extschema@.source_columns.default_value IS 'Value used when an optional column is missing';
+COMMENT ON COLUMN @extschema@.source_columns.accepted_types IS
+	'Types accepted for the column (domains count as their base type); other than data_type they are cast to it';
+-- constants, for everyone (the tables and views with data have no grants)
+GRANT SELECT ON @extschema@.source_columns TO PUBLIC;
+
+-- ---------------------------------------------------------------- the source functions (built-in bodies)
+
+CREATE FUNCTION @extschema@.source_touchpoints()
+RETURNS TABLE(touchpoint_id bigint, contact_id text, touched_at timestamptz, channel text, campaign text,
+	is_direct boolean)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT touchpoint_id, contact_id, touched_at, channel, campaign, is_direct FROM @extschema@.touchpoints $$;
+COMMENT ON FUNCTION @extschema@.source_touchpoints() IS
+	'The touchpoints the reporting views read: the built-in table, or the relation set with use_source()';
+
+CREATE FUNCTION @extschema@.source_contacts()
+RETURNS TABLE(contact_id text, account_id text, created_at timestamptz)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT contact_id, account_id, created_at FROM @extschema@.contacts $$;
+COMMENT ON FUNCTION @extschema@.source_contacts() IS
+	'The contacts the reporting views read: the built-in table, or the relation set with use_source()';
+
+CREATE FUNCTION @extschema@.source_opportunities()
+RETURNS TABLE(opportunity_id text, account_id text, created_at timestamptz, closed_at timestamptz,
+	is_won boolean, amount numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT opportunity_id, account_id, created_at, closed_at, is_won, amount FROM @extschema@.opportunities $$;
+COMMENT ON FUNCTION @extschema@.source_opportunities() IS
+	'The opportunities the reporting views read: the built-in table, or the relation set with use_source()';
+
+CREATE FUNCTION @extschema@.source_opportunity_contacts()
+RETURNS TABLE(opportunity_id text, contact_id text, role text)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT opportunity_id, contact_id, role FROM @extschema@.opportunity_contacts $$;
+COMMENT ON FUNCTION @extschema@.source_opportunity_contacts() IS
+	'The opportunity contacts the reporting views read: the built-in table, or the relation set with use_source()';
+
+CREATE FUNCTION @extschema@.source_stage_events()
+RETURNS TABLE(unit_id text, stage text, entered_at timestamptz, waterfall text, reason text)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT unit_id, stage, entered_at, waterfall, reason FROM @extschema@.stage_events $$;
+COMMENT ON FUNCTION @extschema@.source_stage_events() IS
+	'The stage events the reporting views read: the built-in table, or the relation set with use_source()';
+
+CREATE FUNCTION @extschema@.source_campaign_costs()
+RETURNS TABLE(campaign text, channel text, spent_on date, cost numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT campaign, channel, spent_on, cost FROM @extschema@.campaign_costs $$;
+COMMENT ON FUNCTION @extschema@.source_campaign_costs() IS
+	'The campaign costs the reporting views read: the built-in table, or the relation set with use_source()';
+
+-- ---------------------------------------------------------------- the choice, and how it is applied
+
+CREATE TABLE @extschema@.sources (
+	kind text NOT NULL,
+	relation text NOT NULL,
+	CONSTRAINT sources_pkey PRIMARY KEY (kind),
+	CONSTRAINT sources_kind_known CHECK (kind IN ('touchpoints', 'contacts', 'opportunities',
+		'opportunity_contacts', 'stage_events', 'campaign_costs'))
+);
+COMMENT ON TABLE @extschema@.sources IS
+	'Your own tables or views the reporting layer reads instead of the built-in tables (set with use_source(); no row: the built-in table)';
+COMMENT ON COLUMN @extschema@.sources.kind IS 'Kind of source (see source_columns)';
+COMMENT ON COLUMN @extschema@.sources.relation IS 'Schema-qualified name of the table, view, materialized view or foreign table';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.sources', '');
+
+-- The SELECT that reads a source: the built-in table when relation is NULL,
+-- otherwise the relation's columns checked against source_columns and cast
+-- to the types the views expect.
+CREATE FUNCTION @extschema@.source_query(kind text, relation text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+	rel oid;
+	relkind "char";
+	qualified text;
+	spec record;
+	col record;
+	items text[] := '{}';
+BEGIN
+	IF kind IS NULL THEN
+		RAISE EXCEPTION 'kind of source must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'A source replaces one of the built-in tables.',
+			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
+	END IF;
+	IF NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind = source_query.kind) THEN
+		RAISE EXCEPTION 'unknown kind of source "%"', kind
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = 'A source replaces one of the built-in tables.',
+			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
+	END IF;
+	IF relation IS NULL THEN
+		qualified := format('%I.%I', '@extschema@', kind);
+	ELSE
+		rel := pg_catalog.to_regclass(relation);
+		IF rel IS NULL THEN
+			RAISE EXCEPTION 'relation "%" does not exist', relation
+				USING ERRCODE = 'undefined_table',
+				DETAIL = format('It was given as the source of %s.', kind),
+				HINT = 'Give the name of an existing table or view, schema-qualified if it is not on the search_path.';
+		END IF;
+		SELECT c.relkind, format('%I.%I', n.nspname, c.relname) INTO relkind, qualified
+		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.oid = rel;
+		IF relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+			RAISE EXCEPTION '"%" is not a table or view', relation
+				USING ERRCODE = 'wrong_object_type',
+				DETAIL = format('It was given as the source of %s.', kind),
+				HINT = 'Give a table, partitioned table, view, materialized view or foreign table.';
+		END IF;
+		IF EXISTS (SELECT FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+				   WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = rel AND d.deptype = 'e'
+				   AND e.extname = 'attribution')
+			AND qualified <> format('%I.%I', '@extschema@', kind) THEN
+			RAISE EXCEPTION '"%" belongs to the attribution extension', relation
+				USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = format('Only a relation of your own, or the built-in table %s, can be the source of %s.',
+								format('%I.%I', '@extschema@', kind), kind),
+				HINT = 'Give a table or view of your own.';
+		END IF;
+	END IF;
+
+	FOR spec IN SELECT * FROM @extschema@.source_columns c WHERE c.kind = source_query.kind ORDER BY c.position
+	LOOP
+		IF relation IS NULL THEN
+			items := items || format('%I', spec.column_name);
+			CONTINUE;
+		END IF;
+		SELECT a.attname,
+			   pg_catalog.format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, NULL) AS type_name,
+			   pg_catalog.format_type(a.atttypid, a.atttypmod) AS declared
+		INTO col
+		FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+		WHERE a.attrelid = rel AND a.attname = spec.column_name AND a.attnum > 0 AND NOT a.attisdropped;
+		IF NOT FOUND THEN
+			IF spec.required THEN
+				RAISE EXCEPTION 'column "%" of % is missing', spec.column_name, qualified
+					USING ERRCODE = 'undefined_column',
+					DETAIL = format('A source of %s needs the columns %s.', kind,
+						(SELECT string_agg(format('%s %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
+						 FROM @extschema@.source_columns c WHERE c.kind = source_query.kind AND c.required)),
+					HINT = 'Rename the column in a view over your table, for example SELECT my_column AS '
+						|| spec.column_name || ' ...';
+			END IF;
+			items := items || format('%s::%s AS %I', spec.default_value, spec.data_type, spec.column_name);
+			CONTINUE;
+		END IF;
+		IF NOT col.type_name = ANY (spec.accepted_types) THEN
+			RAISE EXCEPTION 'column "%" of % has type %, not %', spec.column_name, qualified, col.declared,
+				spec.data_type
+				USING ERRCODE = 'datatype_mismatch',
+				DETAIL = format('Accepted types for %s: %s.', spec.column_name, array_to_string(spec.accepted_types, ', ')),
+				HINT = CASE WHEN spec.data_type = 'timestamp with time zone' AND col.type_name = 'timestamp without time zone'
+					THEN format('Convert it in a view over your table, for example SELECT %I AT TIME ZONE ''UTC'' AS %I ...',
+								spec.column_name, spec.column_name)
+					ELSE format('Cast it in a view over your table, for example SELECT %I::%s AS %I ...',
+								spec.column_name, spec.data_type, spec.column_name) END;
+		END IF;
+		IF col.type_name = spec.data_type THEN
+			items := items || format('s.%I', spec.column_name);
+		ELSE
+			items := items || format('s.%I::%s AS %I', spec.column_name, spec.data_type, spec.column_name);
+		END IF;
+	END LOOP;
+	RETURN format('SELECT %s FROM %s%s', array_to_string(items, ', '), qualified,
+				  CASE WHEN relation IS NULL THEN '' ELSE ' s' END);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.source_query(text, text) IS
+	'The SELECT the source function of a kind runs for a relation (NULL: the built-in table), after checking its columns';
+
+-- Re-creates the source function of one kind to read the relation given
+-- (NULL: the built-in table).
+CREATE FUNCTION @extschema@.source_apply(kind text, relation text)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	query text := @extschema@.source_query(kind, relation);
+	result_columns text;
+BEGIN
+	SELECT string_agg(format('%I %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
+	INTO result_columns
+	FROM @extschema@.source_columns c WHERE c.kind = source_apply.kind;
+	EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS TABLE(%s) LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+				   '@extschema@', 'source_' || kind, result_columns, ' ' || query || ' ');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.source_apply(text, text) IS
+	'Re-creates the source function of a kind to read the relation (NULL: the built-in table); called by the trigger of sources';
+
+CREATE FUNCTION @extschema@.sources_apply() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+	IF TG_OP IN ('UPDATE', 'DELETE') THEN
+		PERFORM @extschema@.source_apply(OLD.kind, NULL);
+	END IF;
+	IF TG_OP IN ('INSERT', 'UPDATE') THEN
+		PERFORM @extschema@.source_apply(NEW.kind, NEW.relation);
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.sources_apply() IS
+	'Trigger of sources: re-creates the source functions of the changed kinds';
+
+CREATE TRIGGER sources_apply AFTER INSERT OR UPDATE OR DELETE ON @extschema@.sources
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.sources_apply();
+
+CREATE FUNCTION @extschema@.use_source(kind text, relation text)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	qualified text;
+BEGIN
+	-- checks the kind and, if given, the relation and its columns
+	PERFORM @extschema@.source_query(kind, relation);
+	IF relation IS NOT NULL THEN
+		SELECT format('%I.%I', n.nspname, c.relname) INTO qualified
+		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.oid = pg_catalog.to_regclass(relation);
+		IF qualified = format('%I.%I', '@extschema@', kind) THEN
+			qualified := NULL;		-- the built-in table itself
+		END IF;
+	END IF;
+	IF qualified IS NULL THEN
+		DELETE FROM @extschema@.sources s WHERE s.kind = use_source.kind;
+		IF NOT FOUND THEN
+			PERFORM @extschema@.source_apply(kind, NULL);
+		END IF;
+		RETURN format('%I.%I', '@extschema@', kind);
+	END IF;
+	INSERT INTO @extschema@.sources AS s (kind, relation) VALUES (use_source.kind, qualified)
+	ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation;
+	RETURN qualified;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.use_source(text, text) IS
+	'Points the reporting views at your own table or view for one kind of source (touchpoints, contacts, ...) after checking its columns; NULL: back to the built-in table. Returns the relation now read';

@@ -1,0 +1,477 @@
+-- Reporting layer, part 3: the opportunity journey and the rule-based views.
+--
+-- Every view is security_invoker, so privileges and row-level security of
+-- the tables behind the source functions apply to whoever queries it.
+
+-- ---------------------------------------------------------------- the opportunity journey
+
+CREATE VIEW @extschema@.opportunity_touchpoints WITH (security_invoker = true) AS
+SELECT o.opportunity_id, t.touchpoint_id, t.contact_id, t.touched_at, t.channel, t.campaign,
+	   coalesce(t.is_direct, t.channel = 'direct') AS is_direct
+FROM @extschema@.source_opportunities() o
+JOIN (SELECT DISTINCT oc.opportunity_id, oc.contact_id FROM @extschema@.source_opportunity_contacts() oc) oc
+	ON oc.opportunity_id = o.opportunity_id
+JOIN @extschema@.source_touchpoints() t ON t.contact_id = oc.contact_id
+WHERE o.closed_at IS NULL OR t.touched_at <= o.closed_at;
+COMMENT ON VIEW @extschema@.opportunity_touchpoints IS
+	'The journey of every opportunity: the touchpoints of all its contacts, each once, up to its close';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.touchpoint_id IS 'The touchpoint';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.contact_id IS 'The contact who was touched';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.touched_at IS 'When';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.channel IS 'Channel of the touch';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.campaign IS 'Campaign of the touch';
+COMMENT ON COLUMN @extschema@.opportunity_touchpoints.is_direct IS 'Direct touch (is_direct, or channel ''direct'' when is_direct is NULL)';
+
+CREATE VIEW @extschema@.opportunity_journeys WITH (security_invoker = true) AS
+SELECT o.opportunity_id, o.account_id, o.created_at, o.closed_at, o.is_won, o.amount,
+	   CASE WHEN o.closed_at IS NULL THEN 'open' WHEN o.is_won THEN 'won' ELSE 'lost' END AS status,
+	   m.lead_created_at, coalesce(m.contacts, 0) AS contacts,
+	   coalesce(t.touches, 0) AS touches, t.first_touched_at, t.last_touched_at
+FROM @extschema@.source_opportunities() o
+LEFT JOIN (
+	SELECT oc.opportunity_id, min(c.created_at) AS lead_created_at, count(DISTINCT oc.contact_id) AS contacts
+	FROM @extschema@.source_opportunity_contacts() oc
+	JOIN @extschema@.source_contacts() c ON c.contact_id = oc.contact_id
+	GROUP BY oc.opportunity_id
+) m ON m.opportunity_id = o.opportunity_id
+LEFT JOIN (
+	SELECT ot.opportunity_id, count(*) AS touches, min(ot.touched_at) AS first_touched_at,
+		   max(ot.touched_at) AS last_touched_at
+	FROM @extschema@.opportunity_touchpoints ot
+	GROUP BY ot.opportunity_id
+) t ON t.opportunity_id = o.opportunity_id;
+COMMENT ON VIEW @extschema@.opportunity_journeys IS
+	'One row per opportunity with the milestones of its journey: lead creation (from its contacts), opportunity creation and close';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.account_id IS 'Its account';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.created_at IS 'Opportunity creation: the opportunity-creation milestone';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.closed_at IS 'Close (won or lost): the closed milestone and the end of the journey; NULL while open';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.is_won IS 'True when closed won';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.amount IS 'Amount of the opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.status IS 'open, won or lost';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.lead_created_at IS
+	'Lead creation: the earliest created_at of the opportunity''s contacts (NULL without contacts)';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.contacts IS 'Number of distinct contacts on the opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.touches IS 'Touchpoints in the journey (up to the close)';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.first_touched_at IS 'Time of the first touch of the journey';
+COMMENT ON COLUMN @extschema@.opportunity_journeys.last_touched_at IS 'Time of the last touch of the journey (at or before the close)';
+
+-- ---------------------------------------------------------------- credits per model and opportunity
+
+-- One journey value per opportunity (journey_agg sorts its touches), then
+-- credits() under every enabled model.  The journey's channel slot carries
+-- only whether the touch is direct ('direct' or 'other', with
+-- direct_channels '{direct}'), so the per-touch is_direct flag decides
+-- last_non_direct; channel, campaign and contact are joined back on the
+-- touchpoint id, which must therefore be unique and not NULL (the primary
+-- key of the built-in table; a requirement on a source of your own).
+--
+-- Money is allocated in whole cents by cumulative rounding: in journey
+-- order, a touch gets round(A x credits up to and including it) -
+-- round(A x credits before it), A the amount in cents.  Each touch is
+-- within a cent of credit x amount, no touch with zero credit gets a cent,
+-- and the touches of an opportunity add up exactly to its amount, so any sum
+-- over channels, campaigns or months is exact to the cent.
+CREATE VIEW @extschema@.opportunity_credits WITH (security_invoker = true) AS
+SELECT m.name AS model, j.opportunity_id, j.account_id, j.created_at, j.is_won, j.amount,
+	   c.touch_id AS touchpoint_id, c.position AS touch_number, c.credit,
+	   coalesce(c.credit_cents, round(j.amount * 100)::bigint) AS pipeline_cents
+FROM @extschema@.models m
+CROSS JOIN @extschema@.opportunity_journeys j
+LEFT JOIN (
+	SELECT t.opportunity_id,
+		   @extschema@.journey_agg(t.touched_at, CASE WHEN t.is_direct THEN 'direct' ELSE 'other' END,
+								   t.touchpoint_id) AS journey
+	FROM @extschema@.opportunity_touchpoints t
+	GROUP BY t.opportunity_id
+) jt ON jt.opportunity_id = j.opportunity_id
+LEFT JOIN LATERAL (
+	SELECT x.position, x.touch_id, x.credit,
+		   (round((x.before + x.credit) * round(j.amount * 100)::float8)
+			- round(x.before * round(j.amount * 100)::float8))::bigint AS credit_cents
+	FROM (
+		SELECT cr.position, cr.touch_id, cr.credit,
+			   coalesce(sum(cr.credit) OVER (ORDER BY cr.position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+						0) AS before
+		FROM @extschema@.credits(jt.journey, m.model, converted_at => j.closed_at, half_life => m.half_life,
+								 lead_created_at => j.lead_created_at, opportunity_created_at => j.created_at,
+								 closed_at => j.closed_at, direct_channels => '{direct}', weights => m.weights,
+								 lookback => m.lookback) cr
+	) x
+) c ON true
+WHERE m.enabled;
+COMMENT ON VIEW @extschema@.opportunity_credits IS
+	'Per enabled model and opportunity: the credited touches of its journey, or one row without a touchpoint when no touch is in the model''s window (unattributed)';
+COMMENT ON COLUMN @extschema@.opportunity_credits.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.opportunity_credits.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_credits.account_id IS 'Its account';
+COMMENT ON COLUMN @extschema@.opportunity_credits.created_at IS 'When the opportunity was created';
+COMMENT ON COLUMN @extschema@.opportunity_credits.is_won IS 'True when the opportunity was won';
+COMMENT ON COLUMN @extschema@.opportunity_credits.amount IS 'Amount of the opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_credits.touchpoint_id IS 'The touchpoint credited; NULL on the row of an unattributed opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_credits.touch_number IS
+	'Position of the touch in the journey (1 = first), ordered by (touched_at, touchpoint_id)';
+COMMENT ON COLUMN @extschema@.opportunity_credits.credit IS
+	'Share of the opportunity credited to the touch (the touches of an attributed opportunity sum to 1); NULL when unattributed';
+COMMENT ON COLUMN @extschema@.opportunity_credits.pipeline_cents IS
+	'credit x amount as a whole number of cents (the whole amount on an unattributed row); an opportunity''s rows add up exactly to its amount';
+
+CREATE VIEW @extschema@.opportunity_touch_credits WITH (security_invoker = true) AS
+SELECT oc.model, oc.opportunity_id, oc.account_id, oc.touchpoint_id, t.contact_id, t.touched_at, t.channel,
+	   t.campaign, oc.touch_number, oc.credit, (oc.pipeline_cents * 0.01)::numeric(16,2) AS pipeline_credit,
+	   (CASE WHEN oc.is_won THEN oc.pipeline_cents ELSE 0 END * 0.01)::numeric(16,2) AS revenue_credit, oc.is_won
+FROM @extschema@.opportunity_credits oc
+JOIN @extschema@.source_touchpoints() t ON t.touchpoint_id = oc.touchpoint_id;
+COMMENT ON VIEW @extschema@.opportunity_touch_credits IS
+	'Row-level attribution: every touch in the window of every opportunity''s journey under every enabled model, with its credit and its share of pipeline and revenue in cents';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.account_id IS 'Its account';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.touchpoint_id IS 'The touchpoint';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.contact_id IS 'The contact who was touched';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.touched_at IS 'When';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.channel IS 'Channel of the touch';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.campaign IS 'Campaign of the touch';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.touch_number IS
+	'Position of the touch in the journey (1 = first), ordered by (touched_at, touchpoint_id)';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.credit IS
+	'Share of the opportunity credited to the touch; the touches of one opportunity and model sum to 1';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.pipeline_credit IS
+	'credit x amount in whole cents; the touches of an opportunity add up exactly to its amount';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.revenue_credit IS 'pipeline_credit of a won opportunity, 0 otherwise';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.is_won IS 'True when the opportunity was won';
+
+-- ---------------------------------------------------------------- performance per channel and campaign
+
+CREATE FUNCTION @extschema@.touch_key_part(touch_key text, part text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE part
+		WHEN 'month' THEN substr(touch_key, 2, strpos(touch_key, chr(30)) - 2) || '-01'
+		WHEN 'channel' THEN split_part(substr(touch_key, strpos(touch_key, chr(30)) + 1), chr(31), 1)
+		WHEN 'campaign' THEN CASE WHEN strpos(substr(touch_key, strpos(touch_key, chr(30)) + 1), chr(31)) > 0
+			THEN substr(substr(touch_key, strpos(touch_key, chr(30)) + 1),
+						strpos(substr(touch_key, strpos(touch_key, chr(30)) + 1), chr(31)) + 1) END
+		WHEN 'direct' THEN (left(touch_key, 1) = 'd')::text
+		END
+$$;
+COMMENT ON FUNCTION @extschema@.touch_key_part(text, text) IS
+	'A part (month as YYYY-MM-01, channel, campaign or direct) of a touch key of credit_facts';
+
+-- The aggregate views need the channel, campaign and month of each credited
+-- touch, not its contact or its cents, so they read a lighter form of the
+-- credits: the journey's channel slot carries a key of the direct flag,
+-- the month of the touch, the channel and the campaign (the touch id breaks
+-- every tie, so the key never decides an order), the touches are not
+-- joined back, and the views add the credits up by key before they decode
+-- it.  A channel name must therefore not contain chr(30) or chr(31) (the
+-- record and unit separators), which end the month and the channel in the
+-- key.
+CREATE VIEW @extschema@.credit_facts WITH (security_invoker = true) AS
+SELECT m.name AS model, j.opportunity_id, j.created_at, j.is_won, round(j.amount * 100)::float8 AS amount_cents,
+	   c.touch_id AS touchpoint_id, c.touched_at, c.channel AS touch_key,
+	   @extschema@.touch_key_part(c.channel, 'channel') AS channel,
+	   @extschema@.touch_key_part(c.channel, 'campaign') AS campaign,
+	   c.credit
+FROM @extschema@.models m
+CROSS JOIN @extschema@.opportunity_journeys j
+LEFT JOIN (
+	SELECT t.opportunity_id,
+		   @extschema@.journey_agg(t.touched_at, t.key, t.touchpoint_id) AS journey,
+		   coalesce(array_agg(t.key) FILTER (WHERE t.is_direct), '{}') AS direct_keys
+	FROM (SELECT ot.opportunity_id, ot.touchpoint_id, ot.touched_at, ot.is_direct,
+				 CASE WHEN ot.is_direct THEN 'd' ELSE 'n' END || to_char(ot.touched_at, 'YYYY-MM') || chr(30)
+				 || ot.channel || coalesce(chr(31) || ot.campaign, '') AS key
+		  FROM @extschema@.opportunity_touchpoints ot) t
+	GROUP BY t.opportunity_id
+) jt ON jt.opportunity_id = j.opportunity_id
+LEFT JOIN LATERAL @extschema@.credits(jt.journey, m.model, converted_at => j.closed_at, half_life => m.half_life,
+		lead_created_at => j.lead_created_at, opportunity_created_at => j.created_at, closed_at => j.closed_at,
+		direct_channels => jt.direct_keys, weights => m.weights, lookback => m.lookback) c ON true
+WHERE m.enabled;
+COMMENT ON VIEW @extschema@.credit_facts IS
+	'The credits the performance views add up: per enabled model, the credited touches of every opportunity (channel, campaign, time), or one row without a touch for an unattributed opportunity';
+COMMENT ON COLUMN @extschema@.credit_facts.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.credit_facts.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.credit_facts.created_at IS 'When the opportunity was created';
+COMMENT ON COLUMN @extschema@.credit_facts.is_won IS 'True when the opportunity was won';
+COMMENT ON COLUMN @extschema@.credit_facts.amount_cents IS 'Amount of the opportunity in cents';
+COMMENT ON COLUMN @extschema@.credit_facts.touchpoint_id IS 'The touchpoint credited; NULL when the opportunity is unattributed';
+COMMENT ON COLUMN @extschema@.credit_facts.touched_at IS 'When the touch happened';
+COMMENT ON COLUMN @extschema@.credit_facts.touch_key IS
+	'The touch''s direct flag (d or n), month (YYYY-MM, session time zone), chr(30), channel, chr(31) and campaign in one value, to add up by';
+COMMENT ON COLUMN @extschema@.credit_facts.channel IS 'Channel of the touch';
+COMMENT ON COLUMN @extschema@.credit_facts.campaign IS 'Campaign of the touch';
+COMMENT ON COLUMN @extschema@.credit_facts.credit IS 'Share of the opportunity credited to the touch; NULL when unattributed';
+
+-- Credits and costs are each added up to the same grain before they meet,
+-- so a cost row is never repeated by the join; every model gets a (zero)
+-- credit row for every key with spend, so spend without credited touches
+-- shows too.  The model column always comes from models or credit_facts,
+-- so a filter on it reaches the credits.  The unattributed opportunities
+-- of a model form one row with attributed = false and NULL channel and
+-- campaign, so every model's rows add up to the whole pipeline.
+CREATE VIEW @extschema@.channel_performance WITH (security_invoker = true) AS
+WITH spend AS (
+	SELECT channel, sum(cost) AS cost
+	FROM @extschema@.source_campaign_costs()
+	GROUP BY channel
+),
+by_key AS (
+	SELECT model, touch_key,
+		   count(touchpoint_id) AS touches, sum(coalesce(credit, 1)) AS opportunities,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) ELSE 0 END) AS won,
+		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) * amount_cents ELSE 0 END) AS revenue_cents
+	FROM @extschema@.credit_facts
+	GROUP BY 1, 2
+),
+credits AS (
+	SELECT model, channel, attributed, sum(touches)::bigint AS touches,
+		   sum(opportunities) AS attributed_opportunities, sum(won) AS attributed_won,
+		   sum(pipeline_cents) AS pipeline_cents, sum(revenue_cents) AS revenue_cents
+	FROM (
+		SELECT k.model, @extschema@.touch_key_part(k.touch_key, 'channel') AS channel,
+			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
+			   k.revenue_cents
+		FROM by_key k
+		UNION ALL
+		-- every model gets a row for all spend, even where no touch was credited
+		SELECT m.name, channel, true, 0, 0, 0, 0, 0
+		FROM @extschema@.models m CROSS JOIN spend
+		WHERE m.enabled
+	) c
+	GROUP BY model, channel, attributed
+),
+-- whole cents: the floor of every row, and the cents left over to the
+-- rows with the largest remainders, so a model's rows add up exactly
+ranked AS (
+	SELECT cr.*,
+		   round(sum(cr.pipeline_cents) OVER w) - sum(floor(cr.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(cr.revenue_cents) OVER w) - sum(floor(cr.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY cr.pipeline_cents - floor(cr.pipeline_cents) DESC, cr.attributed DESC,
+							  cr.channel, cr.touches DESC) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY cr.revenue_cents - floor(cr.revenue_cents) DESC, cr.attributed DESC,
+							  cr.channel, cr.touches DESC) AS revenue_rank
+	FROM credits cr
+	WINDOW w AS (PARTITION BY cr.model)
+),
+performance AS (
+	SELECT r.model, r.channel, r.attributed, r.touches, r.attributed_opportunities,
+		   r.attributed_won,
+		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS pipeline,
+		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS revenue,
+		   co.cost::numeric(16,2) AS cost
+	FROM ranked r
+	LEFT JOIN spend co
+		ON r.attributed AND co.channel = r.channel
+)
+SELECT model, channel, attributed, touches,
+	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
+	   round(attributed_won::numeric, 4) AS attributed_won,
+	   pipeline, revenue, cost,
+	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
+	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
+	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
+FROM performance;
+COMMENT ON VIEW @extschema@.channel_performance IS
+	'Attributed touches, pipeline, revenue, cost and ROI per enabled model and channel, over all time';
+COMMENT ON COLUMN @extschema@.channel_performance.channel IS 'Channel; NULL on the unattributed row';
+COMMENT ON COLUMN @extschema@.channel_performance.cost IS 'Spend recorded for the channel in campaign_costs; NULL when none';
+COMMENT ON COLUMN @extschema@.channel_performance.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.channel_performance.attributed IS
+	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
+COMMENT ON COLUMN @extschema@.channel_performance.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
+COMMENT ON COLUMN @extschema@.channel_performance.attributed_opportunities IS
+	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
+COMMENT ON COLUMN @extschema@.channel_performance.attributed_won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.channel_performance.pipeline IS
+	'Attributed pipeline (credit x amount of every opportunity) in cents, rounded so that a model''s rows add up exactly to the total amount';
+COMMENT ON COLUMN @extschema@.channel_performance.revenue IS
+	'Attributed revenue (credit x amount of won opportunities) in cents, rounded so that a model''s rows add up exactly to the won amount';
+COMMENT ON COLUMN @extschema@.channel_performance.roi IS '(revenue - cost) / cost; NULL without cost';
+COMMENT ON COLUMN @extschema@.channel_performance.cost_per_opportunity IS 'cost / attributed_opportunities';
+COMMENT ON COLUMN @extschema@.channel_performance.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
+
+CREATE VIEW @extschema@.campaign_performance WITH (security_invoker = true) AS
+WITH spend AS (
+	SELECT channel, campaign, sum(cost) AS cost
+	FROM @extschema@.source_campaign_costs()
+	GROUP BY channel, campaign
+),
+by_key AS (
+	SELECT model, touch_key,
+		   count(touchpoint_id) AS touches, sum(coalesce(credit, 1)) AS opportunities,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) ELSE 0 END) AS won,
+		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) * amount_cents ELSE 0 END) AS revenue_cents
+	FROM @extschema@.credit_facts
+	GROUP BY 1, 2
+),
+credits AS (
+	SELECT model, channel, campaign, attributed, sum(touches)::bigint AS touches,
+		   sum(opportunities) AS attributed_opportunities, sum(won) AS attributed_won,
+		   sum(pipeline_cents) AS pipeline_cents, sum(revenue_cents) AS revenue_cents
+	FROM (
+		SELECT k.model, @extschema@.touch_key_part(k.touch_key, 'channel') AS channel,
+			   @extschema@.touch_key_part(k.touch_key, 'campaign') AS campaign,
+			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
+			   k.revenue_cents
+		FROM by_key k
+		UNION ALL
+		-- every model gets a row for all spend, even where no touch was credited
+		SELECT m.name, channel, campaign, true, 0, 0, 0, 0, 0
+		FROM @extschema@.models m CROSS JOIN spend
+		WHERE m.enabled
+	) c
+	GROUP BY model, channel, campaign, attributed
+),
+-- whole cents: the floor of every row, and the cents left over to the
+-- rows with the largest remainders, so a model's rows add up exactly
+ranked AS (
+	SELECT cr.*,
+		   round(sum(cr.pipeline_cents) OVER w) - sum(floor(cr.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(cr.revenue_cents) OVER w) - sum(floor(cr.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY cr.pipeline_cents - floor(cr.pipeline_cents) DESC, cr.attributed DESC,
+							  cr.channel, cr.campaign, cr.touches DESC) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY cr.revenue_cents - floor(cr.revenue_cents) DESC, cr.attributed DESC,
+							  cr.channel, cr.campaign, cr.touches DESC) AS revenue_rank
+	FROM credits cr
+	WINDOW w AS (PARTITION BY cr.model)
+),
+performance AS (
+	SELECT r.model, r.channel, r.campaign, r.attributed, r.touches, r.attributed_opportunities,
+		   r.attributed_won,
+		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS pipeline,
+		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS revenue,
+		   co.cost::numeric(16,2) AS cost
+	FROM ranked r
+	LEFT JOIN spend co
+		ON r.attributed AND co.channel = r.channel AND co.campaign = r.campaign
+)
+SELECT model, channel, campaign, attributed, touches,
+	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
+	   round(attributed_won::numeric, 4) AS attributed_won,
+	   pipeline, revenue, cost,
+	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
+	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
+	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
+FROM performance;
+COMMENT ON VIEW @extschema@.campaign_performance IS
+	'Attributed touches, pipeline, revenue, cost and ROI per enabled model, channel and campaign, over all time';
+COMMENT ON COLUMN @extschema@.campaign_performance.channel IS 'Channel; NULL on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance.campaign IS 'Campaign; NULL for touches without a campaign and on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance.cost IS 'Spend recorded for the campaign and channel in campaign_costs; NULL when none';
+COMMENT ON COLUMN @extschema@.campaign_performance.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.campaign_performance.attributed IS
+	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
+COMMENT ON COLUMN @extschema@.campaign_performance.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
+COMMENT ON COLUMN @extschema@.campaign_performance.attributed_opportunities IS
+	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
+COMMENT ON COLUMN @extschema@.campaign_performance.attributed_won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.campaign_performance.pipeline IS
+	'Attributed pipeline (credit x amount of every opportunity) in cents, rounded so that a model''s rows add up exactly to the total amount';
+COMMENT ON COLUMN @extschema@.campaign_performance.revenue IS
+	'Attributed revenue (credit x amount of won opportunities) in cents, rounded so that a model''s rows add up exactly to the won amount';
+COMMENT ON COLUMN @extschema@.campaign_performance.roi IS '(revenue - cost) / cost; NULL without cost';
+COMMENT ON COLUMN @extschema@.campaign_performance.cost_per_opportunity IS 'cost / attributed_opportunities';
+COMMENT ON COLUMN @extschema@.campaign_performance.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
+
+-- The month of a credit is the month of its touch, so spend and the credit
+-- of the touches it bought fall in the same month; unattributed
+-- opportunities count in the month of their creation.
+CREATE VIEW @extschema@.campaign_performance_monthly WITH (security_invoker = true) AS
+WITH spend AS (
+	SELECT date_trunc('month', spent_on)::date AS month, channel, campaign, sum(cost) AS cost
+	FROM @extschema@.source_campaign_costs()
+	GROUP BY month, channel, campaign
+),
+by_key AS (
+	SELECT model, touch_key,
+		   CASE WHEN touch_key IS NULL THEN date_trunc('month', created_at)::date END AS unattributed_month,
+		   count(touchpoint_id) AS touches, sum(coalesce(credit, 1)) AS opportunities,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) ELSE 0 END) AS won,
+		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) * amount_cents ELSE 0 END) AS revenue_cents
+	FROM @extschema@.credit_facts
+	GROUP BY 1, 2, 3
+),
+credits AS (
+	SELECT model, month, channel, campaign, attributed, sum(touches)::bigint AS touches,
+		   sum(opportunities) AS attributed_opportunities, sum(won) AS attributed_won,
+		   sum(pipeline_cents) AS pipeline_cents, sum(revenue_cents) AS revenue_cents
+	FROM (
+		SELECT k.model, coalesce(@extschema@.touch_key_part(k.touch_key, 'month')::date, k.unattributed_month) AS month,
+			   @extschema@.touch_key_part(k.touch_key, 'channel') AS channel,
+			   @extschema@.touch_key_part(k.touch_key, 'campaign') AS campaign,
+			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
+			   k.revenue_cents
+		FROM by_key k
+		UNION ALL
+		-- every model gets a row for all spend, even where no touch was credited
+		SELECT m.name, month, channel, campaign, true, 0, 0, 0, 0, 0
+		FROM @extschema@.models m CROSS JOIN spend
+		WHERE m.enabled
+	) c
+	GROUP BY model, month, channel, campaign, attributed
+),
+-- whole cents: the floor of every row, and the cents left over to the
+-- rows with the largest remainders, so a model's rows add up exactly
+ranked AS (
+	SELECT cr.*,
+		   round(sum(cr.pipeline_cents) OVER w) - sum(floor(cr.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(cr.revenue_cents) OVER w) - sum(floor(cr.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY cr.pipeline_cents - floor(cr.pipeline_cents) DESC, cr.attributed DESC,
+							  cr.month, cr.channel, cr.campaign, cr.touches DESC) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY cr.revenue_cents - floor(cr.revenue_cents) DESC, cr.attributed DESC,
+							  cr.month, cr.channel, cr.campaign, cr.touches DESC) AS revenue_rank
+	FROM credits cr
+	WINDOW w AS (PARTITION BY cr.model)
+),
+performance AS (
+	SELECT r.model, r.month, r.channel, r.campaign, r.attributed, r.touches, r.attributed_opportunities,
+		   r.attributed_won,
+		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS pipeline,
+		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS revenue,
+		   co.cost::numeric(16,2) AS cost
+	FROM ranked r
+	LEFT JOIN spend co
+		ON r.attributed AND co.month = r.month AND co.channel = r.channel AND co.campaign = r.campaign
+)
+SELECT model, month, channel, campaign, attributed, touches,
+	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
+	   round(attributed_won::numeric, 4) AS attributed_won,
+	   pipeline, revenue, cost,
+	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
+	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
+	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
+FROM performance;
+COMMENT ON VIEW @extschema@.campaign_performance_monthly IS
+	'campaign_performance per month: credits in the month of their touch, spend in the month it was spent';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.month IS
+	'First day of the month of the touches and of the spend (unattributed row: of the opportunities'' creation), in the session''s time zone';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.channel IS 'Channel; NULL on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.campaign IS 'Campaign; NULL for touches without a campaign and on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost IS 'Spend of the campaign and channel in the month; NULL when none';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.attributed IS
+	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.attributed_opportunities IS
+	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.attributed_won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.pipeline IS
+	'Attributed pipeline (credit x amount of every opportunity) in cents, rounded so that a model''s rows add up exactly to the total amount';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.revenue IS
+	'Attributed revenue (credit x amount of won opportunities) in cents, rounded so that a model''s rows add up exactly to the won amount';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.roi IS '(revenue - cost) / cost; NULL without cost';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost_per_opportunity IS 'cost / attributed_opportunities';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';

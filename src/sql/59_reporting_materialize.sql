@@ -1,0 +1,130 @@
+-- Reporting layer, last part: materialized copies of the heavy views.
+--
+-- The views compute on every query, which is right for the demo and for a
+-- few hundred thousand touchpoints.  Past that, materialize(view) stores a
+-- copy (CREATE MATERIALIZED VIEW ... AS SELECT * FROM the view) with a
+-- unique index on the view's key, and refresh_materialized() refreshes the
+-- copies CONCURRENTLY, so BI tools keep reading while it runs.
+
+CREATE TABLE @extschema@.materialized_views (
+	matview text NOT NULL,
+	view_name text NOT NULL,
+	key_columns text[] NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT now(),
+	CONSTRAINT materialized_views_pkey PRIMARY KEY (matview)
+);
+COMMENT ON TABLE @extschema@.materialized_views IS
+	'The materialized copies made by materialize(), refreshed by refresh_materialized()';
+COMMENT ON COLUMN @extschema@.materialized_views.matview IS 'Schema-qualified name of the materialized view';
+COMMENT ON COLUMN @extschema@.materialized_views.view_name IS 'The view it copies (in the extension''s schema)';
+COMMENT ON COLUMN @extschema@.materialized_views.key_columns IS 'Columns of its unique index';
+COMMENT ON COLUMN @extschema@.materialized_views.created_at IS 'When it was made';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.materialized_views', '');
+
+CREATE VIEW @extschema@.reporting_views WITH (security_invoker = true) AS
+SELECT v.view_name, v.key_columns
+FROM (VALUES
+	('opportunity_touchpoints', '{opportunity_id,touchpoint_id}'::text[]),
+	('opportunity_journeys', '{opportunity_id}'),
+	('opportunity_credits', '{model,opportunity_id,touchpoint_id}'),
+	('opportunity_touch_credits', '{model,opportunity_id,touchpoint_id}'),
+	('channel_performance', '{model,attributed,channel}'),
+	('campaign_performance', '{model,attributed,channel,campaign}'),
+	('campaign_performance_monthly', '{model,month,attributed,channel,campaign}'),
+	('opportunity_paths', '{opportunity_id}'),
+	('data_driven_attribution', '{channel}'),
+	('stage_histories', '{waterfall,unit_id}'),
+	('waterfall_cohorts', '{waterfall,cohort,stage}'),
+	('waterfall_flow', '{waterfall,month,stage}'),
+	('waterfall_velocity', '{waterfall,stage}'),
+	('waterfall_leakage', '{waterfall,stage}'),
+	('plan_vs_actual', '{waterfall,grain,period,stage}'),
+	('lead_sources', '{contact_id}'),
+	('lead_quality', '{waterfall,source_channel,source_campaign}'),
+	('lead_feedback', '{waterfall,source_channel,source_campaign,stage,reason}')
+) v(view_name, key_columns);
+COMMENT ON VIEW @extschema@.reporting_views IS
+	'The reporting views that materialize() can store, with the columns that identify their rows';
+COMMENT ON COLUMN @extschema@.reporting_views.view_name IS 'Name of the view in the extension''s schema';
+COMMENT ON COLUMN @extschema@.reporting_views.key_columns IS
+	'Columns that identify a row (the unique index of a materialized copy; NULL values never repeat a key)';
+GRANT SELECT ON @extschema@.reporting_views TO PUBLIC;
+
+CREATE FUNCTION @extschema@.materialize(view_name text, matview text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	keys text[] := (SELECT r.key_columns FROM @extschema@.reporting_views r WHERE r.view_name = materialize.view_name);
+	target text;
+	target_schema text;
+	target_name text;
+	parts text[];
+BEGIN
+	IF keys IS NULL THEN
+		RAISE EXCEPTION 'unknown reporting view "%"', view_name
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = 'Only the reporting views of the extension can be materialized by this function.',
+			HINT = format('Use one of: %s.',
+				(SELECT string_agg(r.view_name, ', ' ORDER BY r.view_name) FROM @extschema@.reporting_views r));
+	END IF;
+	IF matview IS NULL THEN
+		target_schema := '@extschema@';
+		target_name := view_name || '_materialized';
+	ELSE
+		parts := pg_catalog.parse_ident(matview);
+		IF cardinality(parts) > 2 THEN
+			RAISE EXCEPTION 'improper materialized view name "%"', matview
+				USING ERRCODE = 'invalid_name',
+				DETAIL = 'The name has more than two parts.',
+				HINT = 'Give name or schema.name.';
+		END IF;
+		target_schema := CASE WHEN cardinality(parts) = 2 THEN parts[1] ELSE current_schema() END;
+		target_name := parts[cardinality(parts)];
+	END IF;
+	target := format('%I.%I', target_schema, target_name);
+	EXECUTE format('CREATE MATERIALIZED VIEW %s AS SELECT * FROM %I.%I', target, '@extschema@', view_name);
+	EXECUTE format('CREATE UNIQUE INDEX %I ON %s (%s)', target_name || '_key', target,
+				   (SELECT string_agg(format('%I', k), ', ') FROM unnest(keys) k));
+	EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', target,
+				   format('Materialized copy of %I.%I, refreshed by %I.refresh_materialized()', '@extschema@',
+						  view_name, '@extschema@'));
+	INSERT INTO @extschema@.materialized_views (matview, view_name, key_columns) VALUES (target, view_name, keys);
+	RETURN target;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.materialize(text, text) IS
+	'Stores a reporting view as a materialized view (default name: attribution.<view>_materialized) with a unique index on its key, for refresh_materialized(); returns its name';
+
+CREATE FUNCTION @extschema@.refresh_materialized(matview text DEFAULT NULL)
+RETURNS TABLE(materialized_view text, refreshed boolean)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	m record;
+BEGIN
+	IF matview IS NOT NULL AND NOT EXISTS (SELECT FROM @extschema@.materialized_views v
+										   WHERE v.matview = refresh_materialized.matview) THEN
+		RAISE EXCEPTION 'materialized view "%" was not made by materialize()', matview
+			USING ERRCODE = 'undefined_object',
+			DETAIL = 'refresh_materialized() refreshes the copies listed in materialized_views.',
+			HINT = 'Give the name as materialize() returned it, or no name to refresh them all.';
+	END IF;
+	FOR m IN SELECT v.matview FROM @extschema@.materialized_views v
+			 WHERE refresh_materialized.matview IS NULL OR v.matview = refresh_materialized.matview
+			 ORDER BY v.matview
+	LOOP
+		materialized_view := m.matview;
+		IF pg_catalog.to_regclass(m.matview) IS NULL THEN
+			RAISE NOTICE 'materialized view % no longer exists, skipped', m.matview;
+			refreshed := false;
+		ELSE
+			EXECUTE format('REFRESH MATERIALIZED VIEW CONCURRENTLY %s', m.matview);
+			refreshed := true;
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.refresh_materialized(text) IS
+	'Refreshes, concurrently, one materialized copy made by materialize() or (no argument) all of them';
