@@ -88,8 +88,10 @@ static const TypeSpec type_specs[] = {
 		"FROM fuzz.stages GROUP BY unit_id % 5",
 		{"SELECT count(*), max(seq), sum(skipped) FROM attribution.transitions($1::attribution.stage_history)",
 			"SELECT attribution.current_stage(h), attribution.furthest_stage(h), attribution.funnel_depth(h, '30 days'), "
-			"attribution.funnel_depth(h, '30 days', 'strict_increase'), attribution.time_in_stage(h, 'mql', '2030-01-01'), "
-			"attribution.reached_at(h, 'sal'), attribution.reached_at(h, 'a', 'recorded') "
+			"attribution.funnel_depth(h, '30 days', 'strict_increase'), "
+			"attribution.time_in_stage(h, attribution.current_stage(h), '2030-01-01'), "
+			"attribution.reached_at(h, attribution.current_stage(h)), "
+			"attribution.reached_at(h, attribution.current_stage(h), 'recorded') "
 			"FROM (SELECT $1::attribution.stage_history h) s",
 			"SELECT count(*) FROM attribution.stage_entries($1::attribution.stage_history)",
 			"SELECT r.* FROM (SELECT attribution.waterfall_agg(h) ws FROM (VALUES ($1::attribution.stage_history), ($1)) v(h)) s, "
@@ -113,8 +115,9 @@ static const TypeSpec type_specs[] = {
 			"SELECT count(*) FROM attribution.markov($1::attribution.path_summary, 2)",
 			"SELECT count(*) FROM attribution.transition_matrix($1::attribution.path_summary)",
 			"SELECT count(*) FROM attribution.shapley($1::attribution.path_summary)",
-			"SELECT (SELECT count(*) FROM attribution.counterfactual(ps)), (SELECT count(*) FROM attribution.heuristics(ps)), "
-			"attribution.merge(ps)::text FROM (VALUES ($1::attribution.path_summary), ($1)) v(ps) GROUP BY ps::text",
+			"SELECT (SELECT count(*) FROM attribution.counterfactual($1::attribution.path_summary)), "
+			"(SELECT count(*) FROM attribution.heuristics($1::attribution.path_summary)), "
+			"(SELECT attribution.merge(ps)::text FROM (VALUES ($1::attribution.path_summary), ($1)) v(ps))",
 		NULL}},
 };
 
@@ -1052,8 +1055,16 @@ fuzz_type(PGconn *conn, const TypeSpec *spec, unsigned int oid)
 	collect_words(&text_seeds, &words);
 	for (i = 0; spec->consumers[i] != NULL; i++)
 	{
-		if (query_functions_exist(conn, spec->consumers[i]))
-			consumers[nconsumers++] = spec->consumers[i];
+		Outcome		o;
+
+		if (!query_functions_exist(conn, spec->consumers[i]))
+			continue;
+		/* a consumer must work on a valid value, or it tests nothing */
+		o = run(conn, spec->consumers[i], 0, text_seeds.items[0].data, text_seeds.items[0].len, 0, 0);
+		check(o.ok, "%s: a consumer reads a valid value: %s: %s", spec->type, spec->consumers[i],
+			  o.ok ? "" : o.value);
+		outcome_free(&o);
+		consumers[nconsumers++] = spec->consumers[i];
 	}
 	consumers[nconsumers] = NULL;
 
