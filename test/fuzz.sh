@@ -54,7 +54,8 @@ if [ "$queries" -gt 0 ]; then
 		(sqlsmith --target="host=$PGHOST port=$PGPORT dbname=$db user=attribution_fuzzer" \
 			--seed=$((seed + j)) --max-queries="$per_job" --exclude-catalog --verbose --dump-all-queries \
 			2>"$out/sqlsmith.$j.log" |
-			awk 'BEGIN { RS = ";\n" } /attribution\./ { n++ } END { print n + 0 }' >"$out/extension.$j.count"
+			awk 'BEGIN { RS = ";\n" } /attribution\./ { n++ } /attribution\.[a-z_]+\(/ { f++ }
+				END { print n + 0, f + 0 }' >"$out/extension.$j.count"
 		 exit "${PIPESTATUS[0]}") &
 		pids+=($!)
 	done
@@ -65,10 +66,13 @@ if [ "$queries" -gt 0 ]; then
 	elapsed=$(( $(date +%s) - start ))
 	ran=0
 	using=0
+	calling=0
 	for j in $(seq 0 $((jobs - 1))); do
 		n=$(grep -oE '^queries: [0-9]+' "$out/sqlsmith.$j.log" | tail -n 1 | grep -oE '[0-9]+' || echo 0)
 		ran=$((ran + n))
-		using=$((using + $(cat "$out/extension.$j.count" 2>/dev/null || echo 0)))
+		read -r u c <"$out/extension.$j.count" || { u=0; c=0; }
+		using=$((using + u))
+		calling=$((calling + c))
 	done
 	sleep 1	# function statistics reach the collector within a second
 	coverage=$(att_psql -d "$db" -At -c "
@@ -76,7 +80,8 @@ if [ "$queries" -gt 0 ]; then
 		       || ' plain functions of the extension called ' || coalesce(sum(s.calls), 0) || ' times'
 		FROM pg_stat_user_functions s WHERE s.schemaname = 'attribution'")
 	echo "fuzz: sqlsmith ran $ran queries in ${elapsed} s ($jobs processes, seeds $seed..$((seed + jobs - 1)));" \
-		"$using of them use the extension; $coverage (aggregates are not counted)"
+		"$using of them use the extension's objects, $calling call its functions or aggregates by name;" \
+		"$coverage (aggregates not counted)"
 	check "$sqlsmith_ok" "every sqlsmith process ends normally (see $out/sqlsmith.*.log)"
 	check "$([ "$ran" -ge "$queries" ] && echo 1 || echo 0)" "sqlsmith ran $ran of $queries queries"
 fi

@@ -4,19 +4,12 @@
 SET client_min_messages = warning;
 CREATE EXTENSION attribution;
 
--- the demo data: the reporting layer's generator when this version has it,
--- otherwise the data set of demo/data.sql (loaded by the caller)
-SELECT to_regproc('attribution.generate_demo_data') IS NOT NULL AS has_reporting,
-       to_regproc('attribution.path_agg') IS NOT NULL AS has_paths \gset
-\if :has_reporting
-SELECT attribution.generate_demo_data(300, 42);
+-- the demo data of the reporting layer's generator
+SELECT EXISTS (SELECT FROM pg_proc WHERE proname = 'path_agg' AND pronamespace = 'attribution'::regnamespace) AS has_paths \gset
+SELECT count(*) > 0 AS loaded FROM attribution.generate_demo_data(300, 42);
 CREATE VIEW fuzz_touches AS
 SELECT dense_rank() OVER (ORDER BY contact_id) AS journey_id, touchpoint_id AS touch_id, touched_at, channel
 FROM attribution.touchpoints;
-\else
-\ir ../demo/data.sql
-CREATE VIEW fuzz_touches AS SELECT journey_id, touch_id, touched_at, channel FROM demo_touches;
-\endif
 
 -- stored values of every type, so that generated queries read real ones
 CREATE TABLE fuzz_journeys AS

@@ -3,7 +3,7 @@
 -- public.  test/upgrade_read.sql reads them after each update.
 SET client_min_messages = warning;
 SET TimeZone = 'UTC';
-SELECT to_regproc('attribution.path_agg') IS NOT NULL AS has_paths \gset
+SELECT EXISTS (SELECT FROM pg_proc WHERE proname = 'path_agg' AND pronamespace = 'attribution'::regnamespace) AS has_paths \gset
 
 CREATE TABLE upgrade_touches AS
 SELECT j AS journey_id, t::bigint AS touch_id,
