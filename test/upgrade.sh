@@ -8,6 +8,8 @@
 # database with a fresh install of the newest version (test/catalog.sql).
 #
 # Also, every run:
+# - the stored values of every type survive pg_dump / pg_restore and a binary
+#   COPY out and in (the types' I/O and send/receive functions);
 # - the scripts in release/ begin with the guard against running them in psql;
 #   a frozen copy of the current version equals the generated install script;
 #   the installation has every released script and an update path from each;
@@ -111,7 +113,33 @@ for v in "${versions[@]}"; do
 	fi
 done
 
-# 3. self-test of the comparison, with made-up versions installed next to the real ones
+# 3. the stored values survive pg_dump / pg_restore (text COPY through the
+# types' input and output functions) and a binary COPY out and in (their
+# send and receive functions)
+src_db=attribution_upgrade_dump_src
+dst_db=attribution_upgrade_dump_dst
+att_psql -d postgres -c "DROP DATABASE IF EXISTS $src_db" -c "DROP DATABASE IF EXISTS $dst_db" \
+	-c "CREATE DATABASE $src_db" -c "CREATE DATABASE $dst_db"
+psql_db "$src_db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION attribution"
+psql_db "$src_db" -f "$srcdir/test/upgrade_values.sql" >/dev/null
+psql_db "$src_db" -f "$srcdir/test/upgrade_read.sql" >"$out/dump.values.before"
+"$ATTR_BINDIR/pg_dump" -Fc -d "$src_db" -f "$out/values.dump"
+"$ATTR_BINDIR/pg_restore" -d "$dst_db" "$out/values.dump"
+psql_db "$dst_db" -f "$srcdir/test/upgrade_read.sql" >"$out/dump.values.restored"
+check "$(yes_no cmp -s "$out/dump.values.before" "$out/dump.values.restored")" \
+	"stored values of every type read the same after pg_dump and pg_restore"
+if [ "$(id -u)" = 0 ]; then chown postgres "$out"; fi
+psql_db "$dst_db" -At -c "SELECT format('COPY %s TO %L (FORMAT binary); TRUNCATE %s; COPY %s FROM %L (FORMAT binary);',
+		c.oid::regclass, '$out/' || c.relname || '.bin', c.oid::regclass, c.oid::regclass, '$out/' || c.relname || '.bin')
+	FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relname LIKE 'upgrade%'" \
+	>"$out/binary_copy.sql"
+psql_db "$dst_db" -f "$out/binary_copy.sql" >/dev/null
+psql_db "$dst_db" -f "$srcdir/test/upgrade_read.sql" >"$out/dump.values.binary"
+check "$(yes_no cmp -s "$out/dump.values.before" "$out/dump.values.binary")" \
+	"stored values of every type read the same after a binary COPY out and in"
+att_psql -d postgres -c "DROP DATABASE $src_db" -c "DROP DATABASE $dst_db"
+
+# 4. self-test of the comparison, with made-up versions installed next to the real ones
 real_steps=$steps_total
 selftest_old=0.0.0.1
 selftest_bad=0.0.0.2
