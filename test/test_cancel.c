@@ -18,7 +18,7 @@
 #include "driver.h"
 
 #define TIMEOUT_MS 100
-#define CANCEL_LIMIT_MS 250
+#define CANCEL_LIMIT_MS 400
 /* a case must run at least this long untimed for a late stop to show */
 #define MIN_UNTIMED_MS (2 * CANCEL_LIMIT_MS)
 #define MAX_REPS 50
