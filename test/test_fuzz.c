@@ -31,7 +31,7 @@
  *		another test aggregate: the aggregate's own transition function with
  *		its serialize function as the final function.
  *
- *		ATTR_FUZZ_ITERATIONS (default 400) inputs per type and form and per
+ *		ATTR_FUZZ_ITERATIONS (default 1000) inputs per type and form and per
  *		aggregate; ATTR_FUZZ_SEED (default 20240601) seeds the generator, so a
  *		run is repeatable.  A failed check prints the input (binary inputs in
  *		hex) to reproduce it.
@@ -1441,7 +1441,7 @@ test_fuzz(PGconn *conn)
 	const char *seed = getenv("ATTR_FUZZ_SEED");
 	size_t		i;
 
-	fuzz_iterations = iterations ? atoi(iterations) : 400;
+	fuzz_iterations = iterations ? atoi(iterations) : 1000;
 	fuzz_rng = seed ? strtoull(seed, NULL, 10) : 20240601;
 	printf("fuzz: %d inputs per target, seed %llu\n", fuzz_iterations, (unsigned long long) fuzz_rng);
 	session_setup(conn);
