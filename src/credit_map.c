@@ -47,7 +47,7 @@ typedef struct NameOrder
 } NameOrder;
 
 static int
-compare_names(const void *a, const void *b)
+compare_names(const void *a, const void *b, void *arg)
 {
 	const NameOrder *na = a;
 	const NameOrder *nb = b;
@@ -85,10 +85,11 @@ credit_map_build(int n, const char *const *names, const int *lens, const double 
 		order[i].index = i;
 		names_len = add_size(names_len, lens[i] + 1);
 	}
-	qsort(order, n, sizeof(NameOrder), compare_names);
+	qsort_interruptible(order, n, sizeof(NameOrder), compare_names, NULL);
 	for (i = 1; i < n; i++)
 	{
-		if (compare_names(&order[i - 1], &order[i]) == 0)
+		CHECK_FOR_INTERRUPTS();
+		if (compare_names(&order[i - 1], &order[i], NULL) == 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("channel \"%.*s\" appears twice", order[i].len, order[i].name),
@@ -181,6 +182,7 @@ channel_credits_in(PG_FUNCTION_ARGS)
 
 			ts_expect(&scan, ':');
 			builder_add(&b, name, len, ts_read_float8(&scan));
+			CHECK_FOR_INTERRUPTS();
 		} while (ts_accept(&scan, ','));
 		ts_expect(&scan, '}');
 	}
@@ -200,6 +202,7 @@ channel_credits_out(PG_FUNCTION_ARGS)
 	appendStringInfoChar(&out, '{');
 	for (i = 0; i < map->nchannels; i++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		if (i > 0)
 			appendStringInfoString(&out, ", ");
 		tw_append_string(&out, names[i], strlen(names[i]));
@@ -267,6 +270,7 @@ read_entries(StringInfo msg, MapBuilder *b)
 		if (!isfinite(credit))
 			map_wire_error("A credit is not finite.");
 		builder_add(b, name, len, credit);
+		CHECK_FOR_INTERRUPTS();
 	}
 }
 
@@ -305,6 +309,7 @@ channel_credits_each(PG_FUNCTION_ARGS)
 		Datum		values[2];
 		bool		nulls[2] = {false, false};
 
+		CHECK_FOR_INTERRUPTS();
 		values[0] = CStringGetTextDatum(names[i]);
 		values[1] = Float8GetDatum(CREDIT_MAP_CREDITS(map)[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
@@ -348,6 +353,13 @@ sum_state_add(CreditSumState *state, const char *name, int len, double credit)
 		memset(state->credits + old, 0, (state->capacity - old) * sizeof(double));
 	}
 	state->credits[index] += credit;
+	/* a value must read back: no infinite (or NaN) credit may come out */
+	if (!isfinite(state->credits[index]))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("credit of channel \"%.*s\" is out of range", len, name),
+				 errdetail("The sum of its credits exceeds the range of double precision."),
+				 errhint("Use smaller weights, for example revenue in thousands.")));
 }
 
 Datum
@@ -388,6 +400,7 @@ channel_credits_sum_trans(PG_FUNCTION_ARGS)
 
 		sum_state_add(state, name, len, CREDIT_MAP_CREDITS(map)[i] * weight);
 		name += len + 1;
+		CHECK_FOR_INTERRUPTS();
 	}
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(state);
@@ -417,6 +430,7 @@ channel_credits_sum_combine(PG_FUNCTION_ARGS)
 		const char *name = strdict_string(b->channels, i, &len);
 
 		sum_state_add(a, name, len, b->credits[i]);
+		CHECK_FOR_INTERRUPTS();
 	}
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(a);
@@ -460,6 +474,7 @@ channel_credits_sum_deserialize(PG_FUNCTION_ARGS)
 		if (strdict_lookup(state->channels, b.names[i], b.lens[i]) >= 0)
 			map_wire_error("A channel appears twice.");
 		sum_state_add(state, b.names[i], b.lens[i], b.credits[i]);
+		CHECK_FOR_INTERRUPTS();
 	}
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(state);

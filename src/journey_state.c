@@ -817,6 +817,8 @@ read_channels(StringInfo msg, JourneyCall *cache, MemoryContext aggcontext, Jour
 	return state;
 }
 
+static void check_read_state(const JourneyState *state);
+
 JourneyState *
 journey_state_read(JourneyCall *cache, MemoryContext aggcontext, StringInfo msg)
 {
@@ -853,6 +855,7 @@ journey_state_read(JourneyCall *cache, MemoryContext aggcontext, StringInfo msg)
 			read_key(msg, state, state_slot(state, s));
 	if (state_slot(state, SLOT_FIRST) && (n_window > 0) != state_slot(state, SLOT_FIRST)->valid)
 		state_error("The first touch does not match the window's touches.");
+	check_read_state(state);
 	return state;
 }
 
@@ -882,23 +885,22 @@ channel_index(const JourneyState *state, int32 channel)
 	pg_unreachable();
 }
 
-static void
-credit_positions(const JourneyState *state, double *credit)
+/*
+ * The touches holding the model's positions, each counted once: fills
+ * slots (the state's, with last non-direct backed by last), holds (the slot
+ * holds a position with a share) and slot_channel (its channel's index),
+ * counts the held touches per channel index in held_per_channel, and
+ * returns the number of distinct held touches.
+ */
+static int
+held_positions(const JourneyState *state, TouchKey *slots, bool *holds, int *slot_channel,
+			   int *held_per_channel)
 {
 	const AttributionModel *model = state->model;
-	const ChannelCount *channels = state_channels(state);
-	bool		has_touch[NUM_POSITIONS] = {false};
-	bool		holds[NUM_SLOTS] = {false};
 	bool		counted[NUM_SLOTS] = {false};
-	int		   *held_per_channel = palloc0(Max(state->nchannels, 1) * sizeof(int));
-	int			slot_channel[NUM_SLOTS] = {0};
-	double		position_credit[NUM_POSITIONS];
-	double		middle_credit;
-	TouchKey	slots[NUM_SLOTS];
 	int			n_held = 0;
 	int			s,
-				t,
-				c;
+				t;
 
 	for (s = 0; s < NUM_SLOTS; s++)
 	{
@@ -914,11 +916,8 @@ credit_positions(const JourneyState *state, double *credit)
 	for (s = 0; s < NUM_SLOTS; s++)
 	{
 		holds[s] = slots[s].valid && model->shares[slot_position[s]] > 0;
-		has_touch[slot_position[s]] = holds[s];
-		if (holds[s])
-			slot_channel[s] = channel_index(state, slots[s].channel);
+		slot_channel[s] = holds[s] ? channel_index(state, slots[s].channel) : 0;
 	}
-	/* count distinct held touches, each once, per channel */
 	for (s = 0; s < NUM_SLOTS; s++)
 	{
 		bool		seen = false;
@@ -934,6 +933,28 @@ credit_positions(const JourneyState *state, double *credit)
 			held_per_channel[slot_channel[s]]++;
 		}
 	}
+	return n_held;
+}
+
+static void
+credit_positions(const JourneyState *state, double *credit)
+{
+	const AttributionModel *model = state->model;
+	const ChannelCount *channels = state_channels(state);
+	bool		has_touch[NUM_POSITIONS] = {false};
+	bool		holds[NUM_SLOTS];
+	int		   *held_per_channel = palloc0(Max(state->nchannels, 1) * sizeof(int));
+	int			slot_channel[NUM_SLOTS];
+	double		position_credit[NUM_POSITIONS];
+	double		middle_credit;
+	TouchKey	slots[NUM_SLOTS];
+	int			n_held;
+	int			s,
+				c;
+
+	n_held = held_positions(state, slots, holds, slot_channel, held_per_channel);
+	for (s = 0; s < NUM_SLOTS; s++)
+		has_touch[slot_position[s]] = holds[s];
 	model_split_shares(model, has_touch, state->n_window, n_held, position_credit, &middle_credit);
 	for (c = 0; c < state->nchannels; c++)
 		credit[c] = middle_credit * (double) (channels[c].count - held_per_channel[c]);
@@ -943,6 +964,62 @@ credit_positions(const JourneyState *state, double *credit)
 			credit[slot_channel[s]] += position_credit[slot_position[s]];
 	}
 	pfree(held_per_channel);
+}
+
+/*
+ * What the final function relies on, checked in a state read from outside
+ * (the counts and each slot were checked on their own while reading): no
+ * position is held without window touches; the held touches are at most
+ * the window's touches, and at most a channel's count of each channel; the
+ * first touch counts itself among its duplicates; time-decay weights are at
+ * most one per touch and not all zero, from a valid reference time.
+ */
+static void
+check_read_state(const JourneyState *state)
+{
+	const ChannelCount *channels = state_channels(state);
+	int			c;
+	int			s;
+
+	if (state->n_window == 0)
+	{
+		for (s = 0; s < NUM_SLOTS; s++)
+			if (state_slot(state, s) && state_slot(state, s)->valid)
+				state_error("A position is held in a journey without window touches.");
+		return;
+	}
+	if (state_slot(state, SLOT_FIRST) && state->first_dups < 1)
+		state_error("The first touch does not match the window's touches.");
+	if (state->model->time_decay)
+	{
+		const double *decay = state_decay(state);
+		double		total = 0;
+
+		if (TIMESTAMP_NOT_FINITE(state->decay_ref) || !IS_VALID_TIMESTAMP(state->decay_ref))
+			state_error("The time-decay reference time is infinite or out of range.");
+		for (c = 0; c < state->nchannels; c++)
+		{
+			if (decay[c] > (double) channels[c].count * (1 + 1e-9))
+				state_error("A channel's weight exceeds its touches.");
+			total += decay[c];
+		}
+		if (!(total > 0))
+			state_error("The time-decay weights are all zero.");
+	}
+	else
+	{
+		TouchKey	slots[NUM_SLOTS];
+		bool		holds[NUM_SLOTS];
+		int			slot_channel[NUM_SLOTS];
+		int		   *held_per_channel = palloc0(Max(state->nchannels, 1) * sizeof(int));
+
+		if (held_positions(state, slots, holds, slot_channel, held_per_channel) > state->n_window)
+			state_error("More touches hold positions than the window has.");
+		for (c = 0; c < state->nchannels; c++)
+			if (held_per_channel[c] > channels[c].count)
+				state_error("More touches of a channel hold positions than the channel has.");
+		pfree(held_per_channel);
+	}
 }
 
 int

@@ -1340,6 +1340,9 @@ wire_read_builder(StringInfo buf, bool from_client, const char *kind)
 		{
 			name = (char *) pq_getmsgbytes(buf, len);
 			name_len = len;
+			/* as the text input and the aggregates' arguments are */
+			if (!pg_verifymbstr(name, name_len, true))
+				wire_error(kind, "Channel name %d is not valid in the server encoding", i + 1);
 		}
 		if (memchr(name, '\0', name_len) != NULL)
 			wire_error(kind, "Channel name %d contains a zero byte", i + 1);

@@ -416,9 +416,9 @@ stage_history_in(PG_FUNCTION_ARGS)
 				too_many_events();
 			capacity = Min(capacity * 2, HISTORY_MAX_EVENTS);
 			events = repalloc(events, capacity * sizeof(StageEvent));
-			CHECK_FOR_INTERRUPTS();
 		}
 		read_event(&scan, ladder, &events[n++]);
+		CHECK_FOR_INTERRUPTS();
 	} while (ts_accept(&scan, ','));
 	ts_expect(&scan, ']');
 	ts_expect(&scan, '}');
@@ -444,6 +444,7 @@ stage_history_out(PG_FUNCTION_ARGS)
 	{
 		int			stage = view.stages[i];
 
+		CHECK_FOR_INTERRUPTS();
 		if (i > 0)
 			appendStringInfoChar(&buf, ',');
 		appendStringInfoChar(&buf, '[');

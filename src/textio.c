@@ -88,10 +88,24 @@ ts_accept_null(TextScanner *scan)
 char *
 ts_read_string(TextScanner *scan, int *len)
 {
-	StringInfoData out;
+	const char *p;
+	char	   *out;
+	int			n = 0;
 
 	ts_expect(scan, '"');
-	initStringInfo(&out);
+
+	/*
+	 * Measure first, so that the string takes no more memory than it needs:
+	 * a value may hold a million names, which a StringInfo's initial 1 kB
+	 * each would turn into a gigabyte.  The copy below checks the escapes.
+	 */
+	for (p = scan->pos; *p != '\0' && *p != '"'; p++, n++)
+	{
+		if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+			p++;
+	}
+	out = palloc(n + 1);
+	n = 0;
 	for (;;)
 	{
 		char		c = *scan->pos;
@@ -108,11 +122,12 @@ ts_read_string(TextScanner *scan, int *len)
 				ts_error(scan, "Only \\\" and \\\\ may be escaped in a quoted string");
 			scan->pos++;
 		}
-		appendStringInfoChar(&out, c);
+		out[n++] = c;
 	}
+	out[n] = '\0';
 	if (len)
-		*len = out.len;
-	return out.data;
+		*len = n;
+	return out;
 }
 
 int64

@@ -1,7 +1,8 @@
 /*
  * driver.c
  *		Runs the libpq tests against one database:
- *			test/driver "dbname=postgres"
+ *			test/driver "dbname=postgres" [tests]
+ *		tests: comma-separated test names to run, or "-name" to leave one out.
  *		Connection parameters not in the string come from PGHOST, PGPORT, ...
  *		The extension is created afresh in a scratch database.
  */
@@ -24,6 +25,8 @@ static const DriverTest tests[] = {
 	{"waterfall", test_waterfall},
 	{"paths", test_paths},
 	{"reporting", test_reporting},
+	{"fuzz", test_fuzz},
+	{"cancel", test_cancel},
 };
 
 static int	n_passed;
@@ -116,6 +119,38 @@ rng_int(uint64_t *state, int lo, int hi)
 	return lo + (int) (rng_next(state) % (uint64_t) (hi - lo + 1));
 }
 
+/*
+ * Is the test selected by the list (comma-separated names; "-name" leaves
+ * a test out; no list or only exclusions: every other test)?
+ */
+static bool
+selected(const char *list, const char *name)
+{
+	bool		included = false;
+	bool		any_inclusion = false;
+	const char *p = list;
+
+	while (p && *p)
+	{
+		const char *end = strchr(p, ',');
+		size_t		len = end ? (size_t) (end - p) : strlen(p);
+		bool		exclude = *p == '-';
+		const char *item = exclude ? p + 1 : p;
+		size_t		item_len = exclude ? len - 1 : len;
+		bool		match = strlen(name) == item_len && strncmp(item, name, item_len) == 0;
+
+		if (exclude && match)
+			return false;
+		if (!exclude)
+		{
+			any_inclusion = true;
+			included = included || match;
+		}
+		p = end ? end + 1 : NULL;
+	}
+	return included || !any_inclusion;
+}
+
 static PGconn *
 connect_or_die(const char *conninfo)
 {
@@ -146,7 +181,7 @@ main(int argc, char **argv)
 	{
 		PGconn	   *conn;
 
-		if (only && strcmp(only, tests[i].name) != 0)
+		if (!selected(only, tests[i].name))
 			continue;
 		current_test = tests[i].name;
 		conn = connect_or_die(scratch);

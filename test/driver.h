@@ -34,5 +34,7 @@ extern void test_types(PGconn *conn);
 extern void test_waterfall(PGconn *conn);
 extern void test_paths(PGconn *conn);
 extern void test_reporting(PGconn *conn);
+extern void test_fuzz(PGconn *conn);
+extern void test_cancel(PGconn *conn);
 
 #endif

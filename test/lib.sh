@@ -85,7 +85,9 @@ att_start_cluster() {
 	ATTR_LOG=$ATTR_WORK/log/server.log
 	export ATTR_LOG
 	att_as_owner "$ATTR_BINDIR/initdb" -D "$ATTR_DATA" -U postgres -A trust -E UTF8 --locale=C >/dev/null
-	att_as_owner "$ATTR_BINDIR/pg_ctl" -D "$ATTR_DATA" -w -l "$ATTR_LOG" \
+	# ATTR_SERVER_ENV: VAR=value words for the server's environment (test/sanitize.sh)
+	# shellcheck disable=SC2086
+	att_as_owner env ${ATTR_SERVER_ENV:-} "$ATTR_BINDIR/pg_ctl" -D "$ATTR_DATA" -w -l "$ATTR_LOG" \
 		-o "-k $ATTR_SOCK -p $ATTR_PORT -c listen_addresses= ${ATTR_SERVER_OPTS:-}" start >/dev/null
 	export PGHOST=$ATTR_SOCK PGPORT=$ATTR_PORT PGUSER=postgres
 	trap att_cleanup EXIT
@@ -102,4 +104,39 @@ att_cleanup() {
 
 att_psql() {
 	"$ATTR_BINDIR/psql" -X -v ON_ERROR_STOP=1 -q "$@"
+}
+
+# The flags of the test build (test/run-all.sh and the checks that run alone).
+ATT_TEST_CFLAGS="-Wall -Wextra -Werror -DUSE_ASSERT_CHECKING -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers"
+
+# For the checks that also run on their own (test/fuzz.sh, test/concurrency.sh,
+# ...): reuse the cluster of the calling test/run-all.sh when it exports
+# ATTR_REUSE_CLUSTER=1, otherwise install, build and start one as run-all does.
+att_setup_or_reuse() {
+	local srcdir=$1
+	if [ "${ATTR_REUSE_CLUSTER:-0}" = 1 ] && [ -n "${ATTR_BINDIR:-}" ] && [ -n "${PGHOST:-}" ]; then
+		return 0
+	fi
+	export PG_CFLAGS=${PG_CFLAGS:-$ATT_TEST_CFLAGS}
+	att_install_base_packages
+	att_make_workdir
+	att_build_install "$srcdir"
+	att_start_cluster
+}
+
+# the line "N passed, N failed" of a log, as "N N" (a missing line counts as a failure)
+att_summary_counts() {
+	local line rest
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1 || true)
+	if [ -z "$line" ]; then
+		echo "0 1"
+		return
+	fi
+	rest=${line#*passed, }
+	echo "${line%% passed*} ${rest%% failed*}"
+}
+
+# the server log from byte offset $1 on (what a check produced)
+att_log_since() {
+	tail -c +"$(( $1 + 1 ))" "$ATTR_LOG"
 }

@@ -7,12 +7,14 @@
 #
 # Steps: install packages, build with warnings as errors and assertions,
 # install into a private copy of PostgreSQL, start a cluster, run the
-# pg_regress suite (make installcheck) and the libpq test driver.
+# pg_regress suite (make installcheck), the libpq test driver, the pg_dump
+# round trip and the hardening checks (sqlsmith, concurrency, upgrade chain,
+# flat memory).  ATTR_FUZZ_QUERIES sets the sqlsmith queries (default 20000).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
 
-export PG_CFLAGS="-Wall -Wextra -Werror -DUSE_ASSERT_CHECKING -Wno-unused-parameter -Wno-sign-compare -Wno-missing-field-initializers"
+export PG_CFLAGS="$ATT_TEST_CFLAGS"
 
 att_install_base_packages
 att_make_workdir
@@ -67,6 +69,27 @@ else
 	dp=0; df=1
 fi
 count "$dp" "$df" "pg_dump round trip"
+
+# 4. the hardening checks, on this cluster (each also runs on its own; see
+# doc/reliability.md).  The fuzz driver and the cancellation test ran with
+# the driver above; test/sanitize.sh (about 8 minutes) runs on its own.
+export ATTR_REUSE_CLUSTER=1
+run_check() {	# run_check <what> <script> [arguments]
+	local what=$1 log=$ATTR_WORK/check.log rc
+	shift
+	att_log "$what"
+	set +e
+	bash "$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	read -r dp df < <(att_summary_counts "$log")
+	if [ "$rc" != 0 ] && [ "$df" = 0 ]; then df=1; fi
+	count "$dp" "$df" "$what"
+}
+run_check "sqlsmith fuzzing (${ATTR_FUZZ_QUERIES:-20000} queries)" "$srcdir/test/fuzz.sh" "${ATTR_FUZZ_QUERIES:-20000}" 0
+run_check "concurrency" "$srcdir/test/concurrency.sh"
+run_check "upgrade chain" "$srcdir/test/upgrade.sh"
+run_check "flat memory" "$srcdir/test/memory.sh" 500000
 
 if grep -q 'terminated by signal' "$ATTR_LOG"; then
 	att_log "the server log shows a crashed backend"

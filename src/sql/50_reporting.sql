@@ -12,6 +12,7 @@
 CREATE FUNCTION @extschema@.check_model(model text, half_life interval, weights float8[], lookback interval)
 RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 	-- Runs the model on a one-touch journey: the model core rejects an
 	-- unknown model, a bad half-life or lookback and bad custom weights with
@@ -28,6 +29,7 @@ COMMENT ON FUNCTION @extschema@.check_model(text, interval, float8[], interval) 
 CREATE FUNCTION @extschema@.check_ladder(ladder text[], exits text[])
 RETURNS boolean
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	stages text[] := ladder || exits;
@@ -331,6 +333,7 @@ ANALYZE @extschema@.models, @extschema@.waterfalls, @extschema@.waterfall_stages
 -- rows cannot be deleted (disable a model instead).
 CREATE FUNCTION @extschema@.protect_builtin_models() RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF TG_OP = 'DELETE' THEN
@@ -361,6 +364,7 @@ CREATE TRIGGER models_protect_builtin BEFORE INSERT OR UPDATE OR DELETE ON @exts
 
 CREATE FUNCTION @extschema@.protect_builtin_waterfalls() RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF TG_OP = 'DELETE' THEN
@@ -399,6 +403,7 @@ CREATE TRIGGER waterfalls_protect_builtin BEFORE INSERT OR UPDATE OR DELETE ON @
 -- rejects the change.
 CREATE FUNCTION @extschema@.sync_waterfall_stages() RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	DELETE FROM @extschema@.waterfall_stages s

@@ -158,32 +158,32 @@ BEGIN
 			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
 	END IF;
 	IF relation IS NULL THEN
-		qualified := format('%I.%I', '@extschema@', kind);
+		qualified := pg_catalog.format('%I.%I', '@extschema@', kind);
 	ELSE
 		rel := pg_catalog.to_regclass(relation);
 		IF rel IS NULL THEN
 			RAISE EXCEPTION 'relation "%" does not exist', relation
 				USING ERRCODE = 'undefined_table',
-				DETAIL = format('It was given as the source of %s.', kind),
+				DETAIL = pg_catalog.format('It was given as the source of %s.', kind),
 				HINT = 'Give the name of an existing table or view, schema-qualified if it is not on the search_path.';
 		END IF;
-		SELECT c.relkind, format('%I.%I', n.nspname, c.relname) INTO relkind, qualified
+		SELECT c.relkind, pg_catalog.format('%I.%I', n.nspname, c.relname) INTO relkind, qualified
 		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.oid = rel;
 		IF relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
 			RAISE EXCEPTION '"%" is not a table or view', relation
 				USING ERRCODE = 'wrong_object_type',
-				DETAIL = format('It was given as the source of %s.', kind),
+				DETAIL = pg_catalog.format('It was given as the source of %s.', kind),
 				HINT = 'Give a table, partitioned table, view, materialized view or foreign table.';
 		END IF;
 		IF EXISTS (SELECT FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
 				   WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = rel AND d.deptype = 'e'
 				   AND e.extname = 'attribution')
-			AND qualified <> format('%I.%I', '@extschema@', kind) THEN
+			AND qualified <> pg_catalog.format('%I.%I', '@extschema@', kind) THEN
 			RAISE EXCEPTION '"%" belongs to the attribution extension', relation
 				USING ERRCODE = 'invalid_parameter_value',
-				DETAIL = format('Only a relation of your own, or the built-in table %s, can be the source of %s.',
-								format('%I.%I', '@extschema@', kind), kind),
+				DETAIL = pg_catalog.format('Only a relation of your own, or the built-in table %s, can be the source of %s.',
+								pg_catalog.format('%I.%I', '@extschema@', kind), kind),
 				HINT = 'Give a table or view of your own.';
 		END IF;
 	END IF;
@@ -191,7 +191,7 @@ BEGIN
 	FOR spec IN SELECT * FROM @extschema@.source_columns c WHERE c.kind = source_query.kind ORDER BY c.position
 	LOOP
 		IF relation IS NULL THEN
-			items := items || format('%I', spec.column_name);
+			items := pg_catalog.array_append(items, pg_catalog.format('%I', spec.column_name));
 			CONTINUE;
 		END IF;
 		SELECT a.attname,
@@ -204,33 +204,33 @@ BEGIN
 			IF spec.required THEN
 				RAISE EXCEPTION 'column "%" of % is missing', spec.column_name, qualified
 					USING ERRCODE = 'undefined_column',
-					DETAIL = format('A source of %s needs the columns %s.', kind,
-						(SELECT string_agg(format('%s %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
+					DETAIL = pg_catalog.format('A source of %s needs the columns %s.', kind,
+						(SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
 						 FROM @extschema@.source_columns c WHERE c.kind = source_query.kind AND c.required)),
 					HINT = 'Rename the column in a view over your table, for example SELECT my_column AS '
 						|| spec.column_name || ' ...';
 			END IF;
-			items := items || format('%s::%s AS %I', spec.default_value, spec.data_type, spec.column_name);
+			items := pg_catalog.array_append(items, pg_catalog.format('%s::%s AS %I', spec.default_value, spec.data_type, spec.column_name));
 			CONTINUE;
 		END IF;
 		IF NOT col.type_name = ANY (spec.accepted_types) THEN
 			RAISE EXCEPTION 'column "%" of % has type %, not %', spec.column_name, qualified, col.declared,
 				spec.data_type
 				USING ERRCODE = 'datatype_mismatch',
-				DETAIL = format('Accepted types for %s: %s.', spec.column_name, array_to_string(spec.accepted_types, ', ')),
+				DETAIL = pg_catalog.format('Accepted types for %s: %s.', spec.column_name, pg_catalog.array_to_string(spec.accepted_types, ', ')),
 				HINT = CASE WHEN spec.data_type = 'timestamp with time zone' AND col.type_name = 'timestamp without time zone'
-					THEN format('Convert it in a view over your table, for example SELECT %I AT TIME ZONE ''UTC'' AS %I ...',
+					THEN pg_catalog.format('Convert it in a view over your table, for example SELECT %I AT TIME ZONE ''UTC'' AS %I ...',
 								spec.column_name, spec.column_name)
-					ELSE format('Cast it in a view over your table, for example SELECT %I::%s AS %I ...',
+					ELSE pg_catalog.format('Cast it in a view over your table, for example SELECT %I::%s AS %I ...',
 								spec.column_name, spec.data_type, spec.column_name) END;
 		END IF;
 		IF col.type_name = spec.data_type THEN
-			items := items || format('s.%I', spec.column_name);
+			items := pg_catalog.array_append(items, pg_catalog.format('s.%I', spec.column_name));
 		ELSE
-			items := items || format('s.%I::%s AS %I', spec.column_name, spec.data_type, spec.column_name);
+			items := pg_catalog.array_append(items, pg_catalog.format('s.%I::%s AS %I', spec.column_name, spec.data_type, spec.column_name));
 		END IF;
 	END LOOP;
-	RETURN format('SELECT %s FROM %s%s', array_to_string(items, ', '), qualified,
+	RETURN pg_catalog.format('SELECT %s FROM %s%s', pg_catalog.array_to_string(items, ', '), qualified,
 				  CASE WHEN relation IS NULL THEN '' ELSE ' s' END);
 END
 $$;
@@ -242,6 +242,7 @@ COMMENT ON FUNCTION @extschema@.source_query(text, text) IS
 CREATE FUNCTION @extschema@.source_apply(kind text, relation text)
 RETURNS void
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	query text := @extschema@.source_query(kind, relation);
@@ -259,6 +260,7 @@ COMMENT ON FUNCTION @extschema@.source_apply(text, text) IS
 
 CREATE FUNCTION @extschema@.sources_apply() RETURNS trigger
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	IF TG_OP IN ('UPDATE', 'DELETE') THEN
@@ -286,10 +288,10 @@ BEGIN
 	-- checks the kind and, if given, the relation and its columns
 	PERFORM @extschema@.source_query(kind, relation);
 	IF relation IS NOT NULL THEN
-		SELECT format('%I.%I', n.nspname, c.relname) INTO qualified
+		SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO qualified
 		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 		WHERE c.oid = pg_catalog.to_regclass(relation);
-		IF qualified = format('%I.%I', '@extschema@', kind) THEN
+		IF qualified = pg_catalog.format('%I.%I', '@extschema@', kind) THEN
 			qualified := NULL;		-- the built-in table itself
 		END IF;
 	END IF;
@@ -298,7 +300,7 @@ BEGIN
 		IF NOT FOUND THEN
 			PERFORM @extschema@.source_apply(kind, NULL);
 		END IF;
-		RETURN format('%I.%I', '@extschema@', kind);
+		RETURN pg_catalog.format('%I.%I', '@extschema@', kind);
 	END IF;
 	INSERT INTO @extschema@.sources AS s (kind, relation) VALUES (use_source.kind, qualified)
 	ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation;

@@ -25,6 +25,7 @@ LANGUAGE plpgsql
 -- the generated rows are many more than the planner can guess, and
 -- compiling the expressions would take longer than running them
 SET jit = off
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	n_opp_accounts integer;

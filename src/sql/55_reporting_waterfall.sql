@@ -10,6 +10,7 @@
 CREATE FUNCTION @extschema@.unknown_waterfall(waterfall text)
 RETURNS text[]
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
 	RAISE EXCEPTION 'stage events of unknown waterfall "%"', waterfall

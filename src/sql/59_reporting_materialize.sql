@@ -65,29 +65,29 @@ BEGIN
 		RAISE EXCEPTION 'unknown reporting view "%"', view_name
 			USING ERRCODE = 'invalid_parameter_value',
 			DETAIL = 'Only the reporting views of the extension can be materialized by this function.',
-			HINT = format('Use one of: %s.',
-				(SELECT string_agg(r.view_name, ', ' ORDER BY r.view_name) FROM @extschema@.reporting_views r));
+			HINT = pg_catalog.format('Use one of: %s.',
+				(SELECT pg_catalog.string_agg(r.view_name, ', ' ORDER BY r.view_name) FROM @extschema@.reporting_views r));
 	END IF;
 	IF matview IS NULL THEN
 		target_schema := '@extschema@';
 		target_name := view_name || '_materialized';
 	ELSE
 		parts := pg_catalog.parse_ident(matview);
-		IF cardinality(parts) > 2 THEN
+		IF pg_catalog.cardinality(parts) > 2 THEN
 			RAISE EXCEPTION 'improper materialized view name "%"', matview
 				USING ERRCODE = 'invalid_name',
 				DETAIL = 'The name has more than two parts.',
 				HINT = 'Give name or schema.name.';
 		END IF;
-		target_schema := CASE WHEN cardinality(parts) = 2 THEN parts[1] ELSE current_schema() END;
-		target_name := parts[cardinality(parts)];
+		target_schema := CASE WHEN pg_catalog.cardinality(parts) = 2 THEN parts[1] ELSE pg_catalog.current_schema() END;
+		target_name := parts[pg_catalog.cardinality(parts)];
 	END IF;
-	target := format('%I.%I', target_schema, target_name);
-	EXECUTE format('CREATE MATERIALIZED VIEW %s AS SELECT * FROM %I.%I', target, '@extschema@', view_name);
-	EXECUTE format('CREATE UNIQUE INDEX %I ON %s (%s)', target_name || '_key', target,
-				   (SELECT string_agg(format('%I', k), ', ') FROM unnest(keys) k));
-	EXECUTE format('COMMENT ON MATERIALIZED VIEW %s IS %L', target,
-				   format('Materialized copy of %I.%I, refreshed by %I.refresh_materialized()', '@extschema@',
+	target := pg_catalog.format('%I.%I', target_schema, target_name);
+	EXECUTE pg_catalog.format('CREATE MATERIALIZED VIEW %s AS SELECT * FROM %I.%I', target, '@extschema@', view_name);
+	EXECUTE pg_catalog.format('CREATE UNIQUE INDEX %I ON %s (%s)', target_name || '_key', target,
+				   (SELECT pg_catalog.string_agg(pg_catalog.format('%I', k), ', ') FROM pg_catalog.unnest(keys) k));
+	EXECUTE pg_catalog.format('COMMENT ON MATERIALIZED VIEW %s IS %L', target,
+				   pg_catalog.format('Materialized copy of %I.%I, refreshed by %I.refresh_materialized()', '@extschema@',
 						  view_name, '@extschema@'));
 	INSERT INTO @extschema@.materialized_views (matview, view_name, key_columns) VALUES (target, view_name, keys);
 	RETURN target;
@@ -99,6 +99,7 @@ COMMENT ON FUNCTION @extschema@.materialize(text, text) IS
 CREATE FUNCTION @extschema@.refresh_materialized(matview text DEFAULT NULL)
 RETURNS TABLE(materialized_view text, refreshed boolean)
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	m record;

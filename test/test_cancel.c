@@ -1,0 +1,224 @@
+/*
+ * test_cancel.c
+ *		Cancellation: a function that works long inside one call (a final
+ *		function, a solver, the input or output of a huge value, a
+ *		set-returning function over one) stops promptly when the statement
+ *		times out.  Each case first runs without a time limit (it must take
+ *		long enough for the test to tell a prompt stop from a late one:
+ *		it is repeated more times until it does), then
+ *		with statement_timeout = 100ms: it must fail with query_canceled
+ *		(57014) within CANCEL_LIMIT_MS.  A loop without CHECK_FOR_INTERRUPTS()
+ *		shows as a late stop: the timeout is noticed only when the call ends.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "driver.h"
+
+#define TIMEOUT_MS 100
+#define CANCEL_LIMIT_MS 400
+/* a case must run at least this long untimed for a late stop to show */
+#define MIN_UNTIMED_MS (2 * CANCEL_LIMIT_MS)
+#define MAX_REPS 50
+#define Min(a, b) ((a) < (b) ? (a) : (b))
+
+typedef struct CancelCase
+{
+	const char *what;
+	const char *query;
+} CancelCase;
+
+/* the big values the cases work on, built once (without a time limit) */
+static const char *const setup_sql[] = {
+	"DROP SCHEMA IF EXISTS cancel CASCADE",
+	"CREATE SCHEMA cancel",
+	/*
+	 * The values are stored uncompressed: decompressing tens of megabytes is
+	 * the server's work, which no timeout interrupts, and would blur the
+	 * measure of ours.
+	 */
+	"CREATE TABLE cancel.credits (cc attribution.channel_credits)",
+	"CREATE TABLE cancel.credits_text (t text)",
+	"CREATE TABLE cancel.history (h attribution.stage_history)",
+	"CREATE TABLE cancel.history_text (t text)",
+	"ALTER TABLE cancel.credits ALTER cc SET STORAGE external",
+	"ALTER TABLE cancel.credits_text ALTER t SET STORAGE external",
+	"ALTER TABLE cancel.history ALTER h SET STORAGE external",
+	"ALTER TABLE cancel.history_text ALTER t SET STORAGE external",
+	/* one channel_credits value of 1,000,000 channels (the most a value may hold) */
+	"INSERT INTO cancel.credits SELECT attribution.sum(format('{\"channel number %s\": 0.5}', g)"
+	"::attribution.channel_credits) FROM generate_series(1, 1000000) g",
+	"INSERT INTO cancel.credits_text SELECT cc::text FROM cancel.credits",
+	/* one stage history of 2,000,000 events */
+	"INSERT INTO cancel.history SELECT attribution.stage_agg((ARRAY['inquiry', 'mql', 'sal', 'inquiry', 'lost'])"
+	"[1 + g % 5], timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute') "
+	"FROM generate_series(1, 2000000) g",
+	"INSERT INTO cancel.history_text SELECT h::text FROM cancel.history",
+	/* many small journeys for the summary path */
+	"CREATE TABLE cancel.touches AS SELECT g / 2 AS journey_id, "
+	"timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second' AS touched_at, "
+	"(ARRAY['email', 'web', 'direct'])[1 + g % 3] AS channel FROM generate_series(1, 1000000) g",
+	"ANALYZE cancel.touches",
+	/* a path summary of 50,000 paths of 3 to 12 touches over 40 channels */
+	"CREATE TABLE cancel.paths AS SELECT attribution.path_agg(p, g % 3 = 0) AS ps FROM (SELECT g, "
+	"ARRAY(SELECT 'c' || (abs(hashint8(g * 100 + k)) % 40) FROM generate_series(1, 3 + g % 10) k) AS p "
+	"FROM generate_series(1, 50000) g) x",
+};
+
+/* %d: the repetitions, raised until the untimed run takes MIN_UNTIMED_MS */
+static const CancelCase cases[] = {
+	{"each() over a value of 1,000,000 channels",
+		"SELECT count(*) FROM generate_series(1, %d) r, cancel.credits, "
+	"attribution.each(CASE WHEN r > 0 THEN cc END)"},
+	{"output of a channel_credits value of 1,000,000 channels",
+	"SELECT sum(length((CASE WHEN r > 0 THEN cc END)::text)) FROM generate_series(1, %d) r, cancel.credits"},
+	{"input of a channel_credits literal of 1,000,000 channels",
+		"SELECT count((CASE WHEN r > 0 THEN t END)::attribution.channel_credits) "
+	"FROM generate_series(1, %d) r, cancel.credits_text"},
+	{"sum() of values of 1,000,000 channels",
+	"SELECT attribution.sum(cc) IS NULL FROM generate_series(1, %d) r, cancel.credits"},
+	{"transitions() of a history of 2,000,000 events",
+		"SELECT count(*) FROM generate_series(1, %d) r, cancel.history, "
+	"attribution.transitions(CASE WHEN r > 0 THEN h END)"},
+	{"output of a stage history of 2,000,000 events",
+	"SELECT sum(length((CASE WHEN r > 0 THEN h END)::text)) FROM generate_series(1, %d) r, cancel.history"},
+	{"input of a stage history literal of 2,000,000 events",
+		"SELECT count((CASE WHEN r > 0 THEN t END)::attribution.stage_history) "
+	"FROM generate_series(1, %d) r, cancel.history_text"},
+	{"credit_by_channel() over 500,000 journeys",
+		"SELECT attribution.credit_by_channel(journey_id + r * 10000000, 'position_based', touched_at, channel) IS NULL "
+	"FROM generate_series(1, %d) r, cancel.touches"},
+	{"journey_agg() of a 100,000-touch journey and its time-decay credits",
+		"SELECT sum(c.credit) FROM generate_series(1, %d) r, LATERAL (SELECT attribution.journey_agg("
+		"timestamptz '2024-01-01 00:00:00+00' + (g * 7919 % 100000) * interval '1 second', 'c' || (g % 50)) j "
+	"FROM generate_series(1, 100000 + r - r) g) s, attribution.credits(s.j, 'time_decay') c"},
+	{"markov() of order 3 over 50,000 paths of 40 channels",
+		"SELECT count(*) FROM generate_series(1, %d) r, cancel.paths, "
+	"attribution.markov(CASE WHEN r > 0 THEN ps END, 3)"},
+};
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* run sql; returns its SQLSTATE ("00000" on success) and the elapsed time */
+static void
+timed(PGconn *conn, const char *sql, char *sqlstate, double *elapsed_ms, char **message)
+{
+	double		start = now_ms();
+	PGresult   *res = PQexec(conn, sql);
+	ExecStatusType status = PQresultStatus(res);
+
+	*elapsed_ms = now_ms() - start;
+	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK)
+		strcpy(sqlstate, "00000");
+	else
+	{
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		snprintf(sqlstate, 6, "%s", state ? state : "?????");
+	}
+	*message = strdup(PQerrorMessage(conn));
+	PQclear(res);
+}
+
+/* the attribution.* functions a query calls all exist */
+static bool
+functions_exist(PGconn *conn, const char *sql)
+{
+	const char *p = sql;
+
+	while ((p = strstr(p, "attribution.")) != NULL)
+	{
+		char		query[256];
+		PGresult   *res;
+		bool		found;
+		int			n = 0;
+
+		p += strlen("attribution.");
+		while ((p[n] >= 'a' && p[n] <= 'z') || p[n] == '_')
+			n++;
+		if (n == 0 || p[n] != '(')
+			continue;
+		snprintf(query, sizeof(query),
+				 "SELECT 1 FROM pg_proc WHERE proname = '%.*s' AND pronamespace = 'attribution'::regnamespace",
+				 n, p);
+		res = query_ok(conn, query);
+		found = PQntuples(res) > 0;
+		PQclear(res);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+void
+test_cancel(PGconn *conn)
+{
+	size_t		i;
+	char		sql[64];
+
+	exec_ok(conn, "SET client_min_messages = warning");
+	for (i = 0; i < sizeof(setup_sql) / sizeof(setup_sql[0]); i++)
+	{
+		/* values of the types whose functions this version has */
+		if (functions_exist(conn, setup_sql[i]))
+			exec_ok(conn, setup_sql[i]);
+	}
+	/* the timed runs are serial: one backend doing the work */
+	exec_ok(conn, "SET max_parallel_workers_per_gather = 0");
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+	{
+		const CancelCase *c = &cases[i];
+		char		state[6];
+		double		untimed_ms;
+		double		timed_ms;
+		char	   *message;
+		char		query[1024];
+		int			reps = 1;
+		int			attempt;
+
+		if (!functions_exist(conn, c->query))
+		{
+			printf("cancel: %s: skipped (this version lacks a function it calls)\n", c->what);
+			continue;
+		}
+		exec_ok(conn, "SET statement_timeout = 0");
+		for (attempt = 0; attempt < 3; attempt++)
+		{
+			snprintf(query, sizeof(query), c->query, reps);
+			timed(conn, query, state, &untimed_ms, &message);
+			if (strcmp(state, "00000") != 0 || untimed_ms >= MIN_UNTIMED_MS)
+				break;
+			free(message);
+			/* too quick to tell: more repetitions */
+			reps = Min(MAX_REPS, (int) (reps * 1.5 * MIN_UNTIMED_MS / (untimed_ms > 1 ? untimed_ms : 1)) + 1);
+		}
+		check(strcmp(state, "00000") == 0, "%s runs without a time limit: %s", c->what, message);
+		free(message);
+		check(untimed_ms >= MIN_UNTIMED_MS,
+			  "%s runs long enough (%.0f ms in %d repetitions, at least %d ms) to tell a prompt stop from a late one",
+			  c->what, untimed_ms, reps, MIN_UNTIMED_MS);
+
+		snprintf(sql, sizeof(sql), "SET statement_timeout = %d", TIMEOUT_MS);
+		exec_ok(conn, sql);
+		timed(conn, query, state, &timed_ms, &message);
+		exec_ok(conn, "SET statement_timeout = 0");
+		printf("cancel: %s: %.0f ms untimed (%d repetitions), stopped after %.0f ms (%s)\n", c->what,
+			   untimed_ms, reps, timed_ms, state);
+		check(strcmp(state, "57014") == 0, "%s with statement_timeout = %d ms fails with 57014, not %s: %s",
+			  c->what, TIMEOUT_MS, state, message);
+		check(timed_ms <= CANCEL_LIMIT_MS, "%s stops within %d ms of its start (took %.0f ms)",
+			  c->what, CANCEL_LIMIT_MS, timed_ms);
+		free(message);
+	}
+	exec_ok(conn, "DROP SCHEMA cancel CASCADE");
+}
