@@ -48,7 +48,8 @@ guard='\echo Use "'
 # 1. the scripts of the repository
 for f in "$srcdir"/release/attribution--*.sql; do
 	[ -e "$f" ] || continue
-	first=$(grep -v -e '^--' -e '^[[:space:]]*$' "$f" | head -n 1)
+	# the first line that is not a comment or blank (awk: no pipe that could die of SIGPIPE under pipefail)
+	first=$(awk '!/^--/ && !/^[[:space:]]*$/ { print; exit }' "$f")
 	check "$(yes_no test "${first#"$guard"}" != "$first")" "$(basename "$f") begins with the \\echo guard"
 	check "$(yes_no test -f "$extdir/$(basename "$f")")" "$(basename "$f") is installed"
 done
