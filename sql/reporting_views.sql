@@ -236,6 +236,17 @@ SELECT attribution.materialize('channel_performance', 'channel_copy');
 SET search_path = no_such_schema;
 SELECT attribution.materialize('channel_performance');
 RESET search_path;
+-- materialize_into(), the work of materialize() once the default schema is known
+SELECT attribution.materialize_into('lead_sources', NULL, 'reports');
+SELECT attribution.materialize_into('lead_sources', 'lead_sources_2', 'reports');
+SELECT attribution.materialize_into('lead_sources', NULL, NULL);
+SELECT attribution.materialize_into('lead_sources', NULL, 'attribution');
+SELECT attribution.materialize_into('lead_sources', 'attribution.x', 'reports');
+SELECT attribution.materialize_into('no_such_view', NULL, 'reports');
+SELECT attribution.materialize_into(NULL, NULL, 'reports');
+SELECT attribution.materialize_into('lead_sources', 'x.y.z', 'reports');
+DROP MATERIALIZED VIEW reports.lead_sources_materialized, reports.lead_sources_2;
+DELETE FROM attribution.materialized_views WHERE view_name = 'lead_sources';
 SELECT count(*) AS copies_in_the_extension_schema FROM pg_class
 WHERE relnamespace = 'attribution'::regnamespace AND relkind = 'm';
 \d reports.channel_performance_materialized
