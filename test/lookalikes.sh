@@ -281,9 +281,9 @@ BEGIN
 			INSERT INTO public.lookalike_planted VALUES ('o', t.oid, sig, false, SQLERRM);
 		END;
 	END LOOP;
-	-- functions: the plain ones whose arguments a PL/pgSQL function can take
-	-- (aggregates, window functions and functions of internal, cstring or
-	-- "any" arguments cannot be imitated this way, and are listed as such)
+	-- functions and aggregates whose arguments a PL/pgSQL function can take
+	-- (window functions and functions of internal, cstring or "any"
+	-- arguments cannot be imitated this way, and are listed as such)
 	FOR t IN SELECT p.oid, p.proname, p.prokind, p.proretset, p.provariadic,
 					pg_catalog.pg_get_function_identity_arguments(p.oid) AS identity,
 					pg_catalog.pg_get_function_result(p.oid) AS result,
@@ -293,6 +293,24 @@ BEGIN
 	LOOP
 		n := n + 1;
 		sig := pg_catalog.format('function %s(%s)', t.proname, t.identity);
+		-- an aggregate: a look-alike whose transition function warns (its
+		-- result is not pg_catalog's: it only has to show that it ran)
+		IF t.prokind = 'a' AND NOT EXISTS (SELECT FROM pg_catalog.unnest((SELECT p.proargtypes::pg_catalog.oid[] FROM pg_catalog.pg_proc p WHERE p.oid = t.oid)) a
+										   WHERE a IN ('pg_catalog.internal'::pg_catalog.regtype, 'pg_catalog."any"'::pg_catalog.regtype))
+		   AND t.provariadic = 0 THEN
+			BEGIN
+				EXECUTE pg_catalog.format(
+					'CREATE FUNCTION public.lookalike_%s(integer%s) RETURNS integer LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS %L',
+					n, CASE WHEN t.pronargs = 0 THEN '' ELSE ', ' || t.identity END,
+					public.lookalike_body(n, sig, 'RETURN 0;'));
+				EXECUTE pg_catalog.format('CREATE AGGREGATE public.%I(%s) (SFUNC = public.lookalike_%s, STYPE = integer)',
+										  t.proname, CASE WHEN t.pronargs = 0 THEN '*' ELSE t.identity END, n);
+				INSERT INTO public.lookalike_planted VALUES ('f', t.oid, sig, true, NULL);
+			EXCEPTION WHEN OTHERS THEN
+				INSERT INTO public.lookalike_planted VALUES ('f', t.oid, sig, false, SQLERRM);
+			END;
+			CONTINUE;
+		END IF;
 		IF t.prokind <> 'f' OR EXISTS (SELECT FROM pg_catalog.unnest((SELECT p.proargtypes::pg_catalog.oid[] FROM pg_catalog.pg_proc p WHERE p.oid = t.oid)) a
 									   WHERE a IN ('pg_catalog.internal'::pg_catalog.regtype, 'pg_catalog.cstring'::pg_catalog.regtype,
 												   'pg_catalog."any"'::pg_catalog.regtype))
