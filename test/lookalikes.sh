@@ -1,29 +1,32 @@
 #!/usr/bin/env bash
-# Look-alike operators and functions (a hostile search_path).
+# Look-alike operators, functions and types (a hostile search_path).
 #
 # A role that can create objects in a schema on a caller's search_path can
-# plant an operator or function whose argument types match a call exactly;
-# with that schema before pg_catalog, or where pg_catalog has no exact match
-# (oid = regclass), the look-alike runs instead of pg_catalog's, with the
-# caller's rights.  This check derives, from the catalog and from the plans
-# of a run, every operator and function the extension's views, SQL functions
-# and PL/pgSQL functions use, plants a look-alike of each in public, and runs
-# everything again as a superuser with search_path = public, pg_catalog,
-# attribution: no look-alike may run.
+# plant an operator or function whose argument types match a call exactly,
+# or a domain named like a type; with that schema before pg_catalog, or where
+# pg_catalog has no exact match (oid = regclass), the look-alike runs instead
+# of pg_catalog's, with the caller's rights.  This check derives, from the
+# catalog and from the plans of a run, every operator, function and type the
+# extension's views, SQL functions and PL/pgSQL functions use, plants a
+# look-alike of each in public, and runs everything again as a superuser
+# with search_path = public, pg_catalog, attribution: no look-alike may run.
 #
 # 1. In a fresh database, test/lookalikes_exercise.sql runs with a clean
-#    search_path and debug_print_plan: the operators (:opno) and functions
-#    (:funcid) of every plan made, including the statements of the PL/pgSQL
-#    functions and the bodies of the SQL functions inlined into the views,
-#    are recorded.  To these are added the operators and functions of the
-#    views' stored rules (pg_rewrite) and of the body of every SQL function
-#    (parsed by copying it as a BEGIN ATOMIC function: pg_proc.prosqlbody),
-#    read from the stored trees, since PostgreSQL records no dependency on
-#    its built-in objects.  Every PL/pgSQL function of the extension must
-#    have run (pg_stat_user_functions, or an error's context naming it).
+#    search_path and debug_print_plan: the operators (:opno), functions
+#    (:funcid) and types (:consttype, :resulttype, ...) of every plan made,
+#    including the statements of the PL/pgSQL functions and the bodies of
+#    the SQL functions inlined into the views, are recorded.  To these are
+#    added those of the views' stored rules (pg_rewrite) and of the body of
+#    every SQL function (parsed by copying it as a BEGIN ATOMIC function:
+#    pg_proc.prosqlbody), read from the stored trees, since PostgreSQL
+#    records no dependency on its built-in objects.  Every PL/pgSQL
+#    function of the extension must have run (pg_stat_user_functions, or an
+#    error's context naming it).
 # 2. In a second fresh database, a look-alike of each is created in public:
 #    an operator or function with the same name and argument types that
-#    raises a WARNING naming itself, then returns what pg_catalog's would.
+#    raises a WARNING naming itself, then returns what pg_catalog's would
+#    (an aggregate whose transition function warns; for a type, a domain of
+#    the same name whose check warns).
 #    Each operator look-alike is checked to capture an unqualified use.
 # 3. The exercise runs again with search_path = public, pg_catalog,
 #    attribution: no look-alike may have run, and the errors are the same as
@@ -109,8 +112,8 @@ run_version() {	# run_version <version> <tag>
 	printf '%s\n' "SET client_min_messages = log;" "SET debug_print_plan = on;" "SET debug_pretty_print = off;" \
 		"SET track_functions = 'pl';" >"$out/record_settings.sql"
 	exercise "$rec_db" "$out/record_settings.sql" "$out/record_$tag.log"
-	{ grep -o -E ':(opno|funcid|opfuncid|aggfnoid|winfnoid) [0-9]+' "$out/record_$tag.log" || true; } |
-		awk '{ print $2 }' | sort -u >"$out/recorded_$tag.oids"
+	{ grep -o -E ':(opno|funcid|opfuncid|aggfnoid|winfnoid|consttype|resulttype|funcresulttype|vartype) [0-9]+' \
+		"$out/record_$tag.log" || true; } | awk '{ print $2 }' | sort -u >"$out/recorded_$tag.oids"
 	# RowCompareExpr: ":opnos (o 664 664)"
 	{ grep -o -E ':opnos \(o[ 0-9]+\)' "$out/record_$tag.log" || true; } | tr -cs '0-9' '\n' | sed '/^$/d' |
 		sort -u >>"$out/recorded_$tag.oids"
@@ -186,12 +189,14 @@ WHERE p.pronamespace = 'lookalike_probe'::pg_catalog.regnamespace;
 CREATE TABLE public.lookalike_targets AS
 SELECT DISTINCT CASE WHEN EXISTS (SELECT FROM pg_catalog.pg_operator o WHERE o.oid = x.oid)
 					 THEN 'pg_catalog.pg_operator'::pg_catalog.regclass
-					 ELSE 'pg_catalog.pg_proc'::pg_catalog.regclass END AS classid,
+					 WHEN EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.oid = x.oid)
+					 THEN 'pg_catalog.pg_proc'::pg_catalog.regclass
+					 ELSE 'pg_catalog.pg_type'::pg_catalog.regclass END AS classid,
 	   x.oid
 FROM (
 	SELECT m[2]::pg_catalog.oid AS oid
 	FROM public.lookalike_trees t,
-		 pg_catalog.regexp_matches(t.tree, ':(opno|funcid|opfuncid|aggfnoid|winfnoid) ([0-9]+)', 'g') m
+		 pg_catalog.regexp_matches(t.tree, ':(opno|funcid|opfuncid|aggfnoid|winfnoid|consttype|resulttype|funcresulttype|vartype) ([0-9]+)', 'g') m
 	UNION ALL
 	SELECT n::pg_catalog.oid
 	FROM public.lookalike_trees t,
@@ -203,13 +208,18 @@ FROM (
 WHERE EXISTS (SELECT FROM pg_catalog.pg_operator o WHERE o.oid = x.oid
 			  AND o.oprnamespace = 'pg_catalog'::pg_catalog.regnamespace)
    OR EXISTS (SELECT FROM pg_catalog.pg_proc p WHERE p.oid = x.oid
-			  AND p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace);
+			  AND p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace)
+   -- types: the base types (a domain of the same name can imitate them)
+   OR EXISTS (SELECT FROM pg_catalog.pg_type t WHERE t.oid = x.oid
+			  AND t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace AND t.typtype = 'b'
+			  AND t.typcategory <> 'A');
 SQL
 		echo "\\copy (SELECT 'o', oid FROM public.lookalike_targets WHERE classid = 'pg_catalog.pg_operator'::pg_catalog.regclass ORDER BY 2) TO '$out/targets_$tag.txt'"
 		echo "\\copy (SELECT 'f', oid FROM public.lookalike_targets WHERE classid = 'pg_catalog.pg_proc'::pg_catalog.regclass ORDER BY 2) TO '$out/targets_f_$tag.txt'"
+		echo "\\copy (SELECT 't', oid FROM public.lookalike_targets WHERE classid = 'pg_catalog.pg_type'::pg_catalog.regclass ORDER BY 2) TO '$out/targets_t_$tag.txt'"
 	} >"$out/derive_$tag.sql"
 	att_psql -d "$rec_db" -f "$out/derive_$tag.sql" >/dev/null
-	cat "$out/targets_f_$tag.txt" >>"$out/targets_$tag.txt"
+	cat "$out/targets_f_$tag.txt" "$out/targets_t_$tag.txt" >>"$out/targets_$tag.txt"
 	# the derivation in words, for the log
 	att_psql -d "$rec_db" -At -F ' ' -c "
 		SELECT (SELECT pg_catalog.count(*) FROM public.lookalike_targets
@@ -217,10 +227,12 @@ SQL
 			   (SELECT pg_catalog.count(*) FROM public.lookalike_targets
 				WHERE classid = 'pg_catalog.pg_proc'::pg_catalog.regclass),
 			   (SELECT pg_catalog.count(*) FROM pg_catalog.pg_proc
-				WHERE pronamespace = 'lookalike_probe'::pg_catalog.regnamespace)" >"$out/counts_$tag.txt"
-	read -r n_operators n_functions n_sql <"$out/counts_$tag.txt"
-	echo "lookalikes: $version: $recorded operators and functions recorded in plans; $n_sql SQL function bodies" \
-		"parsed; $n_operators pg_catalog operators and $n_functions pg_catalog functions to imitate"
+				WHERE pronamespace = 'lookalike_probe'::pg_catalog.regnamespace),
+			   (SELECT pg_catalog.count(*) FROM public.lookalike_targets
+				WHERE classid = 'pg_catalog.pg_type'::pg_catalog.regclass)" >"$out/counts_$tag.txt"
+	read -r n_operators n_functions n_sql n_types <"$out/counts_$tag.txt"
+	echo "lookalikes: $version: $recorded operators, functions and types recorded in plans; $n_sql SQL function bodies" \
+		"parsed; $n_operators pg_catalog operators, $n_functions functions and $n_types types to imitate"
 	errors_of "$out/record_$tag.log" >"$out/record_errors_$tag.txt"
 
 	# 2. the look-alikes, in a second database
@@ -334,16 +346,37 @@ BEGIN
 			INSERT INTO public.lookalike_planted VALUES ('f', t.oid, sig, false, SQLERRM);
 		END;
 	END LOOP;
+	-- types: a domain of the same name over pg_catalog's type, whose check
+	-- warns (it runs when a value is cast to the domain)
+	FOR t IN SELECT y.oid, y.typname
+			 FROM public.lookalike_targets x JOIN pg_catalog.pg_type y ON y.oid = x.oid
+			 WHERE x.kind = 't' ORDER BY y.oid
+	LOOP
+		n := n + 1;
+		sig := pg_catalog.format('type %s', t.typname);
+		BEGIN
+			EXECUTE pg_catalog.format(
+				'CREATE FUNCTION public.lookalike_%s(pg_catalog.%I) RETURNS boolean LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS %L',
+				n, t.typname, public.lookalike_body(n, sig, 'RETURN true;'));
+			EXECUTE pg_catalog.format('CREATE DOMAIN public.%I AS pg_catalog.%I CHECK (public.lookalike_%s(VALUE))',
+									  t.typname, t.typname, n);
+			INSERT INTO public.lookalike_planted VALUES ('t', t.oid, sig, true, NULL);
+		EXCEPTION WHEN OTHERS THEN
+			INSERT INTO public.lookalike_planted VALUES ('t', t.oid, sig, false, SQLERRM);
+		END;
+	END LOOP;
 END
 $$;
 SQL
 	} >"$out/plant_$tag.sql"
 	att_psql -d "$hos_db" -f "$out/plant_$tag.sql" >"$out/plant_$tag.log" 2>&1
-	read -r planted_ops total_ops planted_fns total_fns < <(att_psql -d "$hos_db" -At -F ' ' -c "
+	read -r planted_ops total_ops planted_fns total_fns planted_types total_types < <(att_psql -d "$hos_db" -At -F ' ' -c "
 		SELECT pg_catalog.count(*) FILTER (WHERE kind = 'o' AND planted), pg_catalog.count(*) FILTER (WHERE kind = 'o'),
-			   pg_catalog.count(*) FILTER (WHERE kind = 'f' AND planted), pg_catalog.count(*) FILTER (WHERE kind = 'f')
+			   pg_catalog.count(*) FILTER (WHERE kind = 'f' AND planted), pg_catalog.count(*) FILTER (WHERE kind = 'f'),
+			   pg_catalog.count(*) FILTER (WHERE kind = 't' AND planted), pg_catalog.count(*) FILTER (WHERE kind = 't')
 		FROM public.lookalike_planted")
-	echo "lookalikes: $version: planted $planted_ops of $total_ops operator look-alikes and $planted_fns of $total_fns function look-alikes" \
+	echo "lookalikes: $version: planted $planted_ops of $total_ops operator look-alikes, $planted_fns of $total_fns function" \
+		"look-alikes and $planted_types of $total_types type look-alikes" \
 		"(not imitable in PL/pgSQL: $(att_psql -d "$hos_db" -At -c "SELECT pg_catalog.string_agg(signature, ', ' ORDER BY signature)
 			FROM public.lookalike_planted WHERE why = 'cannot be imitated in PL/pgSQL'"))"
 	att_psql -d "$hos_db" -At -c "SELECT signature || ': ' || why FROM public.lookalike_planted

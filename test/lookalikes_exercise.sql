@@ -6,10 +6,10 @@
 -- script derives from the catalog and appends), their error paths included;
 -- errors do not stop it (the script compares the errors of the two runs).
 --
--- The statements here must not themselves use an unqualified operator or
--- function that a look-alike could capture: their operators are written
--- OPERATOR(pg_catalog.=), and they call the extension's functions by their
--- schema-qualified names.
+-- The statements here must not themselves use an unqualified operator,
+-- function or type name that a look-alike could capture: their operators
+-- are written OPERATOR(pg_catalog.=), their types pg_catalog.text, and they
+-- call the extension's functions by their schema-qualified names.
 
 -- configuration rows: their check constraints and triggers call the extension
 SELECT attribution.check_model('linear', '7 days', NULL, NULL);
@@ -48,13 +48,14 @@ SELECT attribution.unknown_waterfall('nowhere');
 
 -- sources of one's own: resolved on the caller's search_path, cast where needed
 CREATE TABLE public.lookalike_touches (touchpoint_id integer, contact_id character varying(40),
-	touched_at timestamp with time zone, channel text);
+	touched_at timestamp with time zone, channel pg_catalog.text);
 INSERT INTO public.lookalike_touches SELECT t.touchpoint_id::pg_catalog.int4, t.contact_id, t.touched_at, t.channel
 FROM attribution.touchpoints t;
 CREATE VIEW public.lookalike_naive AS SELECT touchpoint_id, contact_id, touched_at::timestamp without time zone AS touched_at,
 	channel FROM attribution.touchpoints;
 CREATE SEQUENCE public.lookalike_sequence;
-CREATE TABLE public.lookalike_costs (campaign text, channel text, spent_on date, cost integer);
+CREATE TABLE public.lookalike_costs (campaign pg_catalog.text, channel pg_catalog.text, spent_on pg_catalog.date,
+	cost integer);
 SELECT attribution.use_source('touchpoints', 'lookalike_touches');
 SELECT attribution.use_source('touchpoints', 'public.lookalike_touches');
 SELECT attribution.use_source('campaign_costs', 'lookalike_costs');
