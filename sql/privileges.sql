@@ -14,13 +14,16 @@ JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'attribution';
 -- 1. no function runs with its owner's rights
 SELECT signature FROM ext_functions WHERE prosecdef;
 -- the functions written in SQL or PL/pgSQL (their names resolve when they
--- run): they pin search_path, except use_source, source_query and materialize
--- (names the caller gives resolve on the caller's search_path; they
--- schema-qualify every function they call whose pg_catalog version takes a
--- polymorphic, "any" or variadic argument) and the one-SELECT SQL functions
--- the planner inlines into the views (a SET would stop that; they call only
--- functions and operators with an exact pg_catalog match)
+-- run): every PL/pgSQL function pins search_path; the SQL functions without
+-- a SET are those the planner inlines (a SET would stop that: the source
+-- functions, touch_key_part, demo_uniform) and the wrappers use_source and
+-- materialize, which resolve the names they are given on the caller's
+-- search_path; these schema-qualify every operator, function and type
+-- (test/lookalikes.sh plants a look-alike of each and runs them all)
 SELECT signature, lanname, proconfig FROM ext_functions WHERE lanname IN ('sql', 'plpgsql') ORDER BY signature;
+-- the PL/pgSQL functions that do not pin search_path (none may)
+SELECT signature FROM ext_functions
+WHERE lanname = 'plpgsql' AND NOT coalesce('search_path=pg_catalog, pg_temp' = ANY (proconfig), false);
 
 -- 2. a role without grants reads nothing through the extension
 CREATE ROLE regress_attribution_nogrant;
@@ -208,11 +211,15 @@ TRUNCATE attribution.contacts, attribution.opportunities, attribution.opportunit
 	attribution.stage_events, attribution.stage_targets, attribution.campaign_costs;
 
 -- 3. a hostile search_path: look-alikes in public, created before the
--- extension, each raising an error when called.  They are the functions,
+-- extension, each raising an error when called.  They are functions,
 -- aggregates and operators that win over pg_catalog's when a name is not
 -- schema-qualified (pg_catalog's take a polymorphic, "any" or variadic
 -- argument where these take text[], text, ...), plus some that lose (the
--- same argument types as pg_catalog's: searched first, it wins).
+-- same argument types as pg_catalog's: searched first, it wins), and a
+-- look-alike of every function of the extension.  This is a quick check
+-- that also covers the installation; test/lookalikes.sh derives the
+-- operators and functions to imitate from the catalog and the plans, and
+-- runs everything with public before pg_catalog.
 SELECT current_database() AS regress_database \gset
 CREATE DATABASE regress_attribution_hostile;
 \c regress_attribution_hostile

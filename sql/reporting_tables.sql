@@ -205,6 +205,24 @@ SELECT attribution.use_source('campaign_costs', 'crm.costs');
 SELECT * FROM attribution.sources;
 SELECT attribution.use_source('campaign_costs', 'attribution.campaign_costs');
 SELECT * FROM attribution.sources;
+-- the name is resolved on the caller's search_path, the rest runs with a pinned one
+SET search_path = crm, public;
+SELECT attribution.use_source('campaign_costs', 'costs');
+SELECT * FROM attribution.sources;
+RESET search_path;
+-- switch_source(), the work of use_source() once the name is resolved
+SELECT attribution.switch_source('campaign_costs', NULL, NULL);
+SELECT attribution.switch_source('campaign_costs', 'costs', 'crm.costs'::regclass);
+SELECT * FROM attribution.sources;
+SELECT attribution.switch_source('campaign_costs', 'attribution.campaign_costs', 'attribution.campaign_costs'::regclass);
+SELECT attribution.switch_source('campaign_costs', 'crm.nothing', NULL);
+SELECT attribution.switch_source('campaign_costs', 'bad_costs', 'crm.bad_costs'::regclass);
+CREATE SEQUENCE crm.ids;
+SELECT attribution.switch_source('campaign_costs', 'ids', 'crm.ids'::regclass);
+DROP SEQUENCE crm.ids;
+SELECT attribution.switch_source(NULL, 'costs', 'crm.costs'::regclass);
+SELECT attribution.switch_source('leads', NULL, NULL);
+SELECT * FROM attribution.sources;
 -- only the owner of the source functions can switch sources
 CREATE ROLE regress_attribution_etl;
 GRANT USAGE ON SCHEMA attribution, crm TO regress_attribution_etl;

@@ -216,28 +216,125 @@ DROP ROLE regress_attribution_a;
 DROP ROLE regress_attribution_b;
 
 -- ---------------------------------------------------------------- materialized copies
+-- never in the extension's schema: by default <view>_materialized in the
+-- first schema of the caller's search_path
+CREATE SCHEMA reports;
+SET search_path = reports, public;
 SELECT attribution.materialize('channel_performance');
+RESET search_path;
 SELECT attribution.materialize('campaign_performance', 'public.campaign_report');
 SELECT attribution.materialize('opportunity_touch_credits', 'public.touch_report');
 SELECT attribution.materialize('models');
 SELECT attribution.materialize('channel_performance', 'a.b.c');
+SELECT attribution.materialize('channel_performance', 'reports.channel_performance_materialized');
+-- the extension's schema is refused, however it is named
+SELECT attribution.materialize('channel_performance', 'attribution.channel_copy');
+SELECT attribution.materialize('channel_performance', 'ATTRIBUTION.channel_copy');
+SET search_path = attribution, public;
 SELECT attribution.materialize('channel_performance');
-\d attribution.channel_performance_materialized
-SELECT (SELECT count(*) FROM attribution.channel_performance_materialized) AS materialized,
+SELECT attribution.materialize('channel_performance', 'channel_copy');
+SET search_path = no_such_schema;
+SELECT attribution.materialize('channel_performance');
+RESET search_path;
+-- materialize_into(), the work of materialize() once the default schema is known
+SELECT attribution.materialize_into('lead_sources', NULL, 'reports');
+SELECT attribution.materialize_into('lead_sources', 'lead_sources_2', 'reports');
+SELECT attribution.materialize_into('lead_sources', NULL, NULL);
+SELECT attribution.materialize_into('lead_sources', NULL, 'attribution');
+SELECT attribution.materialize_into('lead_sources', 'attribution.x', 'reports');
+SELECT attribution.materialize_into('no_such_view', NULL, 'reports');
+SELECT attribution.materialize_into(NULL, NULL, 'reports');
+SELECT attribution.materialize_into('lead_sources', 'x.y.z', 'reports');
+DROP MATERIALIZED VIEW reports.lead_sources_materialized, reports.lead_sources_2;
+DELETE FROM attribution.materialized_views WHERE view_name = 'lead_sources';
+SELECT count(*) AS copies_in_the_extension_schema FROM pg_class
+WHERE relnamespace = 'attribution'::regnamespace AND relkind = 'm';
+\d reports.channel_performance_materialized
+SELECT (SELECT count(*) FROM reports.channel_performance_materialized) AS materialized,
 	   (SELECT count(*) FROM attribution.channel_performance) AS computed;
 -- new data shows after a (concurrent) refresh
 INSERT INTO attribution.campaign_costs VALUES ('S1', 'paid_search', '2024-01-02', 50.00);
-SELECT cost FROM attribution.channel_performance_materialized WHERE channel = 'paid_search';
+SELECT cost FROM reports.channel_performance_materialized WHERE channel = 'paid_search';
 SELECT * FROM attribution.refresh_materialized();
-SELECT cost FROM attribution.channel_performance_materialized WHERE channel = 'paid_search';
+SELECT cost FROM reports.channel_performance_materialized WHERE channel = 'paid_search';
 SELECT * FROM attribution.refresh_materialized('public.campaign_report');
 SELECT * FROM attribution.refresh_materialized('public.nothing');
 DROP MATERIALIZED VIEW public.touch_report;
 SELECT * FROM attribution.refresh_materialized();
 SELECT matview, view_name, key_columns FROM attribution.materialized_views ORDER BY 1;
 
+-- ---------------------------------------------------------------- a copy and row-level security
+-- Two BI roles limited by policies to one account each, granted what the
+-- documented recipe grants (the extension's own tables and views, by name):
+-- each sees its account through the live view, and neither can read the
+-- copy, which holds every account's rows.
+CREATE ROLE regress_attribution_a;
+CREATE ROLE regress_attribution_b;
+GRANT USAGE ON SCHEMA attribution TO regress_attribution_a, regress_attribution_b;
+DO $$
+DECLARE
+	r regclass;
+BEGIN
+	FOR r IN SELECT c.oid FROM pg_catalog.pg_class c
+			 JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+			 JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'attribution'
+			 WHERE c.relkind IN ('r', 'p', 'v')
+	LOOP
+		EXECUTE pg_catalog.format('GRANT SELECT ON %s TO regress_attribution_a, regress_attribution_b', r);
+	END LOOP;
+END
+$$;
+CREATE TABLE public.account_access (role_name name, account_id text);
+INSERT INTO public.account_access VALUES ('regress_attribution_a', 'A1'), ('regress_attribution_b', 'A2');
+GRANT SELECT ON public.account_access TO regress_attribution_a, regress_attribution_b;
+GRANT USAGE ON SCHEMA reports TO regress_attribution_a, regress_attribution_b;
+ALTER TABLE attribution.opportunities ENABLE ROW LEVEL SECURITY;
+ALTER TABLE attribution.contacts ENABLE ROW LEVEL SECURITY;
+ALTER TABLE attribution.touchpoints ENABLE ROW LEVEL SECURITY;
+ALTER TABLE attribution.opportunity_contacts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY by_account ON attribution.opportunities
+	USING (account_id IN (SELECT account_id FROM public.account_access WHERE role_name = current_user));
+CREATE POLICY by_account ON attribution.contacts
+	USING (account_id IN (SELECT account_id FROM public.account_access WHERE role_name = current_user));
+CREATE POLICY by_account ON attribution.touchpoints
+	USING (contact_id IN (SELECT contact_id FROM attribution.contacts));
+CREATE POLICY by_account ON attribution.opportunity_contacts
+	USING (opportunity_id IN (SELECT opportunity_id FROM attribution.opportunities));
+-- the copy, refreshed by the superuser, holds both accounts
+SELECT * FROM attribution.refresh_materialized('reports.channel_performance_materialized');
+SELECT sum(pipeline) AS copy_pipeline FROM reports.channel_performance_materialized WHERE model = 'linear';
+SET ROLE regress_attribution_a;
+SELECT sum(pipeline) AS live_pipeline_a FROM attribution.channel_performance WHERE model = 'linear';
+SELECT sum(pipeline) FROM reports.channel_performance_materialized;
+SET ROLE regress_attribution_b;
+SELECT sum(pipeline) AS live_pipeline_b FROM attribution.channel_performance WHERE model = 'linear';
+SELECT sum(pipeline) FROM reports.channel_performance_materialized;
+RESET ROLE;
+-- what the recipe granted: nothing outside the extension's own relations
+SELECT c.oid::regclass AS granted_outside_the_extension
+FROM pg_class c
+WHERE c.relkind IN ('r', 'p', 'v', 'm') AND has_table_privilege('regress_attribution_a', c.oid, 'SELECT')
+  AND c.relnamespace <> 'pg_catalog'::regnamespace AND c.relnamespace <> 'information_schema'::regnamespace
+  AND c.oid <> 'public.account_access'::regclass
+  AND NOT EXISTS (SELECT FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'attribution'
+				  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+ORDER BY 1::text;
+DROP POLICY by_account ON attribution.opportunities;
+DROP POLICY by_account ON attribution.contacts;
+DROP POLICY by_account ON attribution.touchpoints;
+DROP POLICY by_account ON attribution.opportunity_contacts;
+ALTER TABLE attribution.opportunities DISABLE ROW LEVEL SECURITY;
+ALTER TABLE attribution.contacts DISABLE ROW LEVEL SECURITY;
+ALTER TABLE attribution.touchpoints DISABLE ROW LEVEL SECURITY;
+ALTER TABLE attribution.opportunity_contacts DISABLE ROW LEVEL SECURITY;
+DROP TABLE public.account_access;
+DROP OWNED BY regress_attribution_a, regress_attribution_b;
+DROP ROLE regress_attribution_a;
+DROP ROLE regress_attribution_b;
+
 -- ---------------------------------------------------------------- clean up for the next tests
-DROP MATERIALIZED VIEW attribution.channel_performance_materialized, public.campaign_report;
+DROP MATERIALIZED VIEW public.campaign_report;
+DROP SCHEMA reports CASCADE;
 TRUNCATE attribution.materialized_views;
 DELETE FROM attribution.models WHERE NOT builtin AND model = 'custom';
 ALTER TABLE attribution.models DISABLE TRIGGER models_protect_builtin;

@@ -6,6 +6,9 @@
 # client failed, no deadlock, and the final tables hold exactly what the
 # transactions loaded (the batches are numbered by a sequence, so what was
 # loaded is known), with every journey's credits still summing to one.
+# Then three clients switch the source of touchpoints with use_source() at
+# the same time (ATTR_SWITCHES each, default 50) while a fourth reads a view:
+# every switch succeeds.
 #
 #   bash test/concurrency.sh [TRANSACTIONS_PER_CLIENT]
 #
@@ -189,6 +192,42 @@ check "$(result "SELECT reached = (SELECT count(DISTINCT unit_id) FROM attributi
 		FROM attribution.stage_events GROUP BY unit_id) s)) WHERE stage = 'inquiry'")" \
 	"the waterfall counts every loaded unit at its first stage"
 check "$(result "SELECT count(*) > 0 FROM attribution.channel_performance")" "the views read the loaded data"
+
+# switching sources at the same time: use_source() re-creates a source
+# function, and two transactions re-creating the same one at once fail
+# ("tuple concurrently updated") unless the switches queue.  Three clients
+# switch the touchpoints between the built-in table and a view of their own,
+# and back, while a fourth reads a view through the source function.
+switches=${ATTR_SWITCHES:-50}
+att_psql -d "$db" -c "CREATE VIEW load.my_touchpoints AS SELECT * FROM attribution.touchpoints" >/dev/null
+cat >"$out/switch.sql" <<'EOF'
+SELECT attribution.use_source('touchpoints', NULL);
+SELECT attribution.use_source('touchpoints', 'load.my_touchpoints');
+SELECT attribution.use_source('touchpoints', NULL);
+EOF
+cat >"$out/switch_read.sql" <<'EOF'
+SELECT count(*) FROM attribution.opportunity_touchpoints;
+EOF
+log_start=$(stat -c %s "$ATTR_LOG")
+set +e
+"$ATTR_BINDIR/pgbench" -n -d "$db" -c 3 -j 1 -t "$switches" -M simple -f "$out/switch.sql" >"$out/switch.log" 2>&1 &
+switch_pid=$!
+"$ATTR_BINDIR/pgbench" -n -d "$db" -c 1 -j 1 -t "$switches" -M simple -f "$out/switch_read.sql" >"$out/switch_read.log" 2>&1
+read_rc=$?
+wait "$switch_pid"
+switch_rc=$?
+set -e
+switched=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$out/switch.log")
+switch_errors=$(att_log_since "$log_start" | grep -c ' ERROR: ' || true)
+echo "concurrency: 3 clients x $switches use_source() switches: ${switched:-0} processed, $switch_errors errors"
+check "$([ "$switch_rc" = 0 ] && [ "${switched:-0}" = $((3 * switches)) ] && echo 1 || echo 0)" \
+	"3 clients x $switches concurrent use_source() switches all succeed (exit status $switch_rc, ${switched:-0} processed)"
+check "$([ "$read_rc" = 0 ] && echo 1 || echo 0)" "a view reads through the source function while it is switched (exit status $read_rc)"
+check "$([ "$switch_errors" = 0 ] && echo 1 || echo 0)" "no error in the server log while switching ($switch_errors)"
+[ "$switch_errors" = 0 ] || att_log_since "$log_start" | grep -A2 ' ERROR: ' | head -n 10
+check "$(result "SELECT NOT EXISTS (SELECT FROM attribution.sources)
+	AND attribution.use_source('touchpoints', NULL) = 'attribution.touchpoints'")" \
+	"after the switches the built-in table is the source again"
 att_psql -d postgres -c "DROP DATABASE $db" >/dev/null
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

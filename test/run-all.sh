@@ -8,7 +8,7 @@
 # Steps: install packages, build with warnings as errors and assertions,
 # install into a private copy of PostgreSQL, start a cluster, run the
 # pg_regress suite (make installcheck), the libpq test driver, the pg_dump
-# round trip and the hardening checks (sqlsmith, concurrency, upgrade chain,
+# round trip and the hardening checks (sqlsmith, concurrency, look-alikes, upgrade chain,
 # flat memory).  ATTR_FUZZ_QUERIES sets the sqlsmith queries (default 20000).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -88,6 +88,7 @@ run_check() {	# run_check <what> <script> [arguments]
 }
 run_check "sqlsmith fuzzing (${ATTR_FUZZ_QUERIES:-20000} queries)" "$srcdir/test/fuzz.sh" "${ATTR_FUZZ_QUERIES:-20000}" 0
 run_check "concurrency" "$srcdir/test/concurrency.sh"
+run_check "look-alike operators and functions" "$srcdir/test/lookalikes.sh"
 run_check "upgrade chain" "$srcdir/test/upgrade.sh"
 run_check "flat memory" "$srcdir/test/memory.sh" 500000
 

@@ -136,6 +136,7 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.sources', '');
 CREATE FUNCTION @extschema@.source_query(kind text, relation text)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	rel oid;
@@ -143,6 +144,7 @@ DECLARE
 	qualified text;
 	spec record;
 	col record;
+	cast_type text;
 	items text[] := '{}';
 BEGIN
 	IF kind IS NULL THEN
@@ -194,6 +196,11 @@ BEGIN
 			items := pg_catalog.array_append(items, pg_catalog.format('%I', spec.column_name));
 			CONTINUE;
 		END IF;
+		-- the body runs on the search_path of whoever queries the views (it
+		-- is inlined): its casts name their types with the schema
+		SELECT pg_catalog.format('%I.%I', n.nspname, t.typname) INTO cast_type
+		FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+		WHERE t.oid = spec.data_type::regtype;
 		SELECT a.attname,
 			   pg_catalog.format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, NULL) AS type_name,
 			   pg_catalog.format_type(a.atttypid, a.atttypmod) AS declared
@@ -210,7 +217,8 @@ BEGIN
 					HINT = 'Rename the column in a view over your table, for example SELECT my_column AS '
 						|| spec.column_name || ' ...';
 			END IF;
-			items := pg_catalog.array_append(items, pg_catalog.format('%s::%s AS %I', spec.default_value, spec.data_type, spec.column_name));
+			items := pg_catalog.array_append(items, pg_catalog.format('%s::%s AS %I', spec.default_value,
+								  cast_type, spec.column_name));
 			CONTINUE;
 		END IF;
 		IF NOT col.type_name = ANY (spec.accepted_types) THEN
@@ -227,7 +235,8 @@ BEGIN
 		IF col.type_name = spec.data_type THEN
 			items := pg_catalog.array_append(items, pg_catalog.format('s.%I', spec.column_name));
 		ELSE
-			items := pg_catalog.array_append(items, pg_catalog.format('s.%I::%s AS %I', spec.column_name, spec.data_type, spec.column_name));
+			items := pg_catalog.array_append(items, pg_catalog.format('s.%I::%s AS %I', spec.column_name,
+								  cast_type, spec.column_name));
 		END IF;
 	END LOOP;
 	RETURN pg_catalog.format('SELECT %s FROM %s%s', pg_catalog.array_to_string(items, ', '), qualified,
@@ -278,34 +287,53 @@ COMMENT ON FUNCTION @extschema@.sources_apply() IS
 CREATE TRIGGER sources_apply AFTER INSERT OR UPDATE OR DELETE ON @extschema@.sources
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.sources_apply();
 
-CREATE FUNCTION @extschema@.use_source(kind text, relation text)
+-- Switches the source of one kind to a relation that use_source() resolved
+-- on the caller's search_path (resolved; NULL when it found none, and then
+-- relation is reported as missing).  Concurrent switches queue on the lock
+-- of sources: re-creating a function that another transaction re-creates
+-- at the same time would fail.
+CREATE FUNCTION @extschema@.switch_source(kind text, relation text, resolved regclass)
 RETURNS text
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	qualified text;
 BEGIN
-	-- checks the kind and, if given, the relation and its columns
-	PERFORM @extschema@.source_query(kind, relation);
-	IF relation IS NOT NULL THEN
+	LOCK TABLE @extschema@.sources IN SHARE ROW EXCLUSIVE MODE;
+	IF resolved IS NOT NULL THEN
 		SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO qualified
 		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.oid = pg_catalog.to_regclass(relation);
-		IF qualified = pg_catalog.format('%I.%I', '@extschema@', kind) THEN
-			qualified := NULL;		-- the built-in table itself
-		END IF;
+		WHERE c.oid = resolved;
+	END IF;
+	IF relation IS NOT NULL AND qualified IS NULL THEN
+		qualified := relation;		-- reported as missing below, as given
+	END IF;
+	-- checks the kind and, if given, the relation and its columns
+	PERFORM @extschema@.source_query(kind, qualified);
+	IF qualified = pg_catalog.format('%I.%I', '@extschema@', kind) THEN
+		qualified := NULL;		-- the built-in table itself
 	END IF;
 	IF qualified IS NULL THEN
-		DELETE FROM @extschema@.sources s WHERE s.kind = use_source.kind;
+		DELETE FROM @extschema@.sources s WHERE s.kind = switch_source.kind;
 		IF NOT FOUND THEN
 			PERFORM @extschema@.source_apply(kind, NULL);
 		END IF;
 		RETURN pg_catalog.format('%I.%I', '@extschema@', kind);
 	END IF;
-	INSERT INTO @extschema@.sources AS s (kind, relation) VALUES (use_source.kind, qualified)
+	INSERT INTO @extschema@.sources AS s (kind, relation) VALUES (switch_source.kind, qualified)
 	ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation;
 	RETURN qualified;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.switch_source(text, text, regclass) IS
+	'The work of use_source() once the relation''s name is resolved: checks it, records it in sources and re-creates the source function; concurrent calls queue';
+
+-- The name is resolved here, on the caller's search_path; the rest runs
+-- with a pinned one.
+CREATE FUNCTION @extschema@.use_source(kind text, relation text)
+RETURNS text
+LANGUAGE sql
+AS $$ SELECT @extschema@.switch_source(kind, relation, pg_catalog.to_regclass(relation)) $$;
 COMMENT ON FUNCTION @extschema@.use_source(text, text) IS
 	'Points the reporting views at your own table or view for one kind of source (touchpoints, contacts, ...) after checking its columns; NULL: back to the built-in table. Returns the relation now read';

@@ -144,17 +144,27 @@ COMMENT ON COLUMN @extschema@.opportunity_touch_credits.is_won IS 'True when the
 
 -- ---------------------------------------------------------------- performance per channel and campaign
 
+-- Inlined into the views, so its body runs on the search_path of whoever
+-- queries them: every operator, function and type is schema-qualified.
 CREATE FUNCTION @extschema@.touch_key_part(touch_key text, part text)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-	SELECT CASE part
-		WHEN 'month' THEN substr(touch_key, 2, strpos(touch_key, chr(30)) - 2) || '-01'
-		WHEN 'channel' THEN split_part(substr(touch_key, strpos(touch_key, chr(30)) + 1), chr(31), 1)
-		WHEN 'campaign' THEN CASE WHEN strpos(substr(touch_key, strpos(touch_key, chr(30)) + 1), chr(31)) > 0
-			THEN substr(substr(touch_key, strpos(touch_key, chr(30)) + 1),
-						strpos(substr(touch_key, strpos(touch_key, chr(30)) + 1), chr(31)) + 1) END
-		WHEN 'direct' THEN (left(touch_key, 1) = 'd')::text
+	SELECT CASE
+		WHEN part OPERATOR(pg_catalog.=) 'month' THEN
+			pg_catalog.substr(touch_key, 2, pg_catalog.strpos(touch_key, pg_catalog.chr(30)) OPERATOR(pg_catalog.-) 2)
+			OPERATOR(pg_catalog.||) '-01'
+		WHEN part OPERATOR(pg_catalog.=) 'channel' THEN
+			pg_catalog.split_part(pg_catalog.substr(touch_key, pg_catalog.strpos(touch_key, pg_catalog.chr(30)) OPERATOR(pg_catalog.+) 1),
+								  pg_catalog.chr(31), 1)
+		WHEN part OPERATOR(pg_catalog.=) 'campaign' THEN
+			CASE WHEN pg_catalog.strpos(pg_catalog.substr(touch_key, pg_catalog.strpos(touch_key, pg_catalog.chr(30)) OPERATOR(pg_catalog.+) 1),
+										pg_catalog.chr(31)) OPERATOR(pg_catalog.>) 0
+			THEN pg_catalog.substr(pg_catalog.substr(touch_key, pg_catalog.strpos(touch_key, pg_catalog.chr(30)) OPERATOR(pg_catalog.+) 1),
+								   pg_catalog.strpos(pg_catalog.substr(touch_key, pg_catalog.strpos(touch_key, pg_catalog.chr(30)) OPERATOR(pg_catalog.+) 1),
+													 pg_catalog.chr(31)) OPERATOR(pg_catalog.+) 1) END
+		WHEN part OPERATOR(pg_catalog.=) 'direct' THEN
+			CAST(pg_catalog.left(touch_key, 1) OPERATOR(pg_catalog.=) 'd' AS pg_catalog.text)
 		END
 $$;
 COMMENT ON FUNCTION @extschema@.touch_key_part(text, text) IS

@@ -13,8 +13,10 @@ CREATE FUNCTION @extschema@.demo_uniform(seed bigint, entity bigint, attribute i
 RETURNS float8
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-	SELECT ((pg_catalog.hashint8extended(entity * 1000 + attribute, seed) >> 11) & 9007199254740991)::float8
-		   / 9007199254740992.0
+	-- inlinable, so everything is schema-qualified (the caller's search_path applies)
+	SELECT CAST(((pg_catalog.hashint8extended((entity OPERATOR(pg_catalog.*) 1000) OPERATOR(pg_catalog.+) attribute, seed)
+				  OPERATOR(pg_catalog.>>) 11) OPERATOR(pg_catalog.&) 9007199254740991) AS pg_catalog.float8)
+		   OPERATOR(pg_catalog./) 9007199254740992.0
 $$;
 COMMENT ON FUNCTION @extschema@.demo_uniform(bigint, bigint, integer) IS
 	'A number in [0, 1) that depends only on (seed, entity, attribute): the random source of generate_demo_data';

@@ -50,12 +50,18 @@ COMMENT ON COLUMN @extschema@.reporting_views.key_columns IS
 	'Columns that identify a row (the unique index of a materialized copy; NULL values never repeat a key)';
 GRANT SELECT ON @extschema@.reporting_views TO PUBLIC;
 
-CREATE FUNCTION @extschema@.materialize(view_name text, matview text DEFAULT NULL)
+-- A copy holds every row that the role refreshing it can see: row-level
+-- security is not applied to materialized views.  So copies never go into
+-- the extension's schema, whose tables and views are what BI roles are
+-- granted; they go into a schema of the caller's choosing (by default the
+-- first schema of the caller's search_path), to be granted on their own.
+CREATE FUNCTION @extschema@.materialize_into(view_name text, matview text, default_schema name)
 RETURNS text
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	keys text[] := (SELECT r.key_columns FROM @extschema@.reporting_views r WHERE r.view_name = materialize.view_name);
+	keys text[] := (SELECT r.key_columns FROM @extschema@.reporting_views r WHERE r.view_name = materialize_into.view_name);
 	target text;
 	target_schema text;
 	target_name text;
@@ -69,7 +75,7 @@ BEGIN
 				(SELECT pg_catalog.string_agg(r.view_name, ', ' ORDER BY r.view_name) FROM @extschema@.reporting_views r));
 	END IF;
 	IF matview IS NULL THEN
-		target_schema := '@extschema@';
+		target_schema := default_schema;
 		target_name := view_name || '_materialized';
 	ELSE
 		parts := pg_catalog.parse_ident(matview);
@@ -79,8 +85,21 @@ BEGIN
 				DETAIL = 'The name has more than two parts.',
 				HINT = 'Give name or schema.name.';
 		END IF;
-		target_schema := CASE WHEN pg_catalog.cardinality(parts) = 2 THEN parts[1] ELSE pg_catalog.current_schema() END;
+		target_schema := CASE WHEN pg_catalog.cardinality(parts) = 2 THEN parts[1] ELSE default_schema END;
 		target_name := parts[pg_catalog.cardinality(parts)];
+	END IF;
+	IF target_schema IS NULL THEN
+		RAISE EXCEPTION 'no schema has been selected for the materialized copy of %', view_name
+			USING ERRCODE = 'invalid_schema_name',
+			DETAIL = 'No schema of the search_path exists.',
+			HINT = 'Give the name as schema.name.';
+	END IF;
+	IF target_schema = '@extschema@' THEN
+		RAISE EXCEPTION 'a materialized copy cannot be stored in the schema of the extension'
+			USING ERRCODE = 'invalid_schema_name',
+			DETAIL = pg_catalog.format('A copy holds every row its refresher can see (row-level security does not apply to it), and the roles granted the tables and views of schema %s must not read it.', target_schema),
+			HINT = pg_catalog.format('Give a schema of your own, for example materialize(%L, %L), and grant the copy only to roles that may see all of its rows.',
+						view_name, 'reports.' || view_name);
 	END IF;
 	target := pg_catalog.format('%I.%I', target_schema, target_name);
 	EXECUTE pg_catalog.format('CREATE MATERIALIZED VIEW %s AS SELECT * FROM %I.%I', target, '@extschema@', view_name);
@@ -93,8 +112,17 @@ BEGIN
 	RETURN target;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.materialize_into(text, text, name) IS
+	'The work of materialize(): stores a reporting view as a materialized view named matview (default <view>_materialized) in default_schema when the name has no schema, never in the extension''s schema';
+
+-- Names resolve here, on the caller's search_path; the rest runs with a
+-- pinned one.
+CREATE FUNCTION @extschema@.materialize(view_name text, matview text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql
+AS $$ SELECT @extschema@.materialize_into(view_name, matview, pg_catalog.current_schema()) $$;
 COMMENT ON FUNCTION @extschema@.materialize(text, text) IS
-	'Stores a reporting view as a materialized view (default name: attribution.<view>_materialized) with a unique index on its key, for refresh_materialized(); returns its name';
+	'Stores a reporting view as a materialized view (name or schema.name; default: <view>_materialized in the first schema of the search_path, never the extension''s schema) with a unique index on its key, for refresh_materialized(); returns its name';
 
 CREATE FUNCTION @extschema@.refresh_materialized(matview text DEFAULT NULL)
 RETURNS TABLE(materialized_view text, refreshed boolean)
