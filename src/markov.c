@@ -689,15 +689,16 @@ typedef struct Solver
 	/* the solution of the full chain, once known */
 	double	   *x_full;
 	double	   *v_full;
-	/* per state: removed (redirected to null); differs from the full chain */
+	/* per state: removed (redirected to null) */
 	bool	   *removed;
-	bool	   *changed;
-	/* components solved again for the last channel */
+	/* components solved again for the last channel, in the order of solving */
 	int32	   *redone;
 	int32		n_redone;
-	/* channels reachable from each component (bitsets), or NULL */
-	uint64	   *reach;
-	int32		reach_words;
+	/* the components leading into each component (CSR), see find_predecessors */
+	int64	   *pred_start;
+	int32	   *pred;
+	/* the last channel whose search found each component */
+	int32	   *mark;
 	/* per component solved by sweeps: its compact copy, built once */
 	struct LocalSystem **local;
 	/* scratch for sweeps: 8 vectors of the largest such component */
@@ -806,12 +807,12 @@ solver_init(Solver *sv, MarkovChain *mc)
 	sv->x_full = NULL;
 	sv->v_full = NULL;
 	sv->removed = palloc_extended(n * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	sv->changed = palloc_extended(n * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	sv->local = palloc0(Max(sv->comp.n, 1) * sizeof(struct LocalSystem *));
 	sv->redone = NULL;
 	sv->n_redone = 0;
-	sv->reach = NULL;
-	sv->reach_words = 0;
+	sv->pred_start = NULL;
+	sv->pred = NULL;
+	sv->mark = NULL;
 	sv->sweep_scratch = NULL;
 	sv->sweep_scratch_size = 0;
 	memset(&sv->lu, 0, sizeof(sv->lu));
@@ -1523,88 +1524,114 @@ solve_component(Solver *sv, int32 i)
 }
 
 /*
- * Which channels each component reaches: a bitset per component of the
- * channels of its states and of every component it leads to, so that the
- * solve without channel c can skip the components that cannot reach c at a
- * glance.  Only built when it takes at most REACH_MAX_BYTES.
+ * The components that lead into each component (CSR over the components:
+ * pred_start[i] .. pred_start[i + 1] in pred), for finding the components
+ * that reach a channel.  A component may be listed more than once.
  */
-#define REACH_MAX_BYTES (64 * 1024 * 1024)
-
 static void
-find_reach(Solver *sv)
+find_predecessors(Solver *sv)
 {
 	const MarkovChain *mc = sv->mc;
 	const Components *comp = &sv->comp;
-	int32		words = (mc->n_channels + 63) / 64;
+	int64	   *fill;
+	int32		s;
 	int32		i;
 
-	sv->reach = NULL;
-	sv->reach_words = words;
-	if ((double) comp->n * words * sizeof(uint64) > REACH_MAX_BYTES)
-		return;
-	sv->reach = palloc_extended(Max((Size) comp->n * words, 1) * sizeof(uint64),
-								MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	/* sinks first: every component a transition leads to is done already */
-	for (i = 0; i < comp->n; i++)
+	sv->pred_start = palloc_extended((comp->n + 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (s = 0; s < mc->n_states; s++)
 	{
-		uint64	   *bits = sv->reach + (Size) i * words;
-		int32		r;
+		int64		e;
 
-		CHECK_FOR_INTERRUPTS();
-		for (r = comp->start[i]; r < comp->start[i + 1]; r++)
+		if ((s & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
+			if (comp->of[mc->col[e]] != comp->of[s])
+				sv->pred_start[comp->of[mc->col[e]] + 1]++;
+	}
+	for (i = 0; i < comp->n; i++)
+		sv->pred_start[i + 1] += sv->pred_start[i];
+	sv->pred = palloc_extended(Max(sv->pred_start[comp->n], 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	fill = palloc_extended(Max(comp->n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	memcpy(fill, sv->pred_start, comp->n * sizeof(int64));
+	for (s = 0; s < mc->n_states; s++)
+	{
+		int64		e;
+
+		if ((s & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
 		{
-			int32		s = comp->nodes[r];
-			int64		e;
-			int			j;
+			int32		target = comp->of[mc->col[e]];
 
-			for (j = 0; j < mc->order; j++)
+			if (target != comp->of[s])
+				sv->pred[fill[target]++] = comp->of[s];
+		}
+	}
+	pfree(fill);
+	sv->mark = palloc_extended(Max(comp->n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	for (i = 0; i < comp->n; i++)
+		sv->mark[i] = -1;
+}
+
+static int
+compare_int32(const void *a, const void *b, void *arg)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The components that must be solved again without channel c: those that
+ * hold one of its states, and every component that leads to one of those.
+ * Found by a search backwards from the channel's states, so the cost is that
+ * of the components found (plus sorting them into the order of solving,
+ * sinks first), not of the whole chain: over many channels whose states
+ * are reached from few others, the removal effects cost about the size of
+ * the chain in all, not channels times states.  Fills sv->redone.
+ */
+static void
+find_affected(Solver *sv, int channel)
+{
+	const MarkovChain *mc = sv->mc;
+	const Components *comp = &sv->comp;
+	int32	   *found = sv->redone;
+	int32		n_found = 0;
+	int32		next = 0;
+	int32		k;
+
+	for (k = mc->channel_start[channel]; k < mc->channel_start[channel + 1]; k++)
+	{
+		int32		i = comp->of[mc->channel_states[k]];
+
+		if (sv->mark[i] != channel)
+		{
+			sv->mark[i] = channel;
+			found[n_found++] = i;
+		}
+	}
+	/* found[] is the queue of the breadth-first search, too */
+	while (next < n_found)
+	{
+		int32		i = found[next++];
+		int64		e;
+
+		if ((next & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (e = sv->pred_start[i]; e < sv->pred_start[i + 1]; e++)
+		{
+			int32		p = sv->pred[e];
+
+			if (sv->mark[p] != channel)
 			{
-				int			ch = tuple_channel(mc->keys[s], j);
-
-				if (ch < 0)
-					break;
-				bits[ch / 64] |= UINT64CONST(1) << (ch % 64);
-			}
-			for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
-			{
-				int32		target = comp->of[mc->col[e]];
-				const uint64 *other = sv->reach + (Size) target * words;
-				int32		w;
-
-				if (target == i)
-					continue;
-				for (w = 0; w < words; w++)
-					bits[w] |= other[w];
+				sv->mark[p] = channel;
+				found[n_found++] = p;
 			}
 		}
 	}
-}
-
-/* whether component i must be solved again without channel c */
-static bool
-component_affected(Solver *sv, int32 i, int channel)
-{
-	const MarkovChain *mc = sv->mc;
-	const Components *comp = &sv->comp;
-	int32		r;
-
-	if (sv->reach != NULL)
-		return (sv->reach[(Size) i * sv->reach_words + channel / 64] >>
-				(channel % 64)) & 1;
-	/* without the bitsets: a removed state, or a transition to a changed one */
-	for (r = comp->start[i]; r < comp->start[i + 1]; r++)
-	{
-		int32		s = comp->nodes[r];
-		int64		e;
-
-		if (sv->removed[s])
-			return true;
-		/* only transitions into solved components: within i flags are stale */
-		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
-			if (comp->of[mc->col[e]] != i && sv->changed[mc->col[e]])
-				return true;
-	}
-	return false;
+	qsort_interruptible(found, n_found, sizeof(int32), compare_int32, NULL);
+	sv->n_redone = n_found;
 }
 
 /*
@@ -1632,22 +1659,27 @@ solve_chain(Solver *sv, int channel)
 
 			sv->x[s] = sv->x_full[s];
 			sv->v[s] = sv->v_full[s];
-			sv->changed[s] = false;
 		}
+		if ((k & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 	sv->n_redone = 0;
-	for (i = 0; i < comp->n; i++)
+	if (channel < 0)
 	{
-		int32		r;
-
-		if (channel >= 0 && !component_affected(sv, i, channel))
-			continue;
-		solve_component(sv, i);
-		if (channel < 0)
-			continue;
-		for (r = comp->start[i]; r < comp->start[i + 1]; r++)
-			sv->changed[comp->nodes[r]] = true;
-		sv->redone[sv->n_redone++] = i;
+		for (i = 0; i < comp->n; i++)
+		{
+			solve_component(sv, i);
+			if ((i & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		return;
+	}
+	find_affected(sv, channel);
+	for (k = 0; k < sv->n_redone; k++)
+	{
+		solve_component(sv, sv->redone[k]);
+		if ((k & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 }
 
@@ -1824,13 +1856,14 @@ removal_effects_by_solving(Solver *sv, double full_x, double full_v,
 	memcpy(sv->v, sv->v_full, mc->n_states * sizeof(double));
 	sv->redone = palloc_extended(Max(sv->comp.n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	sv->n_redone = 0;
-	find_reach(sv);
+	find_predecessors(sv);
 	for (c = 0; c < mc->n_channels; c++)
 	{
 		int32		k;
 		double		x,
 					v;
 
+		CHECK_FOR_INTERRUPTS();
 		for (k = mc->channel_start[c]; k < mc->channel_start[c + 1]; k++)
 			sv->removed[mc->channel_states[k]] = true;
 		solve_chain(sv, c);
