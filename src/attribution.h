@@ -1,6 +1,7 @@
 /*
  * attribution.h
- *		The extension's configuration parameters.
+ *		The extension's configuration parameters, and helpers every module
+ *		may use.
  *
  * attribution.max_memory bounds the working memory of the calls whose memory
  * grows with their input beyond what work_mem governs: markov() and
@@ -13,6 +14,17 @@
 #define ATTRIBUTION_ATTRIBUTION_H
 
 #include "postgres.h"
+
+#include "miscadmin.h"
+
+/*
+ * In a loop whose trip count grows with the input, check for interrupts
+ * every 64k steps (i counts the steps): a cancel request or
+ * statement_timeout is then served within a fraction of a second however
+ * large the input, at a negligible cost per step.
+ */
+#define INTERRUPT_EVERY(i) \
+	do { if (((i) & 0xFFFF) == 0) CHECK_FOR_INTERRUPTS(); } while (0)
 
 /* 1 GB */
 #define ATTRIBUTION_MAX_MEMORY_DEFAULT_KB (1024 * 1024)

@@ -129,6 +129,8 @@ journey_out(PG_FUNCTION_ARGS)
 		const char *name = names[JOURNEY_CHANNEL(journey)[i]];
 		StringInfoData when;
 
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (i > 0)
 			appendStringInfoString(&out, ", ");
 		initStringInfo(&when);

@@ -61,10 +61,6 @@ PG_FUNCTION_INFO_V1(attribution_markov);
 PG_FUNCTION_INFO_V1(attribution_transition_matrix);
 
 #define MAX_CHAIN_ORDER 4
-
-/* check for interrupts every 64k steps of a loop over states or transitions */
-#define INTERRUPT_EVERY(i) \
-	do { if (((i) & 0xFFFF) == 0) CHECK_FOR_INTERRUPTS(); } while (0)
 #define SOLVER_TOLERANCE 1e-14
 #define SOLVER_MAX_SWEEPS 100000
 /* components up to this size are always solved by elimination */
