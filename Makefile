@@ -32,6 +32,8 @@ REGRESS += paths path_summary markov shapley
 # reporting layer (SPEC section 5)
 REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo
 REGRESS += privileges robustness
+# numeric edges, equal values in other forms, attribution.max_memory
+REGRESS += limits
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/driver

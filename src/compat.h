@@ -41,4 +41,9 @@ extern void srf_materialize(FunctionCallInfo fcinfo);
 #define INTERVAL_NOT_FINITE(i) false
 #endif
 
+/* MarkGUCPrefixReserved() replaced EmitWarningsOnPlaceholders() in 15 */
+#if PG_VERSION_NUM < 150000
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
 #endif							/* ATTRIBUTION_COMPAT_H */

@@ -171,7 +171,12 @@ load_paths(PathReader *reader, PathTable *pt, double **conversions, double **val
 		}
 		pt->start[i + 1] = pt->start[i] + reader->length;
 		pt->poly[i] = poly;
-		pt->rate[i] = journeys > 0 ? reader->conversions / journeys : 0;
+		/* halves of the counts when their sum leaves the range of double */
+		if (isinf(journeys))
+			pt->rate[i] = (reader->conversions / 2) /
+				(reader->conversions / 2 + reader->non_conversions / 2);
+		else
+			pt->rate[i] = journeys > 0 ? reader->conversions / journeys : 0;
 		(*conversions)[i] = reader->conversions;
 		(*value)[i] = reader->value;
 		(void) pathtable_insert_hash(table, (uint32) i,
@@ -260,6 +265,8 @@ attribution_counterfactual(PG_FUNCTION_ARGS)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
+		ps_check_finite(csum_value(&credit_conversions[c]), "a credit", "counterfactual");
+		ps_check_finite(csum_value(&credit_value[c]), "a value credit", "counterfactual");
 		values[0] = PointerGetDatum(path_reader_channel_text(&reader, c));
 		values[1] = Float8GetDatum(csum_value(&credit_conversions[c]));
 		values[2] = Float8GetDatum(csum_value(&credit_value[c]));

@@ -11,12 +11,20 @@
  * channel_credits value, and a second aggregate to add those up.  The
  * journeys are summed in the order of their ids, so the result does not
  * depend on the order of the rows or on the plan.
+ *
+ * All journeys stay in memory (some 150 to 300 bytes each), which work_mem
+ * does not govern: the state counts the bytes of its journeys' summaries and
+ * of its hash table, and a call fails with configuration_limit_exceeded
+ * before a new journey would take it past attribution.max_memory (each
+ * parallel worker, and the leader that combines their states, counts its
+ * own).
  */
 #include "postgres.h"
 
 #include "compat.h"
 
 #include "aggutil.h"
+#include "attribution.h"
 #include "common/hashfn.h"
 #include "credit_map.h"
 #include "fmgr.h"
@@ -68,7 +76,28 @@ typedef struct ManyJourneys
 {
 	journey_map_hash *journeys;
 	int64		njourneys;
+	Size		bytes;			/* of the journeys' summaries */
 } ManyJourneys;
+
+/* the least memory a new journey takes (a summary of two channels) */
+#define MIN_JOURNEY_BYTES 96
+
+/*
+ * Before adding a journey: its summary, and what the hash table takes when
+ * this insertion makes it grow, must fit attribution.max_memory.
+ */
+static void
+check_memory(const ManyJourneys *many)
+{
+	Size		table = mul_size(many->journeys->size, sizeof(JourneyEntry));
+	Size		needed;
+
+	if (many->journeys->members >= many->journeys->grow_threshold)
+		table = mul_size(table, 3);	/* the old table and the new one, twice its size */
+	needed = add_size(add_size(many->bytes, table), MIN_JOURNEY_BYTES);
+	if (needed > attribution_max_memory())
+		attribution_memory_error("credit_by_channel", needed, "Keeping the summaries of its journeys");
+}
 
 /* the forms: (journey, model, touched_at, channel [, converted_at]) and the full one */
 static const RowArgs short_form = {.model = 2,.touched_at = 3,.channel = 4};
@@ -93,20 +122,22 @@ static JourneyEntry *
 journey_entry(ManyJourneys *many, int64 journey)
 {
 	bool		found;
-	JourneyEntry *entry = journey_map_insert(many->journeys, journey, &found);
+	JourneyEntry *entry = journey_map_lookup(many->journeys, journey);
 
-	if (!found)
-	{
-		if (many->njourneys >= MAX_JOURNEYS)
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("too many journeys for credit_by_channel"),
-					 errdetail("One call keeps at most %d journeys in memory.", MAX_JOURNEYS),
-					 errhint("Split the query (by period, say), or group by the journey with "
-							 "channel_credit() and add the results up with sum().")));
-		entry->state = NULL;
-		many->njourneys++;
-	}
+	if (entry != NULL)
+		return entry;
+	if (many->njourneys >= MAX_JOURNEYS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many journeys for credit_by_channel"),
+				 errdetail("One call keeps at most %d journeys in memory.", MAX_JOURNEYS),
+				 errhint("Split the query (by period, say), or group by the journey with "
+						 "channel_credit() and add the results up with sum().")));
+	check_memory(many);
+	entry = journey_map_insert(many->journeys, journey, &found);
+	Assert(!found);
+	entry->state = NULL;
+	many->njourneys++;
 	return entry;
 }
 
@@ -118,6 +149,8 @@ credit_by_channel_trans(PG_FUNCTION_ARGS)
 	const RowArgs *args = PG_NARGS() > 6 ? &full_form :
 		PG_NARGS() == 6 ? &converted_form : &short_form;
 	JourneyEntry *entry;
+	JourneyCall *call;
+	Size		before;
 
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -128,7 +161,10 @@ credit_by_channel_trans(PG_FUNCTION_ARGS)
 	if (many == NULL)
 		many = many_create(aggcontext);
 	entry = journey_entry(many, PG_GETARG_INT64(1));
-	entry->state = journey_state_add_row(journey_call(fcinfo), aggcontext, entry->state, fcinfo, args);
+	call = journey_call(fcinfo);
+	before = journey_call_allocated(call);
+	entry->state = journey_state_add_row(call, aggcontext, entry->state, fcinfo, args);
+	many->bytes += journey_call_allocated(call) - before;
 	PG_RETURN_POINTER(many);
 }
 
@@ -154,8 +190,10 @@ credit_by_channel_combine(PG_FUNCTION_ARGS)
 	while ((from = journey_map_iterate(b->journeys, &it)) != NULL)
 	{
 		JourneyEntry *to = journey_entry(a, from->journey);
+		Size		before = journey_call_allocated(call);
 
 		to->state = journey_state_merge(call, aggcontext, to->state, from->state);
+		a->bytes += journey_call_allocated(call) - before;
 		CHECK_FOR_INTERRUPTS();
 	}
 	PG_RETURN_POINTER(a);
@@ -220,10 +258,12 @@ credit_by_channel_deserialize(PG_FUNCTION_ARGS)
 	for (i = 0; i < njourneys; i++)
 	{
 		JourneyEntry *entry = journey_entry(many, pq_getmsgint64(&msg));
+		Size		before = journey_call_allocated(call);
 
 		if (entry->state != NULL)
 			state_error("A journey appears twice.");
 		entry->state = journey_state_read(call, aggcontext, &msg);
+		many->bytes += journey_call_allocated(call) - before;
 		CHECK_FOR_INTERRUPTS();
 	}
 	if (msg.cursor != msg.len)

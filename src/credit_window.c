@@ -18,7 +18,9 @@
 #include "models.h"
 #include "nodes/primnodes.h"
 #include "nodes/pg_list.h"
+#include "catalog/pg_type.h"
 #include "strdict.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/memutils.h"
@@ -82,6 +84,8 @@ typedef struct PartitionCredits
 	double	   *credit;			/* by row position */
 	Datum		first_args[CW_NARGS];	/* partition-level args of row 0 */
 	bool		first_isnull[CW_NARGS];
+	AttributionModel model;		/* what they define */
+	JourneyTimes times;
 } PartitionCredits;
 
 static CreditCallInfo *
@@ -207,30 +211,32 @@ read_partition_touches(WindowObject winobj, const CreditCallInfo *info,
 }
 
 static bool
-optional_time(PartitionCredits *pc, int argno, const char *argname, TimestampTz *value)
+optional_time(const Datum *args, const bool *isnull, int argno, const char *argname,
+			  TimestampTz *value)
 {
-	if (pc->first_isnull[argno])
+	if (isnull[argno])
 		return false;
-	*value = check_finite_timestamp(DatumGetTimestampTz(pc->first_args[argno]), argname);
+	*value = check_finite_timestamp(DatumGetTimestampTz(args[argno]), argname);
 	return true;
 }
 
+/* the model and times that the partition-level arguments define */
 static void
-partition_model(PartitionCredits *pc, AttributionModel *model, JourneyTimes *times)
+partition_model(const Datum *args, const bool *isnull, AttributionModel *model, JourneyTimes *times)
 {
-	if (pc->first_isnull[CW_MODEL])
+	if (isnull[CW_MODEL])
 		model_null_error();
-	model_init(model, DatumGetTextPP(pc->first_args[CW_MODEL]),
-			   !pc->first_isnull[CW_HALF_LIFE],
-			   pc->first_isnull[CW_HALF_LIFE] ? NULL : DatumGetIntervalP(pc->first_args[CW_HALF_LIFE]),
-			   pc->first_isnull[CW_WEIGHTS] ? NULL : DatumGetArrayTypeP(pc->first_args[CW_WEIGHTS]),
-			   pc->first_isnull[CW_LOOKBACK] ? NULL : DatumGetIntervalP(pc->first_args[CW_LOOKBACK]));
+	model_init(model, DatumGetTextPP(args[CW_MODEL]),
+			   !isnull[CW_HALF_LIFE],
+			   isnull[CW_HALF_LIFE] ? NULL : DatumGetIntervalP(args[CW_HALF_LIFE]),
+			   isnull[CW_WEIGHTS] ? NULL : DatumGetArrayTypeP(args[CW_WEIGHTS]),
+			   isnull[CW_LOOKBACK] ? NULL : DatumGetIntervalP(args[CW_LOOKBACK]));
 	memset(times, 0, sizeof(*times));
-	times->has_converted = optional_time(pc, CW_CONVERTED_AT, "converted_at", &times->converted_at);
-	times->has_lead = optional_time(pc, CW_LEAD_AT, "lead_created_at", &times->lead_at);
-	times->has_opportunity = optional_time(pc, CW_OPPORTUNITY_AT, "opportunity_created_at",
+	times->has_converted = optional_time(args, isnull, CW_CONVERTED_AT, "converted_at", &times->converted_at);
+	times->has_lead = optional_time(args, isnull, CW_LEAD_AT, "lead_created_at", &times->lead_at);
+	times->has_opportunity = optional_time(args, isnull, CW_OPPORTUNITY_AT, "opportunity_created_at",
 										   &times->opportunity_at);
-	times->has_closed = optional_time(pc, CW_CLOSED_AT, "closed_at", &times->closed_at);
+	times->has_closed = optional_time(args, isnull, CW_CLOSED_AT, "closed_at", &times->closed_at);
 }
 
 static void
@@ -238,8 +244,6 @@ compute_partition(WindowObject winobj, const CreditCallInfo *info, PartitionCred
 {
 	MemoryContext partcontext = GetMemoryChunkContext(pc);
 	MemoryContext old = MemoryContextSwitchTo(partcontext);
-	AttributionModel model;
-	JourneyTimes times;
 	WindowTouch *touches;
 	TimestampTz *at;
 	bool	   *is_direct;
@@ -258,11 +262,11 @@ compute_partition(WindowObject winobj, const CreditCallInfo *info, PartitionCred
 		pc->first_args[arg->argno] = pc->first_isnull[arg->argno] ? (Datum) 0 :
 			datumCopy(value, arg->typbyval, arg->typlen);
 	}
-	partition_model(pc, &model, &times);
+	partition_model(pc->first_args, pc->first_isnull, &pc->model, &pc->times);
 
 	pc->nrows = WinGetPartitionRowCount(winobj);
 	model_check_journey_length(pc->nrows);
-	touches = read_partition_touches(winobj, info, model.shares[POS_LAST_NON_DIRECT] > 0,
+	touches = read_partition_touches(winobj, info, pc->model.shares[POS_LAST_NON_DIRECT] > 0,
 									 pc->nrows, &sorted);
 	if (!sorted)
 		qsort_interruptible(touches, pc->nrows, sizeof(WindowTouch), compare_window_touches, NULL);
@@ -275,7 +279,7 @@ compute_partition(WindowObject winobj, const CreditCallInfo *info, PartitionCred
 		at[k] = touches[k].at;
 		is_direct[k] = touches[k].is_direct;
 	}
-	model_credit_sorted(&model, &times, (int) pc->nrows, at, is_direct,
+	model_credit_sorted(&pc->model, &pc->times, (int) pc->nrows, at, is_direct,
 						sorted_credit, &window_start);
 	pc->credit = palloc(pc->nrows * sizeof(double));
 	for (k = 0; k < pc->nrows; k++)
@@ -290,6 +294,73 @@ compute_partition(WindowObject winobj, const CreditCallInfo *info, PartitionCred
 	pfree(touches);
 	pc->computed = true;
 	MemoryContextSwitchTo(old);
+}
+
+/* two float8[] weights arrays hold the same numbers (and NULLs) */
+static bool
+weights_equal(ArrayType *a, ArrayType *b)
+{
+	Datum	   *ea,
+			   *eb;
+	bool	   *na,
+			   *nb;
+	int			ca,
+				cb;
+	int			i;
+
+	deconstruct_array(a, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &ea, &na, &ca);
+	deconstruct_array(b, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &eb, &nb, &cb);
+	if (ca != cb)
+		return false;
+	for (i = 0; i < ca; i++)
+	{
+		if (na[i] != nb[i])
+			return false;
+		if (!na[i] && DatumGetFloat8(ea[i]) != DatumGetFloat8(eb[i]))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Whether two values of a partition-level argument are the same, by their
+ * meaning rather than their bytes: the same value may come stored in
+ * different forms (a text with a short or a long header, compressed or not;
+ * interval '1 day' and '24 hours').  Texts are equal when their characters
+ * are; intervals when their lengths in microseconds as the models use them
+ * are (interval_microseconds: so '1 day' = '24 hours' and '1 mon' =
+ * '30 days', as interval equality has it too, but also '1 year' differs from
+ * '360 days', which give different credits); weights when their numbers are.
+ */
+static bool
+partition_arg_equal(int argno, Datum a, Datum b)
+{
+	switch (argno)
+	{
+		case CW_MODEL:
+			{
+				text	   *ta = DatumGetTextPP(a);
+				text	   *tb = DatumGetTextPP(b);
+
+				return VARSIZE_ANY_EXHDR(ta) == VARSIZE_ANY_EXHDR(tb) &&
+					memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(ta)) == 0;
+			}
+		case CW_HALF_LIFE:
+		case CW_LOOKBACK:
+			{
+				Interval   *ia = DatumGetIntervalP(a);
+				Interval   *ib = DatumGetIntervalP(b);
+
+				if (INTERVAL_NOT_FINITE(ia) || INTERVAL_NOT_FINITE(ib))
+					return memcmp(ia, ib, sizeof(Interval)) == 0;
+				return interval_microseconds(ia) == interval_microseconds(ib);
+			}
+		case CW_WEIGHTS:
+			return weights_equal(DatumGetArrayTypeP(a), DatumGetArrayTypeP(b));
+		default:
+			/* the timestamps, passed by value */
+			return DatumGetTimestampTz(a) == DatumGetTimestampTz(b);
+	}
 }
 
 /* the current row's partition-level arguments must match the first row's */
@@ -313,7 +384,8 @@ check_partition_args(WindowObject winobj, const CreditCallInfo *info,
 		if (isnull || pc->first_isnull[argno])
 			same = isnull == pc->first_isnull[argno];
 		else
-			same = datumIsEqual(value, pc->first_args[argno], arg->typbyval, arg->typlen);
+			same = datumIsEqual(value, pc->first_args[argno], arg->typbyval, arg->typlen) ||
+				partition_arg_equal(argno, value, pc->first_args[argno]);
 		if (!same)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -76,8 +76,13 @@ attribution_heuristics(PG_FUNCTION_ARGS)
 		values[0] = PointerGetDatum(path_reader_channel_text(&reader, c));
 		for (m = 0; m < N_HEURISTICS; m++)
 		{
-			values[1 + m] = Float8GetDatum(csum_value(&conversions[m][c]));
-			values[1 + N_HEURISTICS + m] = Float8GetDatum(csum_value(&value[m][c]));
+			double		conv = csum_value(&conversions[m][c]);
+			double		val = csum_value(&value[m][c]);
+
+			ps_check_finite(conv, "a credit", "heuristics");
+			ps_check_finite(val, "a value credit", "heuristics");
+			values[1 + m] = Float8GetDatum(conv);
+			values[1 + N_HEURISTICS + m] = Float8GetDatum(val);
 		}
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}

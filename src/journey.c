@@ -88,6 +88,7 @@ journey_in(PG_FUNCTION_ARGS)
 			ts_expect(&scan, ')');
 			buf = touchbuf_add(buf, at, id_isnull, id, channel, channel_len);
 			pfree(channel);
+			CHECK_FOR_INTERRUPTS();
 		} while (ts_accept(&scan, ','));
 		ts_expect(&scan, ']');
 	}
@@ -128,6 +129,8 @@ journey_out(PG_FUNCTION_ARGS)
 		const char *name = names[JOURNEY_CHANNEL(journey)[i]];
 		StringInfoData when;
 
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 		if (i > 0)
 			appendStringInfoString(&out, ", ");
 		initStringInfo(&when);
@@ -318,34 +321,52 @@ optional_time(FunctionCallInfo fcinfo, int argno, const char *argname, Timestamp
 	return true;
 }
 
-/* which channels of the journey are in direct_channels */
+/*
+ * Which channels of the journey are in direct_channels.  The journey's
+ * channel names go into a hash table once and every element of the list is
+ * looked up in it, so the cost is linear in the two sizes, however long the
+ * list and however many channels the journey has.
+ */
 static bool *
 direct_channel_flags(const JourneyData *journey, ArrayType *direct_channels)
 {
 	bool	   *is_direct = palloc0(Max(journey->nchannels, 1) * sizeof(bool));
 	const char **names = journey_channel_names(journey);
-	Datum	   *elems;
-	bool	   *nulls;
-	int			nelems;
-	int			i;
+	StrDict    *dict = strdict_create(journey->nchannels);
+	int32	   *channel_of = palloc(Max(journey->nchannels, 1) * sizeof(int32));
+	ArrayIterator it;
+	Datum		elem;
+	bool		isnull;
+	int64		i = 0;
 	int			c;
 
-	deconstruct_array(direct_channels, TEXTOID, -1, false, TYPALIGN_INT,
-					  &elems, &nulls, &nelems);
-	for (i = 0; i < nelems; i++)
+	for (c = 0; c < journey->nchannels; c++)
 	{
-		text	   *name;
+		int			index = strdict_intern(dict, names[c], strlen(names[c]));
 
-		if (nulls[i])
-			continue;
-		name = DatumGetTextPP(elems[i]);
-		for (c = 0; c < journey->nchannels; c++)
-		{
-			if (strlen(names[c]) == VARSIZE_ANY_EXHDR(name) &&
-				memcmp(names[c], VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) == 0)
-				is_direct[c] = true;
-		}
+		/* a journey's channels are distinct: the index is c */
+		channel_of[index] = c;
+		if ((c & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
+	it = array_create_iterator(direct_channels, 0, NULL);
+	while (array_iterate(it, &elem, &isnull))
+	{
+		if (!isnull)
+		{
+			text	   *name = DatumGetTextPP(elem);
+			int			index = strdict_lookup(dict, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name));
+
+			if (index >= 0)
+				is_direct[channel_of[index]] = true;
+			if ((Pointer) name != DatumGetPointer(elem))
+				pfree(name);
+		}
+		if ((++i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	array_free_iterator(it);
+	pfree(channel_of);
 	pfree(names);
 	return is_direct;
 }
@@ -408,6 +429,8 @@ attribution_credits(PG_FUNCTION_ARGS)
 		values[3] = CStringGetTextDatum(names[JOURNEY_CHANNEL(journey)[i]]);
 		values[4] = Float8GetDatum(credit[i]);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 	return (Datum) 0;
 }

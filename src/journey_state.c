@@ -163,6 +163,12 @@ model_slot_mask(const AttributionModel *model)
 
 /* ---------- per call site: models, channel names, memory ---------- */
 
+/*
+ * The models of a call are kept once in a cache of MAX_CACHED_MODELS, which
+ * the states point to.  A call may use any number of models (a half_life per
+ * journey, say): past the cache, a state gets its own copy of its model,
+ * carved out of the aggregate context with the state.
+ */
 struct JourneyCall
 {
 	int			nmodels;
@@ -171,6 +177,7 @@ struct JourneyCall
 	bool		args_stable;	/* model, half_life, weights, lookback constant */
 	StrDict    *dict;
 	ArenaSet   *arenas;
+	Size		allocated;		/* bytes carved for states and models */
 };
 
 JourneyCall *
@@ -191,23 +198,43 @@ journey_call(FunctionCallInfo fcinfo)
 	return cache;
 }
 
-static const AttributionModel *
-intern_model(JourneyCall *cache, const AttributionModel *model)
+/* size bytes for a state or a model, living as long as aggcontext */
+static void *
+call_alloc(JourneyCall *cache, MemoryContext aggcontext, Size size)
 {
+	cache->allocated += MAXALIGN(size);
+	return arena_alloc0(cache->arenas, aggcontext, size);
+}
+
+static bool
+model_is_cached(const JourneyCall *cache, const AttributionModel *model)
+{
+	return model >= &cache->models[0] && model < &cache->models[cache->nmodels];
+}
+
+/*
+ * A model for a new state that lives as long as the state: the cached copy
+ * (added to the cache when there is room), or a copy of its own.
+ */
+static const AttributionModel *
+keep_model(JourneyCall *cache, MemoryContext aggcontext, const AttributionModel *model)
+{
+	AttributionModel *copy;
 	int			i;
 
+	if (model_is_cached(cache, model))
+		return model;
 	for (i = 0; i < cache->nmodels; i++)
 		if (model_equal(&cache->models[i], model))
 			return &cache->models[i];
-	if (cache->nmodels == MAX_CACHED_MODELS)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("too many different models in one channel_credit call"),
-				 errdetail("One call may use at most %d different models and parameters.",
-						   MAX_CACHED_MODELS),
-				 errhint("Compute each model in a separate call.")));
-	cache->models[cache->nmodels] = *model;
-	return &cache->models[cache->nmodels++];
+	if (cache->nmodels < MAX_CACHED_MODELS)
+	{
+		cache->models[cache->nmodels] = *model;
+		return &cache->models[cache->nmodels++];
+	}
+	copy = call_alloc(cache, aggcontext, sizeof(AttributionModel));
+	*copy = *model;
+	return copy;
 }
 
 /* a channel's number in the call's dictionary */
@@ -242,12 +269,16 @@ aggregate_arg_is_const(FunctionCallInfo fcinfo, int argno)
 	return IsA(tle->expr, Const);
 }
 
+/*
+ * The model of a row: the cached one when the model and its parameters are
+ * constants, else the one the row's arguments define, parsed into *scratch.
+ */
 static const AttributionModel *
-row_model(FunctionCallInfo fcinfo, JourneyCall *cache, const RowArgs *args)
+row_model(FunctionCallInfo fcinfo, JourneyCall *cache, const RowArgs *args,
+		  AttributionModel *scratch)
 {
 	Interval	default_half_life = {0};
 	Interval   *half_life = &default_half_life;
-	AttributionModel model;
 
 	if (!cache->args_checked)
 	{
@@ -265,10 +296,18 @@ row_model(FunctionCallInfo fcinfo, JourneyCall *cache, const RowArgs *args)
 	default_half_life.day = 7;
 	if (args->half_life && !PG_ARGISNULL(args->half_life))
 		half_life = PG_GETARG_INTERVAL_P(args->half_life);
-	model_init(&model, PG_GETARG_TEXT_PP(args->model), true, half_life,
+	model_init(scratch, PG_GETARG_TEXT_PP(args->model), true, half_life,
 			   (args->weights && !PG_ARGISNULL(args->weights)) ? PG_GETARG_ARRAYTYPE_P(args->weights) : NULL,
 			   (args->lookback && !PG_ARGISNULL(args->lookback)) ? PG_GETARG_INTERVAL_P(args->lookback) : NULL);
-	return intern_model(cache, &model);
+	if (cache->args_stable)
+	{
+		/* the first row of a call with constant arguments: the cache is empty */
+		Assert(cache->nmodels == 0);
+		cache->models[0] = *scratch;
+		cache->nmodels = 1;
+		return &cache->models[0];
+	}
+	return scratch;
 }
 
 static bool
@@ -366,8 +405,8 @@ state_create(JourneyCall *cache, MemoryContext aggcontext, StrDict *dict,
 {
 	uint8		given = times_mask(times);
 	uint8		slot_mask = model_slot_mask(model);
-	JourneyState *state = arena_alloc0(cache->arenas, aggcontext,
-									   state_size(model, given, slot_mask, capacity));
+	JourneyState *state = call_alloc(cache, aggcontext,
+									 state_size(model, given, slot_mask, capacity));
 	JourneyWindow window;
 
 	model_window(model, times, &window);
@@ -394,8 +433,8 @@ state_grow(JourneyCall *cache, MemoryContext aggcontext, const JourneyState *sta
 	Size		fixed = (char *) state_channels(state) - (char *) state;
 	JourneyState *grown;
 
-	grown = arena_alloc0(cache->arenas, aggcontext,
-						 state_size(state->model, state->times_given, state->slot_mask, capacity));
+	grown = call_alloc(cache, aggcontext,
+					   state_size(state->model, state->times_given, state->slot_mask, capacity));
 	memcpy(grown, state, fixed);
 	grown->capacity = capacity;
 	memcpy(state_channels(grown), state_channels(state), state->nchannels * sizeof(ChannelCount));
@@ -501,7 +540,7 @@ add_decay(JourneyState *state, int c, double weight_sum, TimestampTz ref, bool e
 	{
 		if (!empty)
 		{
-			double		scale = model_decay_weight(state->model, (double) (ref - state->decay_ref));
+			double		scale = model_decay_weight(state->model, model_time_distance(ref, state->decay_ref));
 
 			for (i = 0; i < state->nchannels; i++)
 				decay[i] *= scale;
@@ -509,7 +548,7 @@ add_decay(JourneyState *state, int c, double weight_sum, TimestampTz ref, bool e
 		state->decay_ref = ref;
 	}
 	else
-		weight_sum *= model_decay_weight(state->model, (double) (state->decay_ref - ref));
+		weight_sum *= model_decay_weight(state->model, model_time_distance(state->decay_ref, ref));
 	decay[c] += weight_sum;
 }
 
@@ -555,7 +594,8 @@ JourneyState *
 journey_state_add_row(JourneyCall *call, MemoryContext aggcontext, JourneyState *state,
 					  FunctionCallInfo fcinfo, const RowArgs *args)
 {
-	const AttributionModel *model = row_model(fcinfo, call, args);
+	AttributionModel scratch;
+	const AttributionModel *model = row_model(fcinfo, call, args, &scratch);
 	JourneyTimes times;
 	JourneyWindow window;
 	TouchKey	key = {0};
@@ -571,7 +611,8 @@ journey_state_add_row(JourneyCall *call, MemoryContext aggcontext, JourneyState 
 		is_direct = !PG_ARGISNULL(args->is_direct) && PG_GETARG_BOOL(args->is_direct);
 
 	if (state == NULL)
-		state = state_create(call, aggcontext, call->dict, model, &times, INITIAL_CHANNELS);
+		state = state_create(call, aggcontext, call->dict, keep_model(call, aggcontext, model), &times,
+							 INITIAL_CHANNELS);
 	else if ((state->model != model && !model_equal(state->model, model)) ||
 			 !state_times_equal(state, &times))
 		journey_args_differ();
@@ -661,7 +702,7 @@ journey_state_merge(JourneyCall *call, MemoryContext aggcontext, JourneyState *a
 
 		/* an empty state of ours, then b merged into it */
 		state_journey_times(b, &times);
-		a = state_create(call, aggcontext, call->dict, intern_model(call, b->model), &times,
+		a = state_create(call, aggcontext, call->dict, keep_model(call, aggcontext, b->model), &times,
 						 Max(b->capacity, INITIAL_CHANNELS));
 	}
 	else if (a->dict != call->dict)
@@ -843,7 +884,7 @@ journey_state_read(JourneyCall *cache, MemoryContext aggcontext, StringInfo msg)
 		first_dups < 0 || first_dups > n_window)
 		state_error("A touch count is out of range.");
 
-	state = state_create(cache, aggcontext, cache->dict, intern_model(cache, &model), &times,
+	state = state_create(cache, aggcontext, cache->dict, keep_model(cache, aggcontext, &model), &times,
 						 INITIAL_CHANNELS);
 	state->n_rows = n_rows;
 	state->n_window = n_window;
@@ -1066,4 +1107,10 @@ StrDict *
 journey_call_dict(const JourneyCall *call)
 {
 	return call->dict;
+}
+
+Size
+journey_call_allocated(const JourneyCall *call)
+{
+	return call->allocated;
 }

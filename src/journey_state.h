@@ -43,6 +43,8 @@ typedef struct RowArgs
 
 extern JourneyCall *journey_call(FunctionCallInfo fcinfo);
 extern StrDict *journey_call_dict(const JourneyCall *call);
+/* bytes the call has carved for states and models so far (for memory limits) */
+extern Size journey_call_allocated(const JourneyCall *call);
 
 /* add one touch (a row) to the state, NULL for a new journey; may move the state */
 extern JourneyState *journey_state_add_row(JourneyCall *call, MemoryContext aggcontext,

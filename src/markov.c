@@ -51,8 +51,10 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "attribution.h"
 #include "path_summary.h"
 #include "u64map.h"
+#include "utils/memutils.h"
 #include "utils/builtins.h"
 
 PG_FUNCTION_INFO_V1(attribution_markov);
@@ -67,6 +69,62 @@ PG_FUNCTION_INFO_V1(attribution_transition_matrix);
 #define DENSE_MAX 2048
 /* sweeps assumed when comparing the cost of elimination and iteration */
 #define SWEEPS_ESTIMATE 50
+
+/*
+ * The memory of one call.  markov() and transition_matrix() allocate the
+ * chain and the solver in a memory context of their own, and every
+ * allocation whose size grows with the chain is checked first against
+ * attribution.max_memory: the call fails before it takes more, however
+ * large the summary (a chain of order 4 can take a hundred times the
+ * summary's size).  What a hash table will take when it grows is checked
+ * before the insertion that grows it.
+ */
+static MemoryContext budget_context = NULL;
+static const char *budget_function = NULL;
+
+/* start the budget of a call: returns the context to switch back to */
+static MemoryContext
+budget_start(const char *function)
+{
+	budget_context = AllocSetContextCreate(CurrentMemoryContext, "Markov chain", ALLOCSET_DEFAULT_SIZES);
+	budget_function = function;
+	return MemoryContextSwitchTo(budget_context);
+}
+
+static void
+budget_end(MemoryContext old)
+{
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(budget_context);
+	budget_context = NULL;
+}
+
+/* may the call take extra more bytes? */
+static void
+budget_check(Size extra)
+{
+	Size		needed;
+
+	Assert(budget_context != NULL);
+	needed = add_size(MemoryContextMemAllocated(budget_context, true), extra);
+	if (needed > attribution_max_memory())
+		attribution_memory_error(budget_function, needed, "The Markov chain of this path summary with its solver");
+}
+
+static void *
+chain_alloc(Size size, int flags)
+{
+	budget_check(size);
+	return palloc_extended(size, flags | MCXT_ALLOC_HUGE);
+}
+
+/* before inserting into a hash table: what its growth would take */
+static inline void
+budget_check_keymap(keymap_hash *map)
+{
+	if (map->members >= map->grow_threshold)
+		budget_check(mul_size(map->size * 2, sizeof(KeyEntry)));
+}
 
 /* a state's tuple packed in 16-bit slots, oldest channel first; slot = id + 1 */
 static inline uint64
@@ -162,6 +220,7 @@ grow_array(void *array, Size element_size, int64 new_count)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("Markov chain too large")));
+	budget_check(bytes);
 	return repalloc_huge(array, bytes);
 }
 
@@ -178,7 +237,10 @@ build_state(ChainBuild *cb, uint64 key, int64 dense_id)
 		found = *slot >= 0;
 	}
 	else
+	{
+		budget_check_keymap(cb->states);
 		entry = keymap_insert(cb->states, key, &found);
+	}
 	if (!found)
 	{
 		int32		s = cb->n_states;
@@ -213,9 +275,10 @@ static void
 add_edge(ChainBuild *cb, int32 from, int32 to, double w)
 {
 	bool		found;
-	KeyEntry   *entry = keymap_insert(cb->edge_map,
-									  ((uint64) (uint32) from << 32) | (uint32) to,
-									  &found);
+	KeyEntry   *entry;
+
+	budget_check_keymap(cb->edge_map);
+	entry = keymap_insert(cb->edge_map, ((uint64) (uint32) from << 32) | (uint32) to, &found);
 
 	if (!found)
 	{
@@ -323,9 +386,9 @@ static void
 chain_finish(MarkovChain *mc, ChainBuild *cb)
 {
 	int32		n = cb->n_states;
-	int32	   *order = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	int32	   *rank = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	EdgeSort   *edges = palloc_extended(Max(cb->n_edges, 1) * sizeof(EdgeSort), MCXT_ALLOC_HUGE);
+	int32	   *order = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	int32	   *rank = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	EdgeSort   *edges = chain_alloc(Max(cb->n_edges, 1) * sizeof(EdgeSort), MCXT_ALLOC_HUGE);
 	int32	   *channel_count;
 	int32		s;
 	int64		e;
@@ -338,16 +401,17 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 		rank[order[s]] = s;
 
 	mc->n_states = n;
-	mc->keys = palloc_extended(Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
-	mc->start_weight = palloc_extended(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	mc->conv_weight = palloc_extended(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	mc->null_weight = palloc_extended(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	mc->value_weight = palloc_extended(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	mc->out_total = palloc_extended(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	mc->keys = chain_alloc(Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
+	mc->start_weight = chain_alloc(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	mc->conv_weight = chain_alloc(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	mc->null_weight = chain_alloc(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	mc->value_weight = chain_alloc(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	mc->out_total = chain_alloc(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
 	for (s = 0; s < n; s++)
 	{
 		int32		old = order[s];
 
+		INTERRUPT_EVERY(s);
 		mc->keys[s] = cb->keys[old];
 		mc->start_weight[s] = cb->start_weight[old];
 		mc->conv_weight[s] = cb->conv_weight[old];
@@ -357,16 +421,18 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 
 	for (e = 0; e < cb->n_edges; e++)
 	{
+		INTERRUPT_EVERY(e);
 		edges[e].from = rank[cb->edge_from[e]];
 		edges[e].to = rank[cb->edge_to[e]];
 		edges[e].weight = cb->edge_weight[e];
 	}
 	qsort_interruptible(edges, cb->n_edges, sizeof(EdgeSort), compare_edges, NULL);
-	mc->row_start = palloc_extended((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	mc->col = palloc_extended(Max(cb->n_edges, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	mc->weight = palloc_extended(Max(cb->n_edges, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	mc->row_start = chain_alloc((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	mc->col = chain_alloc(Max(cb->n_edges, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	mc->weight = chain_alloc(Max(cb->n_edges, 1) * sizeof(double), MCXT_ALLOC_HUGE);
 	for (e = 0; e < cb->n_edges; e++)
 	{
+		INTERRUPT_EVERY(e);
 		mc->row_start[edges[e].from + 1]++;
 		mc->col[e] = edges[e].to;
 		mc->weight[e] = edges[e].weight;
@@ -379,13 +445,14 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 	{
 		double		out = 0;
 
+		INTERRUPT_EVERY(s);
 		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
 			out += mc->weight[e];
 		mc->out_total[s] = out + mc->conv_weight[s] + mc->null_weight[s];
 	}
 	mc->start_total = 0;
 	mc->value_is_conversions = true;
-	mc->start_states = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	mc->start_states = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	mc->n_start_states = 0;
 	for (s = 0; s < n; s++)
 	{
@@ -397,12 +464,13 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 	}
 
 	/* the states of each channel */
-	channel_count = palloc0((mc->n_channels + 1) * sizeof(int32));
-	mc->channel_start = palloc0((mc->n_channels + 1) * sizeof(int32));
+	channel_count = chain_alloc((mc->n_channels + 1) * sizeof(int32), MCXT_ALLOC_ZERO);
+	mc->channel_start = chain_alloc((mc->n_channels + 1) * sizeof(int32), MCXT_ALLOC_ZERO);
 	for (s = 0; s < n; s++)
 	{
 		int			j;
 
+		INTERRUPT_EVERY(s);
 		for (j = 0; j < mc->order; j++)
 		{
 			int			ch = tuple_channel(mc->keys[s], j);
@@ -419,12 +487,13 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 	}
 	for (c = 0; c < mc->n_channels; c++)
 		mc->channel_start[c + 1] += mc->channel_start[c];
-	mc->channel_states = palloc_extended(Max(mc->channel_start[mc->n_channels], 1) * sizeof(int32),
+	mc->channel_states = chain_alloc(Max(mc->channel_start[mc->n_channels], 1) * sizeof(int32),
 										 MCXT_ALLOC_HUGE);
 	for (s = 0; s < n; s++)
 	{
 		int			j;
 
+		INTERRUPT_EVERY(s);
 		for (j = 0; j < mc->order; j++)
 		{
 			int			ch = tuple_channel(mc->keys[s], j);
@@ -477,11 +546,11 @@ chain_build(const PathSummary *summary, int order)
 
 		if (space <= DENSE_STATES_MAX)
 		{
-			cb.dense_state = palloc_extended((Size) space * sizeof(int32), MCXT_ALLOC_HUGE);
+			cb.dense_state = chain_alloc((Size) space * sizeof(int32), MCXT_ALLOC_HUGE);
 			memset(cb.dense_state, 0xFF, (Size) space * sizeof(int32));
 		}
 		if (cb.dense_state != NULL && space * reader.n_channels <= DENSE_EDGES_MAX)
-			cb.dense_weight = palloc_extended((Size) space * reader.n_channels * sizeof(double),
+			cb.dense_weight = chain_alloc((Size) space * reader.n_channels * sizeof(double),
 											  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	}
 
@@ -525,7 +594,34 @@ chain_build(const PathSummary *summary, int order)
 	if (cb.dense_weight != NULL)
 		list_dense_edges(&cb, order, pow(reader.n_channels + 1, order));
 	chain_finish(mc, &cb);
+	/* the chain is laid out: the build's tables are no longer needed */
+	keymap_destroy(cb.states);
+	keymap_destroy(cb.edge_map);
+	pfree(cb.keys);
+	pfree(cb.start_weight);
+	pfree(cb.conv_weight);
+	pfree(cb.null_weight);
+	pfree(cb.value_weight);
+	pfree(cb.edge_from);
+	pfree(cb.edge_to);
+	pfree(cb.edge_weight);
+	if (cb.dense_state != NULL)
+		pfree(cb.dense_state);
+	if (cb.dense_weight != NULL)
+		pfree(cb.dense_weight);
+	pfree(collapsed);
 	return mc;
+}
+
+/*
+ * The solver adds and multiplies the weights of the chain, which are sums of
+ * the summary's journeys: their total must stay far from the largest double.
+ */
+static void
+chain_check_totals(const MarkovChain *mc, const char *function)
+{
+	ps_check_totals(csum_value(&mc->total_conversions) + csum_value(&mc->total_non_conversions),
+					csum_value(&mc->total_value), function);
 }
 
 /* ---------- strongly connected components ---------- */
@@ -559,12 +655,12 @@ static void
 find_components(const MarkovChain *mc, Components *comp)
 {
 	int32		n = mc->n_states;
-	int32	   *index = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	int32	   *low = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	bool	   *on_stack = palloc_extended(Max(n, 1) * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	int32	   *stack = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	TarjanFrame *frames = palloc_extended(Max(n, 1) * sizeof(TarjanFrame), MCXT_ALLOC_HUGE);
-	int32	   *finish = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	int32	   *index = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	int32	   *low = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	bool	   *on_stack = chain_alloc(Max(n, 1) * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	int32	   *stack = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	TarjanFrame *frames = chain_alloc(Max(n, 1) * sizeof(TarjanFrame), MCXT_ALLOC_HUGE);
+	int32	   *finish = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	int32		finished = 0;
 	int32		stack_top = 0;
 	int32		counter = 0;
@@ -572,10 +668,10 @@ find_components(const MarkovChain *mc, Components *comp)
 	int32		root;
 
 	comp->n = 0;
-	comp->start = palloc_extended((n + 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	comp->nodes = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	comp->of = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	comp->position = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	comp->start = chain_alloc((n + 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	comp->nodes = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	comp->of = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	comp->position = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	for (root = 0; root < n; root++)
 		index[root] = -1;
 
@@ -655,6 +751,7 @@ find_components(const MarkovChain *mc, Components *comp)
 		int32		last = comp->start[root + 1];
 		int32		r;
 
+		INTERRUPT_EVERY(root);
 		if (last - first < 2)
 			continue;
 		qsort_interruptible(comp->nodes + first, last - first, sizeof(int32), compare_finish, finish);
@@ -689,15 +786,16 @@ typedef struct Solver
 	/* the solution of the full chain, once known */
 	double	   *x_full;
 	double	   *v_full;
-	/* per state: removed (redirected to null); differs from the full chain */
+	/* per state: removed (redirected to null) */
 	bool	   *removed;
-	bool	   *changed;
-	/* components solved again for the last channel */
+	/* components solved again for the last channel, in the order of solving */
 	int32	   *redone;
 	int32		n_redone;
-	/* channels reachable from each component (bitsets), or NULL */
-	uint64	   *reach;
-	int32		reach_words;
+	/* the components leading into each component (CSR), see find_predecessors */
+	int64	   *pred_start;
+	int32	   *pred;
+	/* the last channel whose search found each component */
+	int32	   *mark;
 	/* per component solved by sweeps: its compact copy, built once */
 	struct LocalSystem **local;
 	/* scratch for sweeps: 8 vectors of the largest such component */
@@ -718,12 +816,12 @@ chain_renumber(MarkovChain *mc, Components *comp)
 {
 	int32		n = mc->n_states;
 	int64		n_edges = mc->row_start[n];
-	int32	   *rank = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	int64	   *row_start = palloc_extended((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	int32	   *col = palloc_extended(Max(n_edges, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	double	   *weight = palloc_extended(Max(n_edges, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	double	   *scratch = palloc_extended(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	uint64	   *keys = palloc_extended(Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
+	int32	   *rank = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	int64	   *row_start = chain_alloc((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	int32	   *col = chain_alloc(Max(n_edges, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	double	   *weight = chain_alloc(Max(n_edges, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	double	   *scratch = chain_alloc(Max(n, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	uint64	   *keys = chain_alloc(Max(n, 1) * sizeof(uint64), MCXT_ALLOC_HUGE);
 	double	   *per_state[6];
 	int32		s,
 				k;
@@ -739,6 +837,7 @@ chain_renumber(MarkovChain *mc, Components *comp)
 		int64		e;
 		int64		out = row_start[s];
 
+		INTERRUPT_EVERY(s);
 		for (e = mc->row_start[old]; e < mc->row_start[old + 1]; e++)
 		{
 			col[out] = rank[mc->col[e]];
@@ -774,8 +873,8 @@ chain_renumber(MarkovChain *mc, Components *comp)
 		mc->start_states[k] = rank[mc->start_states[k]];
 	/* the components now list states 0, 1, 2, ... */
 	{
-		int32	   *of = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-		int32	   *position = palloc_extended(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+		int32	   *of = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+		int32	   *position = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 
 		for (s = 0; s < n; s++)
 		{
@@ -801,17 +900,17 @@ solver_init(Solver *sv, MarkovChain *mc)
 	sv->mc = mc;
 	find_components(mc, &sv->comp);
 	chain_renumber(mc, &sv->comp);
-	sv->x = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	sv->v = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	sv->x = chain_alloc(n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	sv->v = chain_alloc(n * sizeof(double), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	sv->x_full = NULL;
 	sv->v_full = NULL;
-	sv->removed = palloc_extended(n * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	sv->changed = palloc_extended(n * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	sv->local = palloc0(Max(sv->comp.n, 1) * sizeof(struct LocalSystem *));
+	sv->removed = chain_alloc(n * sizeof(bool), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	sv->local = chain_alloc(Max(sv->comp.n, 1) * sizeof(struct LocalSystem *), MCXT_ALLOC_ZERO);
 	sv->redone = NULL;
 	sv->n_redone = 0;
-	sv->reach = NULL;
-	sv->reach_words = 0;
+	sv->pred_start = NULL;
+	sv->pred = NULL;
+	sv->mark = NULL;
 	sv->sweep_scratch = NULL;
 	sv->sweep_scratch_size = 0;
 	memset(&sv->lu, 0, sizeof(sv->lu));
@@ -860,8 +959,8 @@ lu_prepare(DenseLU *lu, int32 n)
 			pfree(lu->a);
 			pfree(lu->pivot);
 		}
-		lu->a = palloc_extended((Size) n * n * sizeof(double), MCXT_ALLOC_HUGE);
-		lu->pivot = palloc(n * sizeof(int32));
+		lu->a = chain_alloc((Size) n * n * sizeof(double), MCXT_ALLOC_HUGE);
+		lu->pivot = chain_alloc(n * sizeof(int32), 0);
 		lu->capacity = n;
 	}
 	lu->n = n;
@@ -1024,8 +1123,8 @@ solve_dense(Solver *sv, int32 i)
 	const Components *comp = &sv->comp;
 	int32		first = comp->start[i];
 	int32		n = comp->start[i + 1] - first;
-	double	   *bx = palloc(n * sizeof(double));
-	double	   *bv = palloc(n * sizeof(double));
+	double	   *bx = chain_alloc(n * sizeof(double), 0);
+	double	   *bv = chain_alloc(n * sizeof(double), 0);
 	int32		r;
 
 	component_matrix(sv, i, &sv->lu);
@@ -1114,7 +1213,7 @@ local_system(Solver *sv, int32 i, bool by_state)
 
 	ls = palloc(sizeof(LocalSystem));
 	ls->n = n;
-	ls->node = palloc_extended(n * sizeof(int32), MCXT_ALLOC_HUGE);
+	ls->node = chain_alloc(n * sizeof(int32), MCXT_ALLOC_HUGE);
 	memcpy(ls->node, comp->nodes + first, n * sizeof(int32));
 	if (by_state)
 		qsort_interruptible(ls->node, n, sizeof(int32), compare_keys, mc->keys);
@@ -1127,6 +1226,7 @@ local_system(Solver *sv, int32 i, bool by_state)
 		int32		s = ls->node[r];
 		int64		e;
 
+		INTERRUPT_EVERY(r);
 		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
 		{
 			if (comp->of[mc->col[e]] == i)
@@ -1135,19 +1235,20 @@ local_system(Solver *sv, int32 i, bool by_state)
 				outside++;
 		}
 	}
-	ls->out = palloc_extended(n * sizeof(double), MCXT_ALLOC_HUGE);
-	ls->row_start = palloc_extended((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	ls->col = palloc_extended(Max(inside, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	ls->weight = palloc_extended(Max(inside, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	ls->ext_start = palloc_extended((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
-	ls->ext_col = palloc_extended(Max(outside, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
-	ls->ext_weight = palloc_extended(Max(outside, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	ls->out = chain_alloc(n * sizeof(double), MCXT_ALLOC_HUGE);
+	ls->row_start = chain_alloc((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	ls->col = chain_alloc(Max(inside, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	ls->weight = chain_alloc(Max(inside, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	ls->ext_start = chain_alloc((n + 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	ls->ext_col = chain_alloc(Max(outside, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	ls->ext_weight = chain_alloc(Max(outside, 1) * sizeof(double), MCXT_ALLOC_HUGE);
 	inside = outside = 0;
 	for (r = 0; r < n; r++)
 	{
 		int32		s = ls->node[r];
 		int64		e;
 
+		INTERRUPT_EVERY(r);
 		ls->out[r] = mc->out_total[s];
 		ls->row_start[r] = inside;
 		ls->ext_start[r] = outside;
@@ -1317,7 +1418,7 @@ sweep_local(Solver *sv, const LocalSystem *ls)
 	{
 		if (sv->sweep_scratch != NULL)
 			pfree(sv->sweep_scratch);
-		sv->sweep_scratch = palloc_extended((Size) n * 8 * sizeof(double), MCXT_ALLOC_HUGE);
+		sv->sweep_scratch = chain_alloc((Size) n * 8 * sizeof(double), MCXT_ALLOC_HUGE);
 		sv->sweep_scratch_size = n;
 	}
 	bx = sv->sweep_scratch;
@@ -1337,6 +1438,7 @@ sweep_local(Solver *sv, const LocalSystem *ls)
 		int32		s = ls->node[r];
 		int64		e;
 
+		INTERRUPT_EVERY(r);
 		tx.values[r] = tv.values[r] = 0;
 		tx.change[r] = tv.change[r] = 0;
 		bx[r] = bv[r] = 0;
@@ -1365,6 +1467,7 @@ sweep_local(Solver *sv, const LocalSystem *ls)
 			double		x = bx[r];
 			int64		e;
 
+			INTERRUPT_EVERY(r);
 			if (sv->removed[ls->node[r]])
 			{
 				tx.change[r] = tv.change[r] = 0;
@@ -1449,7 +1552,7 @@ solve_iterative(Solver *sv, int32 i)
 	by_state = local_system(sv, i, true);
 	n = by_search->n;
 	sweeps_search = sweep_local(sv, by_search);
-	saved = palloc_extended(2 * (Size) n * sizeof(double), MCXT_ALLOC_HUGE);
+	saved = chain_alloc(2 * (Size) n * sizeof(double), MCXT_ALLOC_HUGE);
 	for (r = 0; r < n; r++)
 	{
 		saved[r] = sv->x[by_search->node[r]];
@@ -1523,88 +1626,114 @@ solve_component(Solver *sv, int32 i)
 }
 
 /*
- * Which channels each component reaches: a bitset per component of the
- * channels of its states and of every component it leads to, so that the
- * solve without channel c can skip the components that cannot reach c at a
- * glance.  Only built when it takes at most REACH_MAX_BYTES.
+ * The components that lead into each component (CSR over the components:
+ * pred_start[i] .. pred_start[i + 1] in pred), for finding the components
+ * that reach a channel.  A component may be listed more than once.
  */
-#define REACH_MAX_BYTES (64 * 1024 * 1024)
-
 static void
-find_reach(Solver *sv)
+find_predecessors(Solver *sv)
 {
 	const MarkovChain *mc = sv->mc;
 	const Components *comp = &sv->comp;
-	int32		words = (mc->n_channels + 63) / 64;
+	int64	   *fill;
+	int32		s;
 	int32		i;
 
-	sv->reach = NULL;
-	sv->reach_words = words;
-	if ((double) comp->n * words * sizeof(uint64) > REACH_MAX_BYTES)
-		return;
-	sv->reach = palloc_extended(Max((Size) comp->n * words, 1) * sizeof(uint64),
-								MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	/* sinks first: every component a transition leads to is done already */
-	for (i = 0; i < comp->n; i++)
+	sv->pred_start = chain_alloc((comp->n + 1) * sizeof(int64), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	for (s = 0; s < mc->n_states; s++)
 	{
-		uint64	   *bits = sv->reach + (Size) i * words;
-		int32		r;
+		int64		e;
 
-		CHECK_FOR_INTERRUPTS();
-		for (r = comp->start[i]; r < comp->start[i + 1]; r++)
+		if ((s & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
+			if (comp->of[mc->col[e]] != comp->of[s])
+				sv->pred_start[comp->of[mc->col[e]] + 1]++;
+	}
+	for (i = 0; i < comp->n; i++)
+		sv->pred_start[i + 1] += sv->pred_start[i];
+	sv->pred = chain_alloc(Max(sv->pred_start[comp->n], 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	fill = chain_alloc(Max(comp->n, 1) * sizeof(int64), MCXT_ALLOC_HUGE);
+	memcpy(fill, sv->pred_start, comp->n * sizeof(int64));
+	for (s = 0; s < mc->n_states; s++)
+	{
+		int64		e;
+
+		if ((s & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
 		{
-			int32		s = comp->nodes[r];
-			int64		e;
-			int			j;
+			int32		target = comp->of[mc->col[e]];
 
-			for (j = 0; j < mc->order; j++)
+			if (target != comp->of[s])
+				sv->pred[fill[target]++] = comp->of[s];
+		}
+	}
+	pfree(fill);
+	sv->mark = chain_alloc(Max(comp->n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	for (i = 0; i < comp->n; i++)
+		sv->mark[i] = -1;
+}
+
+static int
+compare_int32(const void *a, const void *b, void *arg)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The components that must be solved again without channel c: those that
+ * hold one of its states, and every component that leads to one of those.
+ * Found by a search backwards from the channel's states, so the cost is that
+ * of the components found (plus sorting them into the order of solving,
+ * sinks first), not of the whole chain: over many channels whose states
+ * are reached from few others, the removal effects cost about the size of
+ * the chain in all, not channels times states.  Fills sv->redone.
+ */
+static void
+find_affected(Solver *sv, int channel)
+{
+	const MarkovChain *mc = sv->mc;
+	const Components *comp = &sv->comp;
+	int32	   *found = sv->redone;
+	int32		n_found = 0;
+	int32		next = 0;
+	int32		k;
+
+	for (k = mc->channel_start[channel]; k < mc->channel_start[channel + 1]; k++)
+	{
+		int32		i = comp->of[mc->channel_states[k]];
+
+		if (sv->mark[i] != channel)
+		{
+			sv->mark[i] = channel;
+			found[n_found++] = i;
+		}
+	}
+	/* found[] is the queue of the breadth-first search, too */
+	while (next < n_found)
+	{
+		int32		i = found[next++];
+		int64		e;
+
+		if ((next & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+		for (e = sv->pred_start[i]; e < sv->pred_start[i + 1]; e++)
+		{
+			int32		p = sv->pred[e];
+
+			if (sv->mark[p] != channel)
 			{
-				int			ch = tuple_channel(mc->keys[s], j);
-
-				if (ch < 0)
-					break;
-				bits[ch / 64] |= UINT64CONST(1) << (ch % 64);
-			}
-			for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
-			{
-				int32		target = comp->of[mc->col[e]];
-				const uint64 *other = sv->reach + (Size) target * words;
-				int32		w;
-
-				if (target == i)
-					continue;
-				for (w = 0; w < words; w++)
-					bits[w] |= other[w];
+				sv->mark[p] = channel;
+				found[n_found++] = p;
 			}
 		}
 	}
-}
-
-/* whether component i must be solved again without channel c */
-static bool
-component_affected(Solver *sv, int32 i, int channel)
-{
-	const MarkovChain *mc = sv->mc;
-	const Components *comp = &sv->comp;
-	int32		r;
-
-	if (sv->reach != NULL)
-		return (sv->reach[(Size) i * sv->reach_words + channel / 64] >>
-				(channel % 64)) & 1;
-	/* without the bitsets: a removed state, or a transition to a changed one */
-	for (r = comp->start[i]; r < comp->start[i + 1]; r++)
-	{
-		int32		s = comp->nodes[r];
-		int64		e;
-
-		if (sv->removed[s])
-			return true;
-		/* only transitions into solved components: within i flags are stale */
-		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
-			if (comp->of[mc->col[e]] != i && sv->changed[mc->col[e]])
-				return true;
-	}
-	return false;
+	qsort_interruptible(found, n_found, sizeof(int32), compare_int32, NULL);
+	sv->n_redone = n_found;
 }
 
 /*
@@ -1632,22 +1761,27 @@ solve_chain(Solver *sv, int channel)
 
 			sv->x[s] = sv->x_full[s];
 			sv->v[s] = sv->v_full[s];
-			sv->changed[s] = false;
 		}
+		if ((k & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 	sv->n_redone = 0;
-	for (i = 0; i < comp->n; i++)
+	if (channel < 0)
 	{
-		int32		r;
-
-		if (channel >= 0 && !component_affected(sv, i, channel))
-			continue;
-		solve_component(sv, i);
-		if (channel < 0)
-			continue;
-		for (r = comp->start[i]; r < comp->start[i + 1]; r++)
-			sv->changed[comp->nodes[r]] = true;
-		sv->redone[sv->n_redone++] = i;
+		for (i = 0; i < comp->n; i++)
+		{
+			solve_component(sv, i);
+			if ((i & 1023) == 0)
+				CHECK_FOR_INTERRUPTS();
+		}
+		return;
+	}
+	find_affected(sv, channel);
+	for (k = 0; k < sv->n_redone; k++)
+	{
+		solve_component(sv, sv->redone[k]);
+		if ((k & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 }
 
@@ -1664,6 +1798,7 @@ absorbed_from_start(const Solver *sv, double *conversions, double *value)
 	{
 		int32		s = mc->start_states[k];
 
+		INTERRUPT_EVERY(k);
 		x += mc->start_weight[s] * sv->x[s];
 		v += mc->start_weight[s] * sv->v[s];
 	}
@@ -1710,30 +1845,36 @@ order1_removal_effects(Solver *sv, double full_x, double full_v,
 			return false;
 
 	/* the transitions by target state */
-	in_start = palloc0((n + 1) * sizeof(int64));
-	in_from = palloc(Max(n_edges, 1) * sizeof(int32));
-	in_weight = palloc(Max(n_edges, 1) * sizeof(double));
+	in_start = chain_alloc((n + 1) * sizeof(int64), MCXT_ALLOC_ZERO);
+	in_from = chain_alloc(Max(n_edges, 1) * sizeof(int32), 0);
+	in_weight = chain_alloc(Max(n_edges, 1) * sizeof(double), 0);
 	for (e = 0; e < n_edges; e++)
+	{
+		INTERRUPT_EVERY(e);
 		in_start[mc->col[e] + 1]++;
+	}
 	for (s = 0; s < n; s++)
 		in_start[s + 1] += in_start[s];
 	{
-		int64	   *fill = palloc(Max(n, 1) * sizeof(int64));
+		int64	   *fill = chain_alloc(Max(n, 1) * sizeof(int64), 0);
 
 		memcpy(fill, in_start, n * sizeof(int64));
 		for (s = 0; s < n; s++)
+		{
+			INTERRUPT_EVERY(s);
 			for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
 			{
 				in_from[fill[mc->col[e]]] = s;
 				in_weight[fill[mc->col[e]]++] = mc->weight[e];
 			}
+		}
 		pfree(fill);
 	}
 
-	u = palloc0(Max(n, 1) * sizeof(double));
-	visits = palloc0(Max(n, 1) * sizeof(double));
-	diagonal = palloc(Max(n, 1) * sizeof(double));
-	column = palloc(Max(n, 1) * sizeof(double));
+	u = chain_alloc(Max(n, 1) * sizeof(double), MCXT_ALLOC_ZERO);
+	visits = chain_alloc(Max(n, 1) * sizeof(double), MCXT_ALLOC_ZERO);
+	diagonal = chain_alloc(Max(n, 1) * sizeof(double), 0);
+	column = chain_alloc(Max(n, 1) * sizeof(double), 0);
 
 	/* components from the sources on: Tarjan emitted them sinks first */
 	for (i = comp->n - 1; i >= 0; i--)
@@ -1786,10 +1927,30 @@ order1_removal_effects(Solver *sv, double full_x, double full_v,
 		}
 	}
 
+	/*
+	 * Expected visits grow with the length of the loops of a component; past
+	 * the range of double precision the removal effects come from solving
+	 * the chain once per channel instead, whose values stay within 0 to 1.
+	 */
+	for (s = 0; s < n; s++)
+	{
+		if (!isfinite(visits[s]) || !isfinite(diagonal[s]) || !(diagonal[s] > 0))
+		{
+			pfree(in_start);
+			pfree(in_from);
+			pfree(in_weight);
+			pfree(u);
+			pfree(visits);
+			pfree(diagonal);
+			pfree(column);
+			return false;
+		}
+	}
 	for (s = 0; s < n; s++)
 	{
 		int			c = tuple_channel(mc->keys[s], 0);
 
+		INTERRUPT_EVERY(s);
 		if (full_x > 0)
 			effect[c] = Min(Max(visits[s] * sv->x[s] / (diagonal[s] * full_x), 0.0), 1.0);
 		if (full_v > 0)
@@ -1818,19 +1979,20 @@ removal_effects_by_solving(Solver *sv, double full_x, double full_v,
 
 	sv->x_full = sv->x;
 	sv->v_full = sv->v;
-	sv->x = palloc_extended(Max(mc->n_states, 1) * sizeof(double), MCXT_ALLOC_HUGE);
-	sv->v = palloc_extended(Max(mc->n_states, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	sv->x = chain_alloc(Max(mc->n_states, 1) * sizeof(double), MCXT_ALLOC_HUGE);
+	sv->v = chain_alloc(Max(mc->n_states, 1) * sizeof(double), MCXT_ALLOC_HUGE);
 	memcpy(sv->x, sv->x_full, mc->n_states * sizeof(double));
 	memcpy(sv->v, sv->v_full, mc->n_states * sizeof(double));
-	sv->redone = palloc_extended(Max(sv->comp.n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
+	sv->redone = chain_alloc(Max(sv->comp.n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	sv->n_redone = 0;
-	find_reach(sv);
+	find_predecessors(sv);
 	for (c = 0; c < mc->n_channels; c++)
 	{
 		int32		k;
 		double		x,
 					v;
 
+		CHECK_FOR_INTERRUPTS();
 		for (k = mc->channel_start[c]; k < mc->channel_start[c + 1]; k++)
 			sv->removed[mc->channel_states[k]] = true;
 		solve_chain(sv, c);
@@ -1872,6 +2034,7 @@ attribution_markov(PG_FUNCTION_ARGS)
 	MarkovChain *mc;
 	Solver		sv;
 	PathReader	names;
+	MemoryContext old;
 	double		full_x,
 				full_v;
 	double	   *effect;
@@ -1882,7 +2045,9 @@ attribution_markov(PG_FUNCTION_ARGS)
 
 	if (summary->n_paths == 0)
 		return (Datum) 0;
+	old = budget_start("markov");
 	mc = chain_build(summary, order);
+	chain_check_totals(mc, "markov");
 	if (csum_value(&mc->total_non_conversions) == 0)
 		ereport(NOTICE,
 				(errmsg("the path summary has no non-conversions"),
@@ -1892,8 +2057,8 @@ attribution_markov(PG_FUNCTION_ARGS)
 	solver_init(&sv, mc);
 	solve_chain(&sv, -1);
 	absorbed_from_start(&sv, &full_x, &full_v);
-	effect = palloc0(Max(mc->n_channels, 1) * sizeof(double));
-	value_effect = palloc0(Max(mc->n_channels, 1) * sizeof(double));
+	effect = chain_alloc(Max(mc->n_channels, 1) * sizeof(double), MCXT_ALLOC_ZERO);
+	value_effect = chain_alloc(Max(mc->n_channels, 1) * sizeof(double), MCXT_ALLOC_ZERO);
 	if (order > 1 || !order1_removal_effects(&sv, full_x, full_v, effect, value_effect))
 		removal_effects_by_solving(&sv, full_x, full_v, effect, value_effect);
 	for (c = 0; c < mc->n_channels; c++)
@@ -1916,17 +2081,17 @@ attribution_markov(PG_FUNCTION_ARGS)
 								   value_effect[c] / sum_value_effect * csum_value(&mc->total_value) : 0.0);
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
+	budget_end(old);
 	return (Datum) 0;
 }
 
-/* the name of a state: its channels joined by ">" */
+/* the name of a state, its channels joined by ">", built in buf */
 static text *
-state_name(const PathReader *names, uint64 key)
+state_name(StringInfo buf, const PathReader *names, uint64 key)
 {
-	StringInfoData buf;
 	int			j;
 
-	initStringInfo(&buf);
+	resetStringInfo(buf);
 	for (j = 0; j < MAX_CHAIN_ORDER; j++)
 	{
 		int			ch = tuple_channel(key, j);
@@ -1934,10 +2099,10 @@ state_name(const PathReader *names, uint64 key)
 		if (ch < 0)
 			break;
 		if (j > 0)
-			appendStringInfoChar(&buf, '>');
-		appendBinaryStringInfo(&buf, names->names[ch], names->name_lens[ch]);
+			appendStringInfoChar(buf, '>');
+		appendBinaryStringInfo(buf, names->names[ch], names->name_lens[ch]);
 	}
-	return cstring_to_text_with_len(buf.data, buf.len);
+	return cstring_to_text_with_len(buf->data, buf->len);
 }
 
 static void
@@ -1957,7 +2122,10 @@ put_transition(Tuplestorestate *store, TupleDesc tupdesc, text *from, text *to,
  * transition_matrix(ps, chain_order) returns (from_state, to_state,
  * probability): from (start) first, then the states in order of their
  * tuples; per source, the target states in the same order, then
- * (conversion) and (null).
+ * (conversion) and (null).  The names of the states are made as the rows
+ * are written and freed with each source state, so the memory beyond the
+ * chain's own is one state's rows, whatever the number of states (the
+ * result itself goes to a tuplestore, which spills to disk past work_mem).
  */
 Datum
 attribution_transition_matrix(PG_FUNCTION_ARGS)
@@ -1968,7 +2136,10 @@ attribution_transition_matrix(PG_FUNCTION_ARGS)
 	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
 	MarkovChain *mc;
 	PathReader	names;
-	text	  **state_names;
+	MemoryContext row_context;
+	MemoryContext old;
+	StringInfoData from_buf;
+	StringInfoData to_buf;
 	text	   *start_name = cstring_to_text("(start)");
 	text	   *conversion_name = cstring_to_text("(conversion)");
 	text	   *null_name = cstring_to_text("(null)");
@@ -1976,30 +2147,45 @@ attribution_transition_matrix(PG_FUNCTION_ARGS)
 
 	if (summary->n_paths == 0)
 		return (Datum) 0;
+	old = budget_start("transition_matrix");
 	mc = chain_build(summary, order);
+	chain_check_totals(mc, "transition_matrix");
 	path_reader_init(&names, summary);
-	state_names = palloc_extended(Max(mc->n_states, 1) * sizeof(text *), MCXT_ALLOC_HUGE);
-	for (s = 0; s < mc->n_states; s++)
-		state_names[s] = state_name(&names, mc->keys[s]);
-
-	for (s = 0; s < mc->n_states; s++)
-		if (mc->start_weight[s] > 0)
-			put_transition(store, tupdesc, start_name, state_names[s],
-						   mc->start_weight[s] / mc->start_total);
+	initStringInfo(&from_buf);
+	initStringInfo(&to_buf);
+	row_context = AllocSetContextCreate(CurrentMemoryContext, "transition_matrix rows",
+										ALLOCSET_SMALL_SIZES);
+	MemoryContextSwitchTo(row_context);
 	for (s = 0; s < mc->n_states; s++)
 	{
+		INTERRUPT_EVERY(s);
+		if (mc->start_weight[s] > 0)
+		{
+			put_transition(store, tupdesc, start_name, state_name(&to_buf, &names, mc->keys[s]),
+						   mc->start_weight[s] / mc->start_total);
+			MemoryContextReset(row_context);
+		}
+	}
+	for (s = 0; s < mc->n_states; s++)
+	{
+		text	   *from = state_name(&from_buf, &names, mc->keys[s]);
 		int64		e;
 
 		CHECK_FOR_INTERRUPTS();
 		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
-			put_transition(store, tupdesc, state_names[s], state_names[mc->col[e]],
+		{
+			put_transition(store, tupdesc, from, state_name(&to_buf, &names, mc->keys[mc->col[e]]),
 						   mc->weight[e] / mc->out_total[s]);
+			INTERRUPT_EVERY(e);
+		}
 		if (mc->conv_weight[s] > 0)
-			put_transition(store, tupdesc, state_names[s], conversion_name,
+			put_transition(store, tupdesc, from, conversion_name,
 						   mc->conv_weight[s] / mc->out_total[s]);
 		if (mc->null_weight[s] > 0)
-			put_transition(store, tupdesc, state_names[s], null_name,
+			put_transition(store, tupdesc, from, null_name,
 						   mc->null_weight[s] / mc->out_total[s]);
+		MemoryContextReset(row_context);
 	}
+	budget_end(old);
 	return (Datum) 0;
 }

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/int.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "models.h"
@@ -71,7 +72,7 @@ find_model(text *name)
  * Microseconds of an interval, counting a month as 30 days and a year as
  * 365.25 days, as EXTRACT(EPOCH FROM interval) does.
  */
-static double
+double
 interval_microseconds(const Interval *span)
 {
 	return (double) span->time +
@@ -353,6 +354,17 @@ model_decay_weight(const AttributionModel *model, double distance_us)
 	return exp2(-distance_us / model->half_life);
 }
 
+double
+model_time_distance(TimestampTz later, TimestampTz earlier)
+{
+	int64		distance;
+
+	if (!pg_sub_s64_overflow(later, earlier, &distance))
+		return (double) distance;
+	/* beyond int64: the error of the doubles is far below a weight's precision */
+	return (double) later - (double) earlier;
+}
+
 void
 model_check_journey_length(int64 n)
 {
@@ -451,7 +463,7 @@ credit_time_decay(const AttributionModel *model, const TimestampTz *touched_at,
 	for (i = lo; i < hi; i++)
 	{
 		credit[i] = model_decay_weight(model,
-									   (double) (touched_at[hi - 1] - touched_at[i]));
+									   model_time_distance(touched_at[hi - 1], touched_at[i]));
 		total += credit[i];
 	}
 	for (i = lo; i < hi; i++)

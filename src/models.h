@@ -92,6 +92,13 @@ extern const char *model_name(const AttributionModel *model);
 extern void model_write(StringInfo msg, const AttributionModel *model);
 extern void model_read(StringInfo msg, AttributionModel *model);
 
+/*
+ * The length of an interval in microseconds as the models use it (half_life,
+ * lookback): a month is 30 days, a year 365.25 days, as
+ * EXTRACT(EPOCH FROM interval) counts them.
+ */
+extern double interval_microseconds(const Interval *span);
+
 /* a timestamp argument must be finite */
 extern TimestampTz check_finite_timestamp(TimestampTz ts, const char *argname);
 extern bool journey_times_equal(const JourneyTimes *a, const JourneyTimes *b);
@@ -125,6 +132,14 @@ extern void model_split_shares(const AttributionModel *model,
 
 /* the weight of a touch at distance_us before the reference time */
 extern double model_decay_weight(const AttributionModel *model, double distance_us);
+
+/*
+ * Microseconds from earlier to later as a double.  Two finite timestamps can
+ * be further apart than int64 microseconds reach (the ends of timestamptz's
+ * range are some 298,000 years apart), so the difference is never taken in
+ * int64 alone.
+ */
+extern double model_time_distance(TimestampTz later, TimestampTz earlier);
 
 /* raise the documented error for a journey over MAX_JOURNEY_TOUCHES */
 extern void model_check_journey_length(int64 n);

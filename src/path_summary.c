@@ -1627,6 +1627,31 @@ attribution_path_agg_final(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(builder_finish((PathBuilder *) PG_GETARG_POINTER(0)));
 }
 
+/* ---------- range checks of the models ---------- */
+
+void
+ps_check_finite(double value, const char *what, const char *function)
+{
+	if (!isfinite(value))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s of %s() is out of the range of double precision", what, function),
+				 errdetail("The conversions or values of the path summary add up to more than the largest double precision number."),
+				 errhint("Scale the conversions, non-conversions or values down before building the summary.")));
+}
+
+void
+ps_check_totals(double journeys, double value, const char *function)
+{
+	if (!(journeys < PS_MODEL_MAX_TOTAL) || !(value < PS_MODEL_MAX_TOTAL))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the path summary is out of the range of %s()", function),
+				 errdetail("Its journeys (conversions and non-conversions) add up to %g and its values to %g; %s() needs each below %g.",
+						   journeys, value, function, PS_MODEL_MAX_TOTAL),
+				 errhint("Scale the conversions, non-conversions or values down before building the summary.")));
+}
+
 /* ---------- set-returning accessors ---------- */
 
 Tuplestorestate *

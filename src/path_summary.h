@@ -117,6 +117,21 @@ csum_value(const CompensatedSum *s)
 }
 
 /*
+ * The models of a path summary compute in double precision with the
+ * summary's conversions, non-conversions and values, which may each be up to
+ * the largest double.  Sums that leave the range of double precision are an
+ * error (numeric_value_out_of_range), never an infinite, NaN or zero result:
+ * ps_check_finite() checks one result of function.  markov() and
+ * transition_matrix() need the journeys and the values of the whole summary
+ * to add up to less than PS_MODEL_MAX_TOTAL (their solver works with sums
+ * and products of them).
+ */
+#define PS_MODEL_MAX_TOTAL 1e300
+
+extern void ps_check_finite(double value, const char *what, const char *function);
+extern void ps_check_totals(double journeys, double value, const char *function);
+
+/*
  * Start a set-returning function in materialize mode (srf_materialize() of
  * compat.h): the tuplestore and the tuple descriptor of the result.
  */

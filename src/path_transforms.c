@@ -20,6 +20,7 @@
 
 #include "compat.h"
 
+#include "attribution.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "strdict.h"
@@ -56,6 +57,7 @@ text_list_from_array(ArrayType *array, const char *what, TextList *list)
 					  &list->items, &nulls, &list->count);
 	for (i = 0; i < list->count; i++)
 	{
+		INTERRUPT_EVERY(i);
 		if (nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -109,7 +111,10 @@ channel_set_from_array(ArrayType *array)
 	text_list_from_array(array, "channels", &channels);
 	set = strdict_create(Max(channels.count, 8));
 	for (i = 0; i < channels.count; i++)
+	{
+		INTERRUPT_EVERY(i);
 		(void) text_item_intern(set, channels.items[i]);
+	}
 	return set;
 }
 
@@ -123,6 +128,7 @@ attribution_path_exposure(PG_FUNCTION_ARGS)
 	text_list_from_array(PG_GETARG_ARRAYTYPE_P(0), "path", &path);
 	for (i = 0; i < path.count; i++)
 	{
+		INTERRUPT_EVERY(i);
 		if (kept > 0 && text_items_equal(path.items[kept - 1], path.items[i]))
 			continue;
 		path.items[kept++] = path.items[i];
@@ -144,6 +150,7 @@ attribution_path_first(PG_FUNCTION_ARGS)
 	{
 		int			before = strdict_size(seen);
 
+		INTERRUPT_EVERY(i);
 		(void) text_item_intern(seen, path.items[i]);
 		if (strdict_size(seen) > before)
 			path.items[kept++] = path.items[i];
@@ -182,6 +189,7 @@ attribution_path_remove_if_not_all(PG_FUNCTION_ARGS)
 	remove = channel_set_from_array(PG_GETARG_ARRAYTYPE_P(1));
 	for (i = 0; i < path.count; i++)
 	{
+		INTERRUPT_EVERY(i);
 		if (text_item_lookup(remove, path.items[i]) < 0)
 			path.items[kept++] = path.items[i];
 	}
@@ -202,7 +210,10 @@ attribution_path_remove_if_last_and_not_all(PG_FUNCTION_ARGS)
 	remove = channel_set_from_array(PG_GETARG_ARRAYTYPE_P(1));
 	end = path.count;
 	while (end > 0 && text_item_lookup(remove, path.items[end - 1]) >= 0)
+	{
 		end--;
+		INTERRUPT_EVERY(end);
+	}
 	/* the whole path is such a run: keep it as it is */
 	if (end == 0)
 		end = path.count;

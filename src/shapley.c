@@ -105,6 +105,8 @@ attribution_shapley(PG_FUNCTION_ARGS)
 		Datum		values[3];
 		bool		nulls[3] = {false, false, false};
 
+		ps_check_finite(csum_value(&conversions[c]), "a credit", "shapley");
+		ps_check_finite(csum_value(&value[c]), "a value credit", "shapley");
 		values[0] = PointerGetDatum(path_reader_channel_text(&reader, c));
 		values[1] = Float8GetDatum(csum_value(&conversions[c]));
 		values[2] = Float8GetDatum(csum_value(&value[c]));
@@ -194,6 +196,9 @@ attribution_shapley_ordered(PG_FUNCTION_ARGS)
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 
+		CHECK_FOR_INTERRUPTS();
+		ps_check_finite(csum_value(&credits[i].conversions), "a credit", "shapley");
+		ps_check_finite(csum_value(&credits[i].value), "a value credit", "shapley");
 		values[0] = PointerGetDatum(path_reader_channel_text(&reader, (int) (credits[i].key >> 32)));
 		values[1] = Int32GetDatum((int32) (credits[i].key & 0xFFFFFFFF));
 		values[2] = Float8GetDatum(csum_value(&credits[i].conversions));

@@ -18,6 +18,7 @@
 #include "compat.h"
 
 #include "common/int.h"
+#include "common/int128.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "stage_history.h"
@@ -344,18 +345,20 @@ parse_funnel_mode(const char *mode)
 	return flags;
 }
 
-/* an interval as a fixed length: 1 day = 24 h, 1 month = 30 days */
-static int64
-window_usecs(const Interval *within)
+/*
+ * start + within, with the interval as a fixed length (1 day = 24 h, 1 month
+ * = 30 days), in 128 bits: both the interval and the distance between two
+ * timestamps can exceed int64 microseconds.
+ */
+static INT128
+window_end(TimestampTz start, const Interval *within)
 {
-	int64		days;
-	int64		usecs;
+	INT128		end = int64_to_int128(start);
 
-	days = (int64) within->month * DAYS_PER_MONTH + within->day;
-	if (pg_mul_s64_overflow(days, USECS_PER_DAY, &usecs) ||
-		pg_add_s64_overflow(usecs, within->time, &usecs))
-		usecs = days < 0 ? PG_INT64_MIN : PG_INT64_MAX;
-	return usecs;
+	int128_add_int64_mul_int64(&end, (int64) within->month * DAYS_PER_MONTH + within->day,
+							   USECS_PER_DAY);
+	int128_add_int64(&end, within->time);
+	return end;
 }
 
 Datum
@@ -364,7 +367,6 @@ stage_history_funnel_depth(PG_FUNCTION_ARGS)
 	HistoryView view;
 	Interval   *within = PG_GETARG_INTERVAL_P(1);
 	int			flags = parse_funnel_mode(text_to_cstring(PG_GETARG_TEXT_PP(2)));
-	int64		window = window_usecs(within);
 	bool		reached[LADDER_MAX_STAGES];
 	TimestampTz chain_start[LADDER_MAX_STAGES];
 	TimestampTz step_time[LADDER_MAX_STAGES];
@@ -372,7 +374,7 @@ stage_history_funnel_depth(PG_FUNCTION_ARGS)
 	int			steps;
 	int			i;
 
-	if (window <= 0)
+	if (int128_compare(window_end(0, within), int64_to_int128(0)) <= 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("funnel window must be positive"),
@@ -388,7 +390,6 @@ stage_history_funnel_depth(PG_FUNCTION_ARGS)
 	{
 		int			step = view.stages[i];
 		TimestampTz at = history_time(&view, i);
-		int64		elapsed;
 
 		if (ladder_is_exit(view.ladder, step))
 		{
@@ -406,9 +407,9 @@ stage_history_funnel_depth(PG_FUNCTION_ARGS)
 			break;
 		else if (reached[step - 1])
 		{
-			/* events are in time order: elapsed >= 0; overflow means too far */
-			bool		matched = !pg_sub_s64_overflow(at, chain_start[step - 1], &elapsed) &&
-				elapsed <= window;
+			/* within the window of the chain's start, computed without overflow */
+			bool		matched = int128_compare(int64_to_int128(at),
+												 window_end(chain_start[step - 1], within)) <= 0;
 
 			if ((flags & FUNNEL_STRICT_INCREASE) && !(step_time[step - 1] < at))
 				matched = false;

@@ -31,6 +31,7 @@
 #include <ctype.h>
 
 #include "aggutil.h"
+#include "attribution.h"
 #include "common/int.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
@@ -531,6 +532,7 @@ stage_history_send(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, view.n_events);
 	for (i = 0; i < view.n_events; i++)
 	{
+		INTERRUPT_EVERY(i);
 		pq_sendbyte(&buf, view.stages[i]);
 		pq_sendint64(&buf, history_time(&view, i));
 	}
@@ -738,6 +740,7 @@ stage_agg_serialize(PG_FUNCTION_ARGS)
 	pq_sendint32(&buf, state->n_events);
 	for (i = 0; i < state->n_events; i++)
 	{
+		INTERRUPT_EVERY(i);
 		pq_sendbyte(&buf, state_stages(state)[i]);
 		pq_sendint64(&buf, state_times(state)[i]);
 	}

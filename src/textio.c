@@ -149,28 +149,78 @@ ts_read_int64(TextScanner *scan)
 	return (int64) value;
 }
 
+/*
+ * A float in decimal notation only: an optional sign, digits with an
+ * optional decimal point (at least one digit), and an optional exponent.
+ * The syntax is checked here, not left to strtod(), which would also take
+ * hexadecimal floats (0x1p3), "nan", "inf" and "infinity"; a value beyond the
+ * range of double precision, or a nonzero one so small that it would round
+ * to zero, is an error rather than an infinity or a silent zero (values
+ * below the normal range that are not zero keep their reduced precision, as
+ * float8 input does).
+ */
 double
 ts_read_float8(TextScanner *scan)
 {
 	const char *start;
+	const char *p;
+	char	   *copy;
 	char	   *end;
 	double		value;
+	int			digits = 0;
+	bool		nonzero = false;
+	bool		range_error;
 
 	ts_skip_space(scan);
-	start = scan->pos;
-	/* digits, sign or a point only: no "nan", "inf" or hex floats */
-	if (*start != '-' && *start != '+' && *start != '.' &&
-		!isdigit((unsigned char) *start))
+	start = p = scan->pos;
+	if (*p == '-' || *p == '+')
+		p++;
+	while (isdigit((unsigned char) *p))
+	{
+		nonzero |= *p != '0';
+		digits++;
+		p++;
+	}
+	if (*p == '.')
+	{
+		p++;
+		while (isdigit((unsigned char) *p))
+		{
+			nonzero |= *p != '0';
+			digits++;
+			p++;
+		}
+	}
+	if (digits == 0)
 		ts_error(scan, "Expected a number");
+	if (*p == 'e' || *p == 'E')
+	{
+		const char *exponent = p + 1;
+
+		if (*exponent == '-' || *exponent == '+')
+			exponent++;
+		if (!isdigit((unsigned char) *exponent))
+			ts_error(scan, "Expected digits in the exponent of a number");
+		p = exponent;
+		while (isdigit((unsigned char) *p))
+			p++;
+	}
+	if (isalnum((unsigned char) *p) || *p == '.' || *p == '_')
+		ts_error(scan, "Expected a number in decimal notation");
+
+	/* strtod() on exactly the checked characters */
+	copy = pnstrdup(start, p - start);
 	errno = 0;
-	value = strtod(start, &end);
-	if (end == start)
+	value = strtod(copy, &end);
+	range_error = errno == ERANGE;
+	if (end != copy + (p - start))
 		ts_error(scan, "Expected a number");
-	if (errno == ERANGE && (value == HUGE_VAL || value == -HUGE_VAL))
+	pfree(copy);
+	if (!isfinite(value) || (range_error && (value == HUGE_VAL || value == -HUGE_VAL)))
 		ts_error(scan, "Number out of the range of double precision");
-	if (!isfinite(value))
-		ts_error(scan, "Expected a finite number");
-	scan->pos = end;
+	if (value == 0 && nonzero)
+		ts_error(scan, "Number too close to zero for double precision");
+	scan->pos = p;
 	return value;
 }
 

@@ -14,6 +14,7 @@
 #include "models.h"
 #include "strdict.h"
 #include "touch_buffer.h"
+#include "u64map.h"
 
 #define TOUCH_WIRE_VERSION 1
 
@@ -127,22 +128,56 @@ compare_touches(const void *a, const void *b, void *arg)
 }
 
 /*
- * The journey's own channel number of a dictionary number: its channels in
- * order of first use.  Journeys touch few channels, so a list is searched,
- * the previous hit first.
+ * The journey's own channel numbers: its channels in order of first use.
+ * Most journeys touch few channels, so a short list is searched, the
+ * previous hit first; past LOCAL_LIST_MAX channels a hash table takes over,
+ * so that a journey of many channels costs linear time, not quadratic.
  */
+#define LOCAL_LIST_MAX 16
+
+typedef struct LocalChannels
+{
+	int32	   *locals;			/* dictionary number of each local channel */
+	int			nlocals;
+	int32		last_hit;
+	keymap_hash *map;			/* dictionary number -> local, once large */
+} LocalChannels;
+
 static int32
-local_channel(int32 *locals, int *nlocals, int32 *last_hit, int32 channel)
+local_channel(LocalChannels *lc, int32 channel)
 {
 	int32		c;
 
-	if (*last_hit >= 0 && locals[*last_hit] == channel)
-		return *last_hit;
-	for (c = 0; c < *nlocals; c++)
-		if (locals[c] == channel)
-			return *last_hit = c;
-	locals[*nlocals] = channel;
-	return *last_hit = (*nlocals)++;
+	if (lc->last_hit >= 0 && lc->locals[lc->last_hit] == channel)
+		return lc->last_hit;
+	if (lc->map != NULL)
+	{
+		bool		found;
+		KeyEntry   *entry = keymap_insert(lc->map, (uint64) (uint32) channel, &found);
+
+		if (!found)
+		{
+			entry->index = lc->nlocals;
+			lc->locals[lc->nlocals++] = channel;
+		}
+		return lc->last_hit = entry->index;
+	}
+	for (c = 0; c < lc->nlocals; c++)
+		if (lc->locals[c] == channel)
+			return lc->last_hit = c;
+	lc->locals[lc->nlocals] = channel;
+	lc->last_hit = lc->nlocals++;
+	if (lc->nlocals == LOCAL_LIST_MAX)
+	{
+		lc->map = keymap_create(CurrentMemoryContext, 4 * LOCAL_LIST_MAX, NULL);
+		for (c = 0; c < lc->nlocals; c++)
+		{
+			bool		found;
+
+			keymap_insert(lc->map, (uint64) (uint32) lc->locals[c], &found)->index = c;
+		}
+	}
+	return lc->last_hit;
 }
 
 /*
@@ -154,23 +189,25 @@ JourneyData *
 touchbuf_to_journey(TouchBuffer *buf)
 {
 	int			n = buf->ntouches;
-	int32	   *locals = palloc(Max(n, 1) * sizeof(int32));
+	LocalChannels lc;
 	int32	   *channel = palloc(Max(n, 1) * sizeof(int32));
-	int			nlocals = 0;
-	int32		last_hit = -1;
 	Size		names_len = 0;
 	Size		size;
 	JourneyData *journey;
 	char	   *names_out;
 	int			i;
 
+	lc.locals = palloc(Max(n, 1) * sizeof(int32));
+	lc.nlocals = 0;
+	lc.last_hit = -1;
+	lc.map = NULL;
 	qsort_interruptible(buf->touches, n, sizeof(BufferedTouch), compare_touches, buf->dict);
 	for (i = 0; i < n; i++)
 	{
-		int			before = nlocals;
+		int			before = lc.nlocals;
 
-		channel[i] = local_channel(locals, &nlocals, &last_hit, buf->touches[i].channel);
-		if (nlocals > before)
+		channel[i] = local_channel(&lc, buf->touches[i].channel);
+		if (lc.nlocals > before)
 		{
 			int			len;
 
@@ -194,7 +231,7 @@ touchbuf_to_journey(TouchBuffer *buf)
 	SET_VARSIZE(journey, size);
 	journey->version = JOURNEY_VERSION;
 	journey->ntouches = n;
-	journey->nchannels = nlocals;
+	journey->nchannels = lc.nlocals;
 	journey->names_len = (int32) names_len;
 	for (i = 0; i < n; i++)
 	{
@@ -204,17 +241,19 @@ touchbuf_to_journey(TouchBuffer *buf)
 		JOURNEY_CHANNEL(journey)[i] = channel[i];
 	}
 	names_out = JOURNEY_NAMES(journey);
-	for (i = 0; i < nlocals; i++)
+	for (i = 0; i < lc.nlocals; i++)
 	{
 		int			len;
-		const char *name = strdict_string(buf->dict, locals[i], &len);
+		const char *name = strdict_string(buf->dict, lc.locals[i], &len);
 
 		memcpy(names_out, name, len);
 		names_out[len] = '\0';
 		names_out += len + 1;
 	}
 	pfree(channel);
-	pfree(locals);
+	pfree(lc.locals);
+	if (lc.map != NULL)
+		keymap_destroy(lc.map);
 	return journey;
 }
 

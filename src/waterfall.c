@@ -31,6 +31,7 @@
 
 #include "compat.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "aggutil.h"
@@ -88,14 +89,27 @@ state_create(const StageLadder *ladder, MemoryContext cxt)
 	return state;
 }
 
+/* the units that exited at stage k; false when the sum overflows bigint */
+static bool
+exits_sum(const WaterfallState *state, int k, int64 *sum)
+{
+	int			e;
+
+	*sum = 0;
+	for (e = 0; e < state->ladder->n_exits; e++)
+		if (pg_add_s64_overflow(*sum, state->exited[k * state->ladder->n_exits + e], sum))
+			return false;
+	return true;
+}
+
+/* the same, of a validated summary (where it cannot overflow) */
 static int64
 exits_at(const WaterfallState *state, int k)
 {
-	int64		sum = 0;
-	int			e;
+	int64		sum;
 
-	for (e = 0; e < state->ladder->n_exits; e++)
-		sum += state->exited[k * state->ladder->n_exits + e];
+	if (!exits_sum(state, k, &sum))
+		elog(ERROR, "waterfall summary exit counts overflow after validation");
 	return sum;
 }
 
@@ -241,11 +255,12 @@ state_validate(const WaterfallState *state, int sqlstate)
 	for (k = 0; k < n; k++)
 	{
 		int64		next = k + 1 < n ? state->reached[k + 1] : 0;
+		int64		exits;
 
 		if (state->recycled[k] > state->reached[k])
 			bad_summary(sqlstate, "More units were recycled at a stage than reached it.");
-		/* each exit count is at most reached[k]: the sum cannot overflow */
-		if (exits_at(state, k) > state->reached[k] - next)
+		/* each exit count is at most reached[k], but their sum may overflow */
+		if (!exits_sum(state, k, &exits) || exits > state->reached[k] - next)
 			bad_summary(sqlstate, "More units exited at a stage than stopped there.");
 		if (k + 1 < n && state->to_next[k].total != next)
 			bad_summary(sqlstate, "The days-to-next histogram of a stage does not count the units that advanced from it.");
@@ -761,7 +776,22 @@ reverse_waterfall(PG_FUNCTION_ARGS)
 					volume_known = false;
 				}
 				if (volume_known)
-					volume = volume * (double) reached / (double) advanced;
+				{
+					double		needed = volume * (double) reached / (double) advanced;
+
+					/* the product may overflow where the result does not */
+					if (!isfinite(needed))
+						needed = volume * ((double) reached / (double) advanced);
+					volume = needed;
+					if (!isfinite(volume))
+						ereport(ERROR,
+								(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+								 errmsg("the volume stage \"%s\" needs is out of the range of double precision",
+										ladder->names[k]),
+								 errdetail("A target of %g units at the last stage needs more than %g units at stage \"%s\".",
+										   target, DBL_MAX, ladder->names[k]),
+								 errhint("Give a smaller target_wins.")));
+				}
 				if (state->to_next[k].total > 0)
 				{
 					double		median = dhist_percentile(&state->to_next[k], 0.5) / (double) USECS_PER_DAY;

@@ -6,7 +6,12 @@
 # keep one group at a time (sorted grouping) and aggregates with a bounded
 # state must peak the same whatever the row count; a state that grows with
 # its input by design (credit_by_channel keeps every journey's summary) must
-# grow by no more than its documented size per journey.
+# grow by no more than its documented size per journey.  The calls whose
+# memory attribution.max_memory bounds (markov(), transition_matrix(),
+# credit_by_channel()) must fail with configuration_limit_exceeded under a
+# small limit, having taken no more than about the limit, and
+# transition_matrix() must peak no higher than markov() on the same chain
+# (it keeps nothing per state beyond the chain).
 #
 #   bash test/memory.sh [GROUPS]
 #
@@ -58,6 +63,27 @@ $sql;
 \setenv BACKEND_PID :pid
 \! sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/\$BACKEND_PID/status
 SQL
+}
+
+# peak_state <sql> <settings>: "<peak kB> <SQLSTATE or 00000>" of a fresh backend
+peak_state() {
+	local sql=$1 settings=$2
+	local out
+	out=$("$ATTR_BINDIR/psql" -X -q -d "$db" -At -v ON_ERROR_STOP=0 -v VERBOSITY=sqlstate <<SQL 2>/dev/null | tail -n 2
+SET work_mem = '4MB';
+SET max_parallel_workers_per_gather = 0;
+SET jit = off;
+$settings
+SELECT pg_backend_pid() AS pid \gset
+\o /dev/null
+$sql;
+\o
+\setenv BACKEND_PID :pid
+\! sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' /proc/\$BACKEND_PID/status
+\echo :LAST_ERROR_SQLSTATE
+SQL
+)
+	echo "${out//$'\n'/ }"
 }
 
 # touches of :n journeys of 2 or 3 touches over 5 channels, in journey order
@@ -116,6 +142,43 @@ per_journey=$(( (large_kb - small_kb) * 1024 / (large - small) ))
 echo "memory: credit_by_channel: peak $small_kb kB at $small journeys, $large_kb kB at $large: $per_journey bytes per journey"
 check "$([ "$per_journey" -le 256 ] && echo 1 || echo 0)" \
 	"credit_by_channel grows by at most 256 bytes per journey of 2 or 3 touches ($per_journey)"
+
+# attribution.max_memory.  A summary of 100,000 paths of 3 to 12 touches over
+# 40 channels: its chain of order 4 and the solver take some 150 MB.
+if [ "$has_paths" = t ]; then
+	att_psql -d "$db" -c "CREATE TABLE memory_paths AS SELECT attribution.path_agg(ARRAY(
+		SELECT 'c' || (abs(hashint8(g * 100 + k)) % 40) FROM generate_series(1, 3 + g % 10) k), g % 3 = 0) AS ps
+		FROM generate_series(1, 100000) g" >/dev/null
+	baseline_kb=$(peak_kb 1 "SELECT 1")
+	read -r markov_kb markov_state < <(peak_state "SELECT count(*) FROM memory_paths, attribution.markov(ps, 4)" "")
+	read -r matrix_kb matrix_state < <(peak_state "SELECT count(*) FROM memory_paths, attribution.transition_matrix(ps, 4)" "")
+	echo "memory: markov() of order 4: peak $markov_kb kB ($markov_state); transition_matrix() of order 4: peak $matrix_kb kB ($matrix_state); an idle backend: $baseline_kb kB"
+	check "$([ "$markov_state" = 00000 ] && [ "$matrix_state" = 00000 ] && echo 1 || echo 0)" \
+		"markov() and transition_matrix() of order 4 run under the default attribution.max_memory ($markov_state, $matrix_state)"
+	check "$([ "$matrix_kb" -le $((markov_kb + FLAT_SLACK_KB)) ] && echo 1 || echo 0)" \
+		"transition_matrix() of order 4 peaks no higher than markov() on the same chain ($matrix_kb kB, markov() $markov_kb kB, slack $FLAT_SLACK_KB kB)"
+	# under a limit of 32 MB both fail before they take much more; the
+	# allocator's overhead (arrays that grow by doubling) may add as much again
+	limit_kb=32768
+	for fn in markov transition_matrix; do
+		read -r kb state < <(peak_state "SELECT count(*) FROM memory_paths, attribution.$fn(ps, 4)" "SET attribution.max_memory = '${limit_kb}kB';")
+		echo "memory: $fn() of order 4 with attribution.max_memory = $limit_kb kB: $state, peak $kb kB"
+		check "$([ "$state" = 53400 ] && echo 1 || echo 0)" \
+			"$fn() of order 4 fails with 53400 under attribution.max_memory = $limit_kb kB (got $state)"
+		check "$([ "$kb" -le $((baseline_kb + 2 * limit_kb)) ] && echo 1 || echo 0)" \
+			"$fn() under attribution.max_memory = $limit_kb kB peaks within twice the limit of an idle backend ($kb kB, idle $baseline_kb kB)"
+	done
+fi
+# credit_by_channel() over 2,000,000 journeys (some 450 MB) under a limit of 64 MB
+limit_kb=65536
+baseline_kb=$(peak_kb 1 "SELECT 1")
+read -r kb state < <(peak_state "SELECT attribution.credit_by_channel(journey_id, 'position_based', touched_at, channel) FROM ($touches) t" \
+	"SET attribution.max_memory = '${limit_kb}kB'; \\set n 2000000")
+echo "memory: credit_by_channel() over 2,000,000 journeys with attribution.max_memory = $limit_kb kB: $state, peak $kb kB"
+check "$([ "$state" = 53400 ] && echo 1 || echo 0)" \
+	"credit_by_channel() over 2,000,000 journeys fails with 53400 under attribution.max_memory = $limit_kb kB (got $state)"
+check "$([ "$kb" -le $((baseline_kb + 2 * limit_kb)) ] && echo 1 || echo 0)" \
+	"credit_by_channel() under attribution.max_memory = $limit_kb kB peaks within twice the limit of an idle backend ($kb kB, idle $baseline_kb kB)"
 
 att_psql -d postgres -c "DROP DATABASE $db" >/dev/null
 echo "$passed passed, $failed failed"

@@ -6,14 +6,17 @@
  *		times out.  Each case first runs without a time limit (it must take
  *		long enough for the test to tell a prompt stop from a late one:
  *		it is repeated more times until it does), then
- *		with statement_timeout = 100ms: it must fail with query_canceled
- *		(57014) within CANCEL_LIMIT_MS.  A loop without CHECK_FOR_INTERRUPTS()
- *		shows as a late stop: the timeout is noticed only when the call ends.
+ *		with statement_timeout = 100ms, and once more cancelled from another
+ *		connection with pg_cancel_backend() 100 ms after it started: each
+ *		time it must fail with query_canceled (57014) within CANCEL_LIMIT_MS
+ *		of its start.  A loop without CHECK_FOR_INTERRUPTS() shows as a late
+ *		stop: the cancel request is noticed only when the call ends.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "driver.h"
 
@@ -65,6 +68,28 @@ static const char *const setup_sql[] = {
 	"CREATE TABLE cancel.paths AS SELECT attribution.path_agg(p, g % 3 = 0) AS ps FROM (SELECT g, "
 	"ARRAY(SELECT 'c' || (abs(hashint8(g * 100 + k)) % 40) FROM generate_series(1, 3 + g % 10) k) AS p "
 	"FROM generate_series(1, 50000) g) x",
+	/*
+	 * A journey of 10,000 touches, each in a channel of its own, and a
+	 * direct_channels list of 200,000 names (every tenth channel of the
+	 * journey among them): matching the list against the journey's channels
+	 * name by name takes 2 billion comparisons.
+	 */
+	"CREATE TABLE cancel.wide_journey (j attribution.journey)",
+	"ALTER TABLE cancel.wide_journey ALTER j SET STORAGE external",
+	"INSERT INTO cancel.wide_journey SELECT attribution.journey_agg(timestamptz '2024-01-01 00:00:00+00' "
+	"+ g * interval '1 minute', 'channel ' || g) FROM generate_series(1, 10000) g",
+	"CREATE TABLE cancel.direct_list (names text[])",
+	"ALTER TABLE cancel.direct_list ALTER names SET STORAGE external",
+	"INSERT INTO cancel.direct_list SELECT array_agg(CASE WHEN g % 20 = 0 THEN 'channel ' || (g / 20) "
+	"ELSE 'other ' || g END) FROM generate_series(1, 200000) g",
+	/*
+	 * A path summary of 12,000 paths over some 17,500 channels whose chain
+	 * of order 2 has some 30,000 states, nearly all of them components of
+	 * their own: the removal effects solve the chain once per channel.
+	 */
+	"CREATE TABLE cancel.wide_paths AS SELECT attribution.path_agg(p, g % 4 = 0) AS ps FROM (SELECT g, "
+	"ARRAY(SELECT 'w' || (abs(hashint8(g * 100 + k)) % 20000) FROM generate_series(1, 2 + g % 4) k) AS p "
+	"FROM generate_series(1, 12000) g) x",
 };
 
 /* %d: the repetitions, raised until the untimed run takes MIN_UNTIMED_MS */
@@ -97,6 +122,12 @@ static const CancelCase cases[] = {
 	{"markov() of order 3 over 50,000 paths of 40 channels",
 		"SELECT count(*) FROM generate_series(1, %d) r, cancel.paths, "
 	"attribution.markov(CASE WHEN r > 0 THEN ps END, 3)"},
+	{"credits() of a journey of 10,000 channels with 200,000 direct_channels",
+		"SELECT count(*) FROM generate_series(1, %d) r, cancel.wide_journey, cancel.direct_list, "
+	"attribution.credits(CASE WHEN r > 0 THEN j END, 'last_non_direct', direct_channels => names)"},
+	{"markov() of order 2 over 17,500 channels, mostly single-state components",
+		"SELECT count(*) FROM generate_series(1, %d) r, cancel.wide_paths, "
+	"attribution.markov(CASE WHEN r > 0 THEN ps END, 2)"},
 };
 
 static double
@@ -127,6 +158,65 @@ timed(PGconn *conn, const char *sql, char *sqlstate, double *elapsed_ms, char **
 	}
 	*message = strdup(PQerrorMessage(conn));
 	PQclear(res);
+}
+
+/*
+ * Run sql on conn and cancel it from another connection with
+ * pg_cancel_backend() after TIMEOUT_MS; returns like timed().
+ */
+static void
+cancelled(PGconn *conn, PGconn *other, int pid, const char *sql, char *sqlstate,
+		  double *elapsed_ms, char **message)
+{
+	double		start = now_ms();
+	char		cancel_sql[64];
+	PGresult   *res;
+	PGresult   *last = NULL;
+
+	if (!PQsendQuery(conn, sql))
+	{
+		strcpy(sqlstate, "?????");
+		*elapsed_ms = 0;
+		*message = strdup(PQerrorMessage(conn));
+		return;
+	}
+	usleep(TIMEOUT_MS * 1000);
+	snprintf(cancel_sql, sizeof(cancel_sql), "SELECT pg_cancel_backend(%d)", pid);
+	PQclear(query_ok(other, cancel_sql));
+	while ((res = PQgetResult(conn)) != NULL)
+	{
+		if (last)
+			PQclear(last);
+		last = res;
+	}
+	*elapsed_ms = now_ms() - start;
+	if (last && (PQresultStatus(last) == PGRES_TUPLES_OK || PQresultStatus(last) == PGRES_COMMAND_OK))
+		strcpy(sqlstate, "00000");
+	else
+	{
+		const char *state = last ? PQresultErrorField(last, PG_DIAG_SQLSTATE) : NULL;
+
+		snprintf(sqlstate, 6, "%s", state ? state : "?????");
+	}
+	*message = strdup(PQerrorMessage(conn));
+	if (last)
+		PQclear(last);
+}
+
+/* a second connection to the same database, for pg_cancel_backend() */
+static PGconn *
+second_connection(PGconn *conn)
+{
+	const char *keywords[] = {"host", "port", "user", "dbname", NULL};
+	const char *values[] = {PQhost(conn), PQport(conn), PQuser(conn), PQdb(conn), NULL};
+	PGconn	   *other = PQconnectdbParams(keywords, values, 0);
+
+	if (PQstatus(other) != CONNECTION_OK)
+	{
+		fprintf(stderr, "cancel: cannot open a second connection: %s", PQerrorMessage(other));
+		exit(2);
+	}
+	return other;
 }
 
 /* the attribution.* functions a query calls all exist */
@@ -164,6 +254,8 @@ test_cancel(PGconn *conn)
 {
 	size_t		i;
 	char		sql[64];
+	PGconn	   *other = second_connection(conn);
+	int			pid = PQbackendPID(conn);
 
 	exec_ok(conn, "SET client_min_messages = warning");
 	for (i = 0; i < sizeof(setup_sql) / sizeof(setup_sql[0]); i++)
@@ -219,6 +311,17 @@ test_cancel(PGconn *conn)
 		check(timed_ms <= CANCEL_LIMIT_MS, "%s stops within %d ms of its start (took %.0f ms)",
 			  c->what, CANCEL_LIMIT_MS, timed_ms);
 		free(message);
+
+		cancelled(conn, other, pid, query, state, &timed_ms, &message);
+		printf("cancel: %s: cancelled by pg_cancel_backend() after %d ms, stopped after %.0f ms (%s)\n",
+			   c->what, TIMEOUT_MS, timed_ms, state);
+		check(strcmp(state, "57014") == 0, "%s cancelled by pg_cancel_backend() fails with 57014, not %s: %s",
+			  c->what, state, message);
+		check(timed_ms <= CANCEL_LIMIT_MS,
+			  "%s cancelled by pg_cancel_backend() stops within %d ms of its start (took %.0f ms)",
+			  c->what, CANCEL_LIMIT_MS, timed_ms);
+		free(message);
 	}
+	PQfinish(other);
 	exec_ok(conn, "DROP SCHEMA cancel CASCADE");
 }

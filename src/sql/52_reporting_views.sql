@@ -68,11 +68,15 @@ COMMENT ON COLUMN @extschema@.opportunity_journeys.last_touched_at IS 'Time of t
 -- key of the built-in table; a requirement on a source of your own).
 --
 -- Money is allocated in whole cents by cumulative rounding: in journey
--- order, a touch gets round(A x credits up to and including it) -
--- round(A x credits before it), A the amount in cents.  Each touch is
--- within a cent of credit x amount, no touch with zero credit gets a cent,
--- and the touches of an opportunity add up exactly to its amount, so any sum
--- over channels, campaigns or months is exact to the cent.
+-- order, a touch gets round(A x credits up to and including it / all
+-- credits) - round(A x credits before it / all credits), A the amount in
+-- cents.  The running sums and the products are numeric, so they are exact
+-- whatever the amount (float8 would drift by cents at amounts of 10^12 and
+-- hundreds of touches), and the last touch's running sum is all credits.
+-- Each touch is within a cent of credit x amount (up to the precision of the
+-- float8 credit), no touch with zero credit gets a cent, and the touches of
+-- an opportunity add up exactly to its amount, so any sum over channels,
+-- campaigns or months is exact to the cent.
 CREATE VIEW @extschema@.opportunity_credits WITH (security_invoker = true) AS
 SELECT m.name AS model, j.opportunity_id, j.account_id, j.created_at, j.is_won, j.amount,
 	   c.touch_id AS touchpoint_id, c.position AS touch_number, c.credit,
@@ -88,12 +92,13 @@ LEFT JOIN (
 ) jt ON jt.opportunity_id = j.opportunity_id
 LEFT JOIN LATERAL (
 	SELECT x.position, x.touch_id, x.credit,
-		   (round((x.before + x.credit) * round(j.amount * 100)::float8)
-			- round(x.before * round(j.amount * 100)::float8))::bigint AS credit_cents
+		   (round(x.upto * round(j.amount * 100) / x.total)
+			- round((x.upto - x.credit::numeric) * round(j.amount * 100) / x.total))::bigint AS credit_cents
 	FROM (
 		SELECT cr.position, cr.touch_id, cr.credit,
-			   coalesce(sum(cr.credit) OVER (ORDER BY cr.position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-						0) AS before
+			   sum(cr.credit::numeric) OVER (ORDER BY cr.position ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+				   AS upto,
+			   sum(cr.credit::numeric) OVER () AS total
 		FROM @extschema@.credits(jt.journey, m.model, converted_at => j.closed_at, half_life => m.half_life,
 								 lead_created_at => j.lead_created_at, opportunity_created_at => j.created_at,
 								 closed_at => j.closed_at, direct_channels => '{direct}', weights => m.weights,
