@@ -34,7 +34,7 @@ REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall 
 REGRESS += privileges robustness
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
-EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/driver
+EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/driver $(EXTENSION)-*.zip
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -59,3 +59,13 @@ test/driver: $(DRIVER_SRCS) test/driver.h
 
 .PHONY: driver
 driver: test/driver
+
+# The distribution archive (PGXN): the committed tree of HEAD, only tracked
+# files, under the folder attribution-<version>/.  DIST_ARCHIVE names the file.
+DISTNAME = $(EXTENSION)-$(EXTVERSION)
+DIST_ARCHIVE ?= $(DISTNAME).zip
+.PHONY: dist
+dist:
+	git archive --format=zip --prefix=$(DISTNAME)/ --output=$(DIST_ARCHIVE) HEAD
+	@echo "wrote $(DIST_ARCHIVE) (the tree of commit $$(git rev-parse --short HEAD))"
+	@git diff --quiet HEAD -- || echo "note: changes not committed are not in $(DIST_ARCHIVE)"
