@@ -70,7 +70,7 @@ for doc in "${docs[@]}"; do
 	{
 		line = $0
 		# fences as CommonMark has them: up to 3 spaces, then ```; an opening
-		# fence's info string has no backtick
+		# fence has an info string without backticks
 		if (!infence && line ~ /^ ? ? ?```[^`]*$/) {
 			lang = trim(substr(trim(line), 4))
 			infence = 1
@@ -108,6 +108,7 @@ for doc in "${docs[@]}"; do
 		if (trim(line) != "") { lastline = trim(line); after_sql = 0 }
 	}' "$srcdir/$doc"
 
+	ls "$dir"/*.info >/dev/null 2>&1 || continue	# no SQL block
 	db=attribution_doc_$n
 	db_empty=attribution_doc_${n}_empty
 	att_psql -d postgres -c "DROP DATABASE IF EXISTS $db" -c "DROP DATABASE IF EXISTS $db_empty" \
