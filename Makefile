@@ -50,7 +50,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES) $(EXTENSION).control
 		rm -f $@; exit 1; \
 	fi
 
-# The libpq test driver (property tests); see test/README.md.
+# The libpq test driver (property tests); see CONTRIBUTING.md.
 PG_INCLUDEDIR_CLIENT = $(shell $(PG_CONFIG) --includedir)
 PG_LIBDIR_CLIENT = $(shell $(PG_CONFIG) --libdir)
 DRIVER_SRCS = test/driver.c $(sort $(wildcard test/test_*.c))

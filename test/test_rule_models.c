@@ -30,7 +30,7 @@
  *	  no rows (journey form), no channels (summary form);
  *	- the window, journey and summary forms agree with the formulation and
  *	  with each other per touch / per channel within 1e-9;
- *	- parallel plans give identical results (up to the rounding the README
+ *	- parallel plans give identical results (up to the rounding doc/rule_based.md
  *	  documents for time decay in the summary path and for sums over
  *	  journeys), and the plans are checked to aggregate partially.
  * The formulation itself is checked against known answers first.
