@@ -11,11 +11,11 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 MODULE_big = attribution
 # shared pieces
 OBJS = src/attribution.o src/compat.o src/aggutil.o src/arena.o src/textio.o src/strdict.o
-# rule-based attribution (SPEC section 2)
+# rule-based attribution (doc/rule_based.md)
 OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
-# the demand waterfall (SPEC section 4)
+# the demand waterfall (doc/waterfall.md)
 OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o
-# data-driven attribution (SPEC section 3)
+# data-driven attribution (doc/paths.md)
 OBJS += src/exactsum.o src/path_transforms.o src/path_summary.o src/markov.o src/shapley.o src/counterfactual.o src/heuristics.o
 
 # The install script of the newest version is generated from the ordered
@@ -29,14 +29,14 @@ REGRESS = extension
 REGRESS += rule_models rule_errors journey_type window_credit channel_credit labels
 REGRESS += stage_history waterfall
 REGRESS += paths path_summary markov shapley
-# reporting layer (SPEC section 5)
+# reporting layer (doc/reporting.md)
 REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo
 REGRESS += privileges robustness
 # numeric edges, equal values in other forms, attribution.max_memory
 REGRESS += limits
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
-EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/driver
+EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/driver $(EXTENSION)-*.zip
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -52,7 +52,7 @@ $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PIECES) $(EXTENSION).control
 		rm -f $@; exit 1; \
 	fi
 
-# The libpq test driver (property tests); see test/README.md.
+# The libpq test driver (property tests); see CONTRIBUTING.md.
 PG_INCLUDEDIR_CLIENT = $(shell $(PG_CONFIG) --includedir)
 PG_LIBDIR_CLIENT = $(shell $(PG_CONFIG) --libdir)
 DRIVER_SRCS = test/driver.c $(sort $(wildcard test/test_*.c))
@@ -61,3 +61,13 @@ test/driver: $(DRIVER_SRCS) test/driver.h
 
 .PHONY: driver
 driver: test/driver
+
+# The distribution archive (PGXN): the committed tree of HEAD, only tracked
+# files, under the folder attribution-<version>/.  DIST_ARCHIVE names the file.
+DISTNAME = $(EXTENSION)-$(EXTVERSION)
+DIST_ARCHIVE ?= $(DISTNAME).zip
+.PHONY: dist
+dist:
+	git archive --format=zip --prefix=$(DISTNAME)/ --output=$(DIST_ARCHIVE) HEAD
+	@echo "wrote $(DIST_ARCHIVE) (the tree of commit $$(git rev-parse --short HEAD))"
+	@git diff --quiet HEAD -- || echo "note: changes not committed are not in $(DIST_ARCHIVE)"

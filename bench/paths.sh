@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark of the data-driven models (SPEC section 3).
+# Benchmark of the data-driven models (doc/paths.md).
 #
 #   bash bench/paths.sh                      # 1,000,000 journeys, 20 channels, 1-30 touches
 #   ROWS=100000 bash bench/paths.sh          # a quicker run

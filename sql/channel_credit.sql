@@ -81,7 +81,7 @@ CREATE TABLE parallel_value AS SELECT attribution.channel_credit('time_decay', t
 RESET max_parallel_workers_per_gather;
 CREATE TABLE serial_value AS SELECT attribution.channel_credit('time_decay', touched_at, channel, touch_id,
 	channel = 'direct', NULL, NULL, NULL, NULL, '3 days', NULL, NULL) AS cc FROM st;
--- time decay sums floats: equal up to rounding (see the README)
+-- time decay sums floats: equal up to rounding (see doc/rule_based.md, Rounding)
 SELECT p.channel, round(p.credit::numeric, 12) AS credit, abs(p.credit - s.credit) < 1e-14 AS same
 FROM parallel_value, attribution.each(parallel_value.cc) p
 JOIN (SELECT e.* FROM serial_value, attribution.each(serial_value.cc) e) s USING (channel);

@@ -1,4 +1,4 @@
--- Path transforms (SPEC section 3): known answers, edge cases, bad input.
+-- Path transforms (doc/paths.md): known answers, edge cases, bad input.
 SET search_path = attribution, public;
 
 -- path_exposure collapses consecutive repeats

@@ -1,5 +1,5 @@
 -- Rule-based models through credits(journey, model, ...): known answers and
--- every edge case of SPEC section 2.
+-- every edge case of doc/rule_based.md.
 SET timezone = 'UTC';
 SET extra_float_digits = 0;
 

@@ -1,4 +1,4 @@
--- Stage histories (SPEC section 4): the type, stage_agg and its accessors.
+-- Stage histories (doc/waterfall.md): the type, stage_agg and its accessors.
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';
 SET intervalstyle = 'postgres';

@@ -1,4 +1,4 @@
--- Waterfall summaries (SPEC section 4): waterfall_agg, merge,
+-- Waterfall summaries (doc/waterfall.md): waterfall_agg, merge,
 -- waterfall_report, waterfall_exits and reverse_waterfall.
 SET timezone = 'UTC';
 SET datestyle = 'ISO, YMD';

@@ -8,8 +8,10 @@
 # Steps: install packages, build with warnings as errors and assertions,
 # install into a private copy of PostgreSQL, start a cluster, run the
 # pg_regress suite (make installcheck), the libpq test driver, the pg_dump
-# round trip and the hardening checks (sqlsmith, concurrency, look-alikes, upgrade chain,
-# flat memory).  ATTR_FUZZ_QUERIES sets the sqlsmith queries (default 20000).
+# round trip, the hardening checks (sqlsmith, concurrency, look-alikes, upgrade chain,
+# flat memory) and the documentation checks (doc/reference.md up to date,
+# every SQL example of the docs runs as documented, release files agree).
+# ATTR_FUZZ_QUERIES sets the sqlsmith queries (default 20000).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
@@ -91,6 +93,9 @@ run_check "concurrency" "$srcdir/test/concurrency.sh"
 run_check "look-alike operators and functions" "$srcdir/test/lookalikes.sh"
 run_check "upgrade chain" "$srcdir/test/upgrade.sh"
 run_check "flat memory" "$srcdir/test/memory.sh" 500000
+run_check "reference up to date" "$srcdir/test/gen_reference.sh" --check
+run_check "documentation examples" "$srcdir/test/doc_examples.sh"
+run_check "release files" "$srcdir/test/release_check.sh"
 
 if grep -q 'terminated by signal' "$ATTR_LOG"; then
 	att_log "the server log shows a crashed backend"

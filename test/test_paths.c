@@ -1,13 +1,13 @@
 /*
  * test_paths.c
- *		Property tests of the data-driven models (SPEC section 3) against
+ *		Property tests of the data-driven models (doc/paths.md) against
  *		independent formulations computed here, in plain C:
  *
  *		- random journeys (deterministic seed) are loaded into a table;
  *		- path_agg built serially, in a forced parallel plan, by merging daily
  *		  summaries and from the rows in another order gives the same bytes;
  *		- Markov orders 1 to 3 match a dense solve of the absorbing chain in
- *		  probability form (the SPEC's definition, with the mean value per
+ *		  probability form (the definition of doc/paths.md, with the mean value per
  *		  conversion of the paths ending in a state), Shapley (simplified and
  *		  ordered), the counterfactual model and the heuristics match direct
  *		  computations, and every model's credits add up to the totals;

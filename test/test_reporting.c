@@ -1,6 +1,6 @@
 /*
  * test_reporting.c
- *		Property tests of the reporting layer (SPEC section 5): random B2B
+ *		Property tests of the reporting layer (doc/reporting.md): random B2B
  *		data sets are loaded into the canonical tables, and the views are
  *		compared with an independent computation in C of the opportunity
  *		journeys (the touches of all contacts of an opportunity, each once,

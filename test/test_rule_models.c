@@ -1,6 +1,6 @@
 /*
  * test_rule_models.c
- *		Property tests of the rule-based models (SPEC section 2).
+ *		Property tests of the rule-based models (doc/rule_based.md).
  *
  * The data: 10,000 random journeys (fixed seed), loaded into rm_touches in
  * shuffled row order: 1, 2, 3 and up to 50 touches; eight channels
@@ -15,7 +15,7 @@
  * a table with one array of credits per touch (or per journey), indexed by
  * the case:
  *	- an independent plain-SQL formulation (window functions over the same
- *	  table implementing SPEC's positions, shares and redistribution rule);
+ *	  table implementing the positions, shares and redistribution rule);
  *	- the window function credit(), and again with the partition's rows in
  *	  reverse order in a forced-parallel plan;
  *	- the journey form credits(journey_agg(...));
@@ -30,10 +30,10 @@
  *	  no rows (journey form), no channels (summary form);
  *	- the window, journey and summary forms agree with the formulation and
  *	  with each other per touch / per channel within 1e-9;
- *	- parallel plans give identical results (up to the rounding the README
+ *	- parallel plans give identical results (up to the rounding doc/rule_based.md
  *	  documents for time decay in the summary path and for sums over
  *	  journeys), and the plans are checked to aggregate partially.
- * The formulation itself is checked against SPEC's known answers first.
+ * The formulation itself is checked against known answers first.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -629,7 +629,7 @@ static const FormulationInput full_input = {"rm_touches", true, true, "converted
  * sorted journey) and f, the array of the credits of the touch under each
  * case (NULL: outside that case's window).
  *
- * It follows SPEC section 2 literally, with window functions over the
+ * It follows doc/rule_based.md literally, with window functions over the
  * journey.  A window is a run of consecutive touches of the sorted journey,
  * so positions are pos_all values: first_v / last_v are the smallest /
  * largest pos_all in window v, lead_v (opp_v, closed_v) the largest at or
@@ -1442,7 +1442,7 @@ check_data_coverage(PGconn *conn)
 }
 
 /*
- * The formulation reproduces SPEC's known answers (checked by hand): a
+ * The formulation reproduces known answers (worked out by hand): a
  * 4-touch U-shape .4 .1 .1 .4, a 2-touch J-shape .25 .75, time decay of
  * touches 0, 0, 6 and 9 days before the conversion with a 7-day half-life
  * splitting 50 as 16.88 16.88 9.32 6.92 (and a touch after the conversion

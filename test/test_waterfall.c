@@ -1,6 +1,6 @@
 /*
  * test_waterfall.c
- *		Property tests of the demand waterfall (SPEC section 4) on random
+ *		Property tests of the demand waterfall (doc/waterfall.md) on random
  *		stage histories: recycles, skips, exits, ties and duplicate rows,
  *		inserted in random row order.
  *

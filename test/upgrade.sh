@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The upgrade chain: for every released version (the full scripts kept in
-# release/, see README "Versions and upgrading"), install it, store values of
+# release/, see CONTRIBUTING.md "Versions and upgrading"), install it, store values of
 # every type with it (test/upgrade_values.sql), ALTER EXTENSION UPDATE one
 # step at a time along the update path to the newest version, check after
 # every step that the stored values still read the same
