@@ -291,10 +291,12 @@ test_cancel(PGconn *conn)
 			if (strcmp(state, "00000") != 0 || untimed_ms >= MIN_UNTIMED_MS)
 				break;
 			free(message);
+			message = NULL;
 			/* too quick to tell: more repetitions */
 			reps = Min(MAX_REPS, (int) (reps * 1.5 * MIN_UNTIMED_MS / (untimed_ms > 1 ? untimed_ms : 1)) + 1);
 		}
-		check(strcmp(state, "00000") == 0, "%s runs without a time limit: %s", c->what, message);
+		check(strcmp(state, "00000") == 0, "%s runs without a time limit: %s", c->what,
+			  message ? message : "");
 		free(message);
 		check(untimed_ms >= MIN_UNTIMED_MS,
 			  "%s runs long enough (%.0f ms in %d repetitions, at least %d ms) to tell a prompt stop from a late one",
