@@ -1723,8 +1723,8 @@ test_rule_models(PGconn *conn)
 	time_t		started = time(NULL);
 
 	res = query_ok(conn, "SELECT extversion FROM pg_extension WHERE extname = 'attribution'");
-	check(PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0.1.0") == 0,
-		  "the extension is installed at version 0.1.0");
+	check(PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "0.2.0") == 0,
+		  "the extension is installed at version 0.2.0");
 	PQclear(res);
 
 	/* lookback and the data are in UTC; serial unless asked otherwise */
