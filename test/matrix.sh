@@ -84,9 +84,6 @@ ROOT_OPTIONS=(--variant=apt
 	# Snapshot mirrors serve Release files past their Valid-Until date
 	# (testing's lasts a week); the signatures are still checked.
 	'--aptopt=Acquire::Check-Valid-Until "false"'
-	# no documentation, manuals or translations: a smaller root, made faster
-	'--dpkgopt=path-exclude=/usr/share/doc/*' '--dpkgopt=path-exclude=/usr/share/man/*'
-	'--dpkgopt=path-exclude=/usr/share/info/*' '--dpkgopt=path-exclude=/usr/share/locale/*'
 	# dpkg without fsync (the root is made again if anything goes wrong)
 	--hook-directory=/usr/share/mmdebstrap/hooks/eatmydata)
 
@@ -119,7 +116,12 @@ ensure_root() {
 	att_need_packages mmdebstrap >&2
 	att_log "PostgreSQL $major: making a root of Debian $suite from $mirror"
 	rm -rf --one-file-system "$root.new" "$stamp"
-	if ! mmdebstrap "${ROOT_OPTIONS[@]}" --include="$(root_packages "$major" | tr ' ' ',')" \
+	# In a mount namespace of its own, the mounts mmdebstrap makes in the new
+	# root go away with it even when it is killed; the system's PATH, so that
+	# its Python helpers run with the system's Python.
+	if ! unshare --mount --propagation private -- \
+		env PATH=/usr/sbin:/usr/bin:/sbin:/bin mmdebstrap "${ROOT_OPTIONS[@]}" \
+		--include="$(root_packages "$major" | tr ' ' ',')" \
 		"$suite" "$root.new" "$mirror" >"$CACHE/pg$major-$suite.log" 2>&1; then
 		tail -n 30 "$CACHE/pg$major-$suite.log" >&2
 		rm -rf --one-file-system "$root.new"
@@ -198,6 +200,9 @@ fi
 
 logdir=$(mktemp -d "${TMPDIR:-/tmp}/attribution-matrix-logs.XXXXXX")
 trap 'rm -rf "$logdir"' EXIT
+for major in $versions; do
+	on_host "$major" || { att_need_packages mmdebstrap; break; }
+done
 # Make (or find) every root first, in the background, while the first
 # versions run: making one mostly waits on the network and the disk.
 for major in $versions; do
