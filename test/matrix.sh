@@ -90,7 +90,7 @@ ROOT_OPTIONS=(--variant=apt
 # ensure_root <major>: make the root of that version unless a fresh one is
 # cached; prints its path
 ensure_root() {
-	local major=$1 suite mirror root stamp want age now
+	local major=$1 suite mirror root stamp want age now same=0
 	suite=$(suite_of "$major")
 	mirror=$(debian_mirror)
 	root=$CACHE/pg$major-$suite
@@ -102,6 +102,7 @@ ensure_root() {
 	flock 9	# one maker per root at a time
 	now=$(date +%s)
 	if [ -d "$root" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+		same=1
 		age=$(( (now - $(stat -c %Y "$stamp")) / 86400 ))
 		if [ "$age" -lt "$MAX_AGE_DAYS" ]; then
 			att_log "PostgreSQL $major: cached root $root ($age days old)"
@@ -115,7 +116,7 @@ ensure_root() {
 	fi
 	att_need_packages mmdebstrap >&2
 	att_log "PostgreSQL $major: making a root of Debian $suite from $mirror"
-	rm -rf --one-file-system "$root.new" "$stamp"
+	rm -rf --one-file-system "$root.new"
 	# In a mount namespace of its own, the mounts mmdebstrap makes in the new
 	# root go away with it even when it is killed; the system's PATH, so that
 	# its Python helpers run with the system's Python.
@@ -126,9 +127,15 @@ ensure_root() {
 		tail -n 30 "$CACHE/pg$major-$suite.log" >&2
 		rm -rf --one-file-system "$root.new"
 		exec 9>&-
+		if [ "$same" = 1 ]; then
+			# the mirror is unreachable, say: an old root is better than none
+			att_log "PostgreSQL $major: making the root failed; using the old one"
+			echo "$root"
+			return 0
+		fi
 		return 1
 	fi
-	rm -rf --one-file-system "$root"
+	rm -rf --one-file-system "$root" "$stamp"
 	mv "$root.new" "$root"
 	echo "$want" >"$stamp"
 	exec 9>&-
@@ -174,83 +181,94 @@ on_host() {
 	[ "$(suite_of "$1")" = "$(host_codename)" ]
 }
 
-if [ "${1:-}" = --run ]; then
-	[ $# -ge 3 ] || { echo "usage: $0 --run VERSION COMMAND [ARGUMENT...]" >&2; exit 2; }
-	major=$2
-	shift 2
-	suite_of "$major" >/dev/null || { echo "unsupported PostgreSQL version: $major" >&2; exit 2; }
-	if on_host "$major"; then
-		cd "$srcdir"
-		PG_MAJOR=$major exec "$@"
+# The whole run is one function, read before it starts: editing or updating
+# this file during a run cannot change what the run does.
+main() {
+	if [ "${1:-}" = --run ]; then
+		[ $# -ge 3 ] || { echo "usage: $0 --run VERSION COMMAND [ARGUMENT...]" >&2; return 2; }
+		major=$2
+		shift 2
+		suite_of "$major" >/dev/null || { echo "unsupported PostgreSQL version: $major" >&2; return 2; }
+		if on_host "$major"; then
+			cd "$srcdir"
+			PG_MAJOR=$major exec "$@"
+		fi
+		root=$(ensure_root "$major")
+		in_root "$root" "$major" "$@"
+		return
 	fi
-	root=$(ensure_root "$major")
-	in_root "$root" "$major" "$@"
-	exit
-fi
 
-versions=${*:-$DEFAULT_VERSIONS}
-for major in $versions; do
-	suite_of "$major" >/dev/null || { echo "unsupported PostgreSQL version: $major (supported: $DEFAULT_VERSIONS)" >&2; exit 2; }
-done
-if [ "$(id -u)" != 0 ]; then
+	versions=${*:-$DEFAULT_VERSIONS}
 	for major in $versions; do
-		on_host "$major" || { echo "PostgreSQL $major is tested in a root of another Debian suite: run as root" >&2; exit 2; }
+		suite_of "$major" >/dev/null || { echo "unsupported PostgreSQL version: $major (supported: $DEFAULT_VERSIONS)" >&2; return 2; }
 	done
-fi
+	if [ "$(id -u)" != 0 ]; then
+		for major in $versions; do
+			on_host "$major" || { echo "PostgreSQL $major is tested in a root of another Debian suite: run as root" >&2; return 2; }
+		done
+	fi
 
-logdir=$(mktemp -d "${TMPDIR:-/tmp}/attribution-matrix-logs.XXXXXX")
-trap 'rm -rf "$logdir"' EXIT
-for major in $versions; do
-	on_host "$major" || { att_need_packages mmdebstrap; break; }
-done
-# Make (or find) every root first, in the background, while the first
-# versions run: making one mostly waits on the network and the disk.
-for major in $versions; do
-	on_host "$major" && continue
-	( set +e; ensure_root "$major" >"$logdir/pg$major.root"; echo $? >"$logdir/pg$major.rc" ) &
-	echo $! >"$logdir/pg$major.pid"
-done
-total_passed=0
-total_failed=0
-summary=()
-for major in $versions; do
-	log=$logdir/pg$major.log
-	start=$(date +%s)
-	rc=0
-	if on_host "$major"; then
-		where="on this machine"
-		att_log "PostgreSQL $major: the whole suite $where"
-		set +e
-		PG_MAJOR=$major bash "$srcdir/test/run-all.sh" 2>&1 | tee "$log"
-		rc=${PIPESTATUS[0]}
-		set -e
-	else
-		where="in a root of Debian $(suite_of "$major")"
-		wait "$(cat "$logdir/pg$major.pid")" || true
-		rc=$(cat "$logdir/pg$major.rc" 2>/dev/null || echo 1)
-		root=$(cat "$logdir/pg$major.root" 2>/dev/null || true)
-		if [ "$rc" = 0 ]; then
+	matrix_start=$(date +%s)
+	logdir=$(mktemp -d "${TMPDIR:-/tmp}/attribution-matrix-logs.XXXXXX")
+	trap 'rm -rf "$logdir"' EXIT
+	for major in $versions; do
+		on_host "$major" || { att_need_packages mmdebstrap; break; }
+	done
+	# Make (or find) every root first, in the background, while the first
+	# versions run: making one mostly waits on the network and the disk.
+	for major in $versions; do
+		on_host "$major" && continue
+		( set +e; ensure_root "$major" >"$logdir/pg$major.root"; echo $? >"$logdir/pg$major.rc" ) &
+		echo $! >"$logdir/pg$major.pid"
+	done
+	total_passed=0
+	total_failed=0
+	summary=()
+	for major in $versions; do
+		log=$logdir/pg$major.log
+		start=$(date +%s)
+		rc=0
+		if on_host "$major"; then
+			where="on this machine"
 			att_log "PostgreSQL $major: the whole suite $where"
 			set +e
-			ATTR_FUZZ_QUERIES=${ATTR_MATRIX_FUZZ_QUERIES:-2000} \
-				ATTR_FUZZ_ITERATIONS=${ATTR_MATRIX_FUZZ_ITERATIONS:-200} \
-				in_root "$root" "$major" bash test/run-all.sh 2>&1 | tee "$log"
+			PG_MAJOR=$major bash "$srcdir/test/run-all.sh" 2>&1 | tee "$log"
 			rc=${PIPESTATUS[0]}
 			set -e
 		else
-			echo "the root of PostgreSQL $major could not be made" >"$log"
+			where="in a root of Debian $(suite_of "$major")"
+			wait "$(cat "$logdir/pg$major.pid")" || true
+			rc=$(cat "$logdir/pg$major.rc" 2>/dev/null || echo 1)
+			root=$(cat "$logdir/pg$major.root" 2>/dev/null || true)
+			ready=$(stat -c %Y "$logdir/pg$major.rc" 2>/dev/null || date +%s)
+			where="$where (ready after $((ready - matrix_start)) s)"
+			start=$(date +%s)
+			if [ "$rc" = 0 ]; then
+				att_log "PostgreSQL $major: the whole suite $where"
+				set +e
+				ATTR_FUZZ_QUERIES=${ATTR_MATRIX_FUZZ_QUERIES:-2000} \
+					ATTR_FUZZ_ITERATIONS=${ATTR_MATRIX_FUZZ_ITERATIONS:-200} \
+					in_root "$root" "$major" bash test/run-all.sh 2>&1 | tee "$log"
+				rc=${PIPESTATUS[0]}
+				set -e
+			else
+				echo "the root of PostgreSQL $major could not be made" >"$log"
+			fi
 		fi
-	fi
-	read -r p f < <(att_summary_counts "$log")
-	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
-	total_passed=$((total_passed + p))
-	total_failed=$((total_failed + f))
-	summary+=("PostgreSQL $major ($where, $(( $(date +%s) - start )) s): $p passed, $f failed")
-done
+		read -r p f < <(att_summary_counts "$log")
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+		total_passed=$((total_passed + p))
+		total_failed=$((total_failed + f))
+		summary+=("PostgreSQL $major, $where, suite in $(( $(date +%s) - start )) s: $p passed, $f failed")
+	done
 
-att_log "matrix"
-for line in "${summary[@]}"; do
-	echo "$line"
-done
-echo "$total_passed passed, $total_failed failed"
-[ "$total_failed" = 0 ]
+	att_log "matrix"
+	for line in "${summary[@]}"; do
+		echo "$line"
+	done
+	echo "$total_passed passed, $total_failed failed"
+	[ "$total_failed" = 0 ]
+}
+
+main "$@"
+exit
