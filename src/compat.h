@@ -1,6 +1,7 @@
 /*
  * compat.h
- *		Differences between the PostgreSQL major versions we build for (13-17).
+ *		Differences between the PostgreSQL major versions we build for: 15 to
+ *		18 (15, 17 and 18 are tested; see README "Supported versions").
  *
  * Every PG_VERSION_NUM guard of the extension lives here.
  */
@@ -9,13 +10,8 @@
 
 #include "postgres.h"
 
-#if PG_VERSION_NUM < 130000
-#error "attribution requires PostgreSQL 13 or later"
-#endif
-
-/* qsort_interruptible() appeared in 15 (and was back-patched to 14.5) */
-#if PG_VERSION_NUM >= 150000
-#define HAVE_QSORT_INTERRUPTIBLE 1
+#if PG_VERSION_NUM < 150000
+#error "attribution requires PostgreSQL 15 or later"
 #endif
 
 /* varatt.h was split out of postgres.h in 16 */
@@ -24,16 +20,19 @@
 #endif
 
 /*
- * Set up a materialized set-returning function call (InitMaterializedSRF()
- * from 15 on, done by hand before); see compat.c.
+ * pg_noreturn, written before a declaration, replaced the trailing
+ * pg_attribute_noreturn() in 18, which removed the latter.
+ */
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
+/*
+ * Set up a materialized set-returning function call whose result has the
+ * tuple descriptor the executor expects; see compat.c.
  */
 #include "fmgr.h"
 extern void srf_materialize(FunctionCallInfo fcinfo);
-
-/* the sort that checks for interrupts: qsort_arg before 15 */
-#ifndef HAVE_QSORT_INTERRUPTIBLE
-#define qsort_interruptible qsort_arg
-#endif
 
 /* infinite intervals appeared in 17 */
 #include "datatype/timestamp.h"

@@ -14,6 +14,7 @@
 
 #include "postgres.h"
 
+#include "compat.h"
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
@@ -84,7 +85,7 @@ typedef struct JourneyWindow
 extern void model_init(AttributionModel *model, text *name,
 					   bool half_life_given, Interval *half_life,
 					   ArrayType *weights, Interval *lookback);
-extern void model_null_error(void) pg_attribute_noreturn();
+pg_noreturn extern void model_null_error(void);
 extern bool model_equal(const AttributionModel *a, const AttributionModel *b);
 extern const char *model_name(const AttributionModel *model);
 

@@ -91,11 +91,7 @@ sort_stage_events(StageEvent *events, int n)
 	}
 	if (i >= n)
 		return;
-#ifdef HAVE_QSORT_INTERRUPTIBLE
 	qsort_interruptible(events, n, sizeof(StageEvent), stage_event_cmp, NULL);
-#else
-	qsort_arg(events, n, sizeof(StageEvent), stage_event_cmp, NULL);
-#endif
 }
 
 PG_FUNCTION_INFO_V1(stage_history_in);

@@ -37,8 +37,8 @@ blob_is_default(int n_ladder, int n_exits, const char *blob, int blob_len)
 }
 
 static char *ladder_names_string(const StageLadder *ladder, bool exits);
-static void ladder_unknown_stage_error(const StageLadder *ladder, const char *name,
-									   int len) pg_attribute_noreturn();
+pg_noreturn static void ladder_unknown_stage_error(const StageLadder *ladder,
+												   const char *name, int len);
 
 static void
 too_many_stages(int n_stages)

@@ -62,8 +62,8 @@ extern bool ladder_equal(const StageLadder *a, const StageLadder *b);
  */
 extern int	ladder_lookup_or_error(const StageLadder *ladder, const char *name, int len);
 /* the error for two ladders that should be one; what: "waterfall summaries" */
-extern void ladder_different_error(const StageLadder *a, const StageLadder *b,
-								   const char *what) pg_attribute_noreturn();
+pg_noreturn extern void ladder_different_error(const StageLadder *a, const StageLadder *b,
+											   const char *what);
 
 /*
  * A view of a ladder stored elsewhere (in a stage_history value): fills

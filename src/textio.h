@@ -16,6 +16,7 @@
 
 #include "postgres.h"
 
+#include "compat.h"
 #include "lib/stringinfo.h"
 
 typedef struct TextScanner
@@ -43,8 +44,8 @@ extern double ts_read_float8(TextScanner *scan);
 /* only white space may follow */
 extern void ts_expect_end(TextScanner *scan);
 /* raise invalid_text_representation: "malformed <type> literal" */
-extern void ts_error(TextScanner *scan, const char *detail_fmt,...)
-			pg_attribute_printf(2, 3) pg_attribute_noreturn();
+pg_noreturn extern void ts_error(TextScanner *scan, const char *detail_fmt,...)
+			pg_attribute_printf(2, 3);
 
 /* writers */
 extern void tw_append_string(StringInfo buf, const char *str, int len);
