@@ -30,7 +30,7 @@ REGRESS += rule_models rule_errors journey_type window_credit channel_credit lab
 REGRESS += stage_history waterfall
 REGRESS += paths path_summary markov shapley
 # reporting layer (SPEC section 5)
-REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo
+REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo reporting_bi
 REGRESS += privileges robustness
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 

@@ -208,7 +208,7 @@ BEGIN
 		USING ERRCODE = 'invalid_parameter_value',
 		DETAIL = pg_catalog.format('The ladder of %s is %s; its exits are %s.', waterfall,
 					pg_catalog.array_to_string(ladder, ', '),
-					coalesce(pg_catalog.nullif(pg_catalog.array_to_string(exits, ', '), ''), 'none')),
+					coalesce(nullif(pg_catalog.array_to_string(exits, ', '), ''), 'none')),
 		HINT = 'Stage names are case-sensitive; see attribution.waterfall_stage_list.';
 END
 $$;
@@ -672,7 +672,7 @@ BEGIN
 
 	-- 3. the opportunities: contacts, the lead-creation milestone, touches
 	kind := 'opportunities'; "check" := 'has contacts';
-	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty THEN
+	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty AND '{opportunity_contacts}' OPERATOR(pg_catalog.<@) readable THEN
 		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunity_contacts() oc
 															WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
 		INTO checked, bad
@@ -683,12 +683,13 @@ BEGIN
 						round(100 OPERATOR(pg_catalog.*) share, 1),
 						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they have no journey and stay unattributed' ELSE '' END, scope);
 	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunities.';
+		status := 'skipped'; detail := 'Needs rows in opportunities, and the sources it joins readable.';
 	END IF;
 	RETURN NEXT;
 
 	kind := 'opportunities'; "check" := 'lead-creation milestone';
-	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty THEN
+	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
+		AND '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) readable THEN
 		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
 					SELECT FROM @extschema@.source_opportunity_contacts() oc
 					JOIN @extschema@.source_contacts() c ON c.contact_id OPERATOR(pg_catalog.=) oc.contact_id
@@ -702,12 +703,13 @@ BEGIN
 						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': W-shaped and full-path give the lead-creation share to the other milestones' ELSE '' END,
 						scope);
 	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunities.';
+		status := 'skipped'; detail := 'Needs rows in opportunities, and the sources it joins readable.';
 	END IF;
 	RETURN NEXT;
 
 	kind := 'opportunities'; "check" := 'has touches';
-	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty THEN
+	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
+		AND '{opportunity_contacts,touchpoints}' OPERATOR(pg_catalog.<@) readable THEN
 		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
 					SELECT FROM @extschema@.source_opportunity_contacts() oc
 					JOIN @extschema@.source_touchpoints() t ON t.contact_id OPERATOR(pg_catalog.=) oc.contact_id
@@ -720,7 +722,7 @@ BEGIN
 						round(100 OPERATOR(pg_catalog.*) share, 1),
 						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they are unattributed under every model' ELSE '' END, scope);
 	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunities.';
+		status := 'skipped'; detail := 'Needs rows in opportunities, and the sources it joins readable.';
 	END IF;
 	RETURN NEXT;
 
