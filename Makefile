@@ -14,7 +14,7 @@ OBJS = src/attribution.o src/compat.o src/aggutil.o src/arena.o src/textio.o src
 # rule-based attribution (SPEC section 2)
 OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
 # the demand waterfall (SPEC section 4)
-OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o
+OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o src/stage_check.o
 # data-driven attribution (SPEC section 3)
 OBJS += src/exactsum.o src/path_transforms.o src/path_summary.o src/markov.o src/shapley.o src/counterfactual.o src/heuristics.o
 

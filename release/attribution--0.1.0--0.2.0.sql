@@ -1459,6 +1459,24 @@ $$;
 COMMENT ON FUNCTION @extschema@.known_stage(text, text) IS
 	'Returns the name of a stage of the waterfall unchanged, fails on any other name (listing the ladder and exits): for filters that must not be silently empty';
 
+-- ---------------------------------------------------------------- a stage that is not in the ladder
+
+-- The foreign keys of stage_events and stage_targets to waterfall_stages
+-- only say that the key is not present; this trigger names the stages the
+-- waterfall has (the stages are read once per statement, a bulk load pays
+-- a lookup in memory per row).
+CREATE FUNCTION @extschema@.check_stage()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'attribution_check_stage'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.check_stage() IS
+	'Trigger of stage_events and stage_targets: a stage that is not in its waterfall is an error that lists the waterfall''s ladder and exits';
+
+CREATE TRIGGER stage_events_check_stage BEFORE INSERT OR UPDATE OF waterfall, stage ON @extschema@.stage_events
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.check_stage();
+CREATE TRIGGER stage_targets_check_stage BEFORE INSERT OR UPDATE OF waterfall, stage ON @extschema@.stage_targets
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.check_stage();
+
 -- ---------------------------------------------------------------- the waterfall, backwards and stage to stage
 
 -- The targets of the last ladder stage (won, in the default waterfall) in

@@ -33,6 +33,26 @@ SELECT attribution.known_stage('default', 'MQL');
 SELECT attribution.known_stage('nope', 'mql');
 SELECT attribution.known_stage('default', NULL);
 
+-- a stage or waterfall that does not exist: the error lists what does (SQLSTATE 23503, as the foreign key's)
+INSERT INTO attribution.stage_events (unit_id, stage, entered_at) VALUES ('C00000009', 'MQL', '2025-01-01');
+\echo :LAST_ERROR_SQLSTATE
+UPDATE attribution.stage_events SET stage = 'closed_won' WHERE waterfall = 'deals' AND stage = 'won';
+INSERT INTO attribution.stage_targets VALUES ('deals', '2026-01-01', 'disqualified', 3);
+INSERT INTO attribution.stage_targets VALUES ('Deals', '2026-01-01', 'won', 3);
+-- a role that may only insert stage events needs no privilege on the waterfalls to get these errors
+CREATE ROLE regress_attribution_loader;
+GRANT USAGE ON SCHEMA attribution TO regress_attribution_loader;
+GRANT INSERT ON attribution.stage_events TO regress_attribution_loader;
+SET ROLE regress_attribution_loader;
+INSERT INTO attribution.stage_events (unit_id, stage, entered_at, waterfall)
+VALUES ('O9999999', 'discovery', '2025-01-01', 'deals'), ('O9999999', 'Proposal', '2025-01-02', 'deals');
+INSERT INTO attribution.stage_events (unit_id, stage, entered_at, waterfall) VALUES ('O9999999', 'discovery', '2025-01-01', 'deals');
+RESET ROLE;
+DELETE FROM attribution.stage_events WHERE unit_id = 'O9999999';
+REVOKE ALL ON attribution.stage_events FROM regress_attribution_loader;
+REVOKE ALL ON SCHEMA attribution FROM regress_attribution_loader;
+DROP ROLE regress_attribution_loader;
+
 -- ---------------------------------------------------------------- the reporting time zone
 SELECT attribution.reporting_time_zone();
 CREATE TEMP TABLE months_utc AS
