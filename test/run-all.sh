@@ -8,8 +8,8 @@
 # Steps: install packages, build with warnings as errors and assertions,
 # install into a private copy of PostgreSQL, start a cluster, run the
 # pg_regress suite (make installcheck), the libpq test driver, the pg_dump
-# round trip and the hardening checks (sqlsmith, concurrency, upgrade chain,
-# flat memory).  ATTR_FUZZ_QUERIES sets the sqlsmith queries (default 20000).
+# round trip, the hardening checks (sqlsmith, concurrency, upgrade chain,
+# flat memory) and the JDBC metadata test of the reporting views.  ATTR_FUZZ_QUERIES sets the sqlsmith queries (default 20000).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
@@ -90,6 +90,9 @@ run_check "sqlsmith fuzzing (${ATTR_FUZZ_QUERIES:-20000} queries)" "$srcdir/test
 run_check "concurrency" "$srcdir/test/concurrency.sh"
 run_check "upgrade chain" "$srcdir/test/upgrade.sh"
 run_check "flat memory" "$srcdir/test/memory.sh" 500000
+# 5. what a BI tool sees through the PostgreSQL JDBC driver (a cluster of its
+# own on 127.0.0.1: plain JDBC cannot use a Unix socket)
+run_check "JDBC metadata" "$srcdir/test/jdbc.sh"
 
 if grep -q 'terminated by signal' "$ATTR_LOG"; then
 	att_log "the server log shows a crashed backend"
