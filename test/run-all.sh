@@ -9,7 +9,8 @@
 # install into a private copy of PostgreSQL, start a cluster, run the
 # pg_regress suite (make installcheck), the libpq test driver, the pg_dump
 # round trip, the hardening checks (sqlsmith, concurrency, upgrade chain,
-# flat memory) and the JDBC metadata test of the reporting views.  ATTR_FUZZ_QUERIES sets the sqlsmith queries (default 20000).
+# flat memory) and the JDBC metadata test of the reporting views.
+# ATTR_FUZZ_QUERIES sets the sqlsmith queries (default 20000).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
