@@ -2034,12 +2034,24 @@ COMMENT ON FUNCTION @extschema@.check_sources(bigint) IS
 
 CREATE FUNCTION @extschema@.source_name(kind text)
 RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-	SELECT coalesce((SELECT pg_catalog.format('%s (yours, set with use_source())', s.relation) FROM @extschema@.sources s
-					 WHERE s.kind OPERATOR(pg_catalog.=) source_name.kind),
-					pg_catalog.format('%I.%I (the built-in table)', '@extschema@', source_name.kind))
+DECLARE
+	relation text;
+BEGIN
+	IF kind IS NULL OR NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) source_name.kind) THEN
+		RAISE EXCEPTION 'unknown kind of source "%"', kind
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = 'A source replaces one of the built-in tables.',
+			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
+	END IF;
+	SELECT s.relation INTO relation FROM @extschema@.sources s WHERE s.kind OPERATOR(pg_catalog.=) source_name.kind;
+	IF relation IS NOT NULL THEN
+		RETURN pg_catalog.format('%s (yours, set with use_source())', relation);
+	END IF;
+	RETURN pg_catalog.format('%I.%I (the built-in table)', '@extschema@', kind);
+END
 $$;
 COMMENT ON FUNCTION @extschema@.source_name(text) IS
 	'What the reporting views read for a kind of source, in words: your relation set with use_source(), or the built-in table';

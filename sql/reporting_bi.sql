@@ -346,6 +346,10 @@ FROM (SELECT sum(credit) AS total, max(scale(credit)) AS scale FROM attribution.
 SELECT kind, "check", status FROM attribution.check_sources();
 SELECT count(*) FROM attribution.check_sources(0);
 \echo :LAST_ERROR_SQLSTATE
+SELECT attribution.source_name('touchpoints');
+SELECT attribution.source_name('leads');
+\echo :LAST_ERROR_SQLSTATE
+SELECT attribution.source_name(NULL);
 -- touchpoints of your own with the contacts still the built-in table: the contact ids are another system's
 CREATE SCHEMA crm;
 CREATE TABLE crm.touches AS
