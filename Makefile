@@ -14,7 +14,7 @@ OBJS = src/attribution.o src/compat.o src/aggutil.o src/arena.o src/textio.o src
 # rule-based attribution (doc/rule_based.md)
 OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
 # the demand waterfall (doc/waterfall.md)
-OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o
+OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o src/stage_check.o
 # data-driven attribution (doc/paths.md)
 OBJS += src/exactsum.o src/path_transforms.o src/path_summary.o src/markov.o src/shapley.o src/counterfactual.o src/heuristics.o
 
@@ -30,7 +30,7 @@ REGRESS += rule_models rule_errors journey_type window_credit channel_credit lab
 REGRESS += stage_history waterfall
 REGRESS += paths path_summary markov shapley
 # reporting layer (doc/reporting.md)
-REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo
+REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo reporting_bi
 REGRESS += privileges robustness
 # numeric edges, equal values in other forms, attribution.max_memory
 REGRESS += limits

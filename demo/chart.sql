@@ -1,14 +1,23 @@
 -- A slide for the marketing team: attributed pipeline by channel under
 -- first touch, W-shaped and last touch, as an SVG grouped bar chart written
--- by SQL from channel_performance (run with psql -At -o file.svg).
-WITH models(model, label, colour, n) AS (VALUES
-	('first_touch', 'First touch', '#9ecae1', 0),
-	('w_shaped', 'W-shaped (pipeline model)', '#3182bd', 1),
-	('last_touch', 'Last touch', '#fd8d3c', 2)),
+-- by SQL from channel_performance (run with psql -At -o file.svg).  The
+-- pipeline of the opportunities a model leaves unattributed is not a bar:
+-- a note under the chart gives it, so the bars and the note add up to the
+-- total pipeline.
+WITH models(model, label, short, colour, n) AS (VALUES
+	('first_touch', 'First touch', 'first touch', '#9ecae1', 0),
+	('w_shaped', 'W-shaped (pipeline model)', 'W-shaped', '#3182bd', 1),
+	('last_touch', 'Last touch', 'last touch', '#fd8d3c', 2)),
 data AS (
 	SELECT p.channel, m.model, m.label, m.colour, m.n, p.pipeline
 	FROM attribution.channel_performance p JOIN models m USING (model)
 	WHERE p.attributed
+),
+unattributed AS (
+	SELECT m.short, m.n, coalesce(sum(p.pipeline) FILTER (WHERE NOT p.attributed), 0) AS pipeline,
+		   sum(p.pipeline) AS total
+	FROM attribution.channel_performance p JOIN models m USING (model)
+	GROUP BY m.short, m.n
 ),
 channels AS (
 	SELECT channel, row_number() OVER (ORDER BY sum(pipeline) FILTER (WHERE model = 'w_shaped') DESC, channel) - 1 AS i
@@ -29,15 +38,19 @@ geometry AS (
 	FROM scale
 )
 SELECT concat_ws(E'\n',
-	'<svg xmlns="http://www.w3.org/2000/svg" width="960" height="540" viewBox="0 0 960 540" font-family="Helvetica, Arial, sans-serif">',
-	'<rect width="960" height="540" fill="white"/>',
+	'<svg xmlns="http://www.w3.org/2000/svg" width="960" height="585" viewBox="0 0 960 585" font-family="Helvetica, Arial, sans-serif">',
+	'<rect width="960" height="585" fill="white"/>',
 	'<text x="90" y="38" font-size="22" font-weight="bold" fill="#222">Which channels create pipeline?</text>',
-	'<text x="90" y="62" font-size="14" fill="#555">Attributed pipeline by channel under three attribution models (millions; demo data)</text>',
+	'<text x="90" y="62" font-size="14" fill="#555">Attributed pipeline by channel under three attribution models (demo data)</text>',
+	-- the y axis title
+	'<text transform="translate(34,260) rotate(-90)" font-size="13" fill="#555" text-anchor="middle">Attributed pipeline (millions)</text>',
 	-- grid lines and y labels
 	(SELECT string_agg(format('<line x1="%s" y1="%s" x2="%s" y2="%s" stroke="#ddd"/><text x="%s" y="%s" font-size="12" fill="#555" text-anchor="end">%s</text>',
 							  g.x0, round(g.y0 - (g.y0 - g.y_top) * v / g.top, 1), g.x1,
 							  round(g.y0 - (g.y0 - g.y_top) * v / g.top, 1), g.x0 - 8,
-							  round(g.y0 - (g.y0 - g.y_top) * v / g.top + 4, 1), to_char(v, 'FM990.0')),
+							  round(g.y0 - (g.y0 - g.y_top) * v / g.top + 4, 1),
+							  -- whole millions without decimals, half steps with one
+							  to_char(v, CASE WHEN g.step = floor(g.step) THEN 'FM990' ELSE 'FM990.0' END)),
 					   '' ORDER BY v)
 	 FROM geometry g, generate_series(0, g.top, g.step) v),
 	-- the bars
@@ -59,4 +72,10 @@ SELECT concat_ws(E'\n',
 	(SELECT string_agg(format('<rect x="%s" y="505" width="14" height="14" fill="%s"/><text x="%s" y="517" font-size="13" fill="#333">%s</text>',
 							  90 + m.n * 260, m.colour, 110 + m.n * 260, m.label), '' ORDER BY m.n)
 	 FROM models m),
+	-- what the bars leave out, so that they add up to the total
+	(SELECT format('<text x="90" y="552" font-size="12" fill="#555">Not shown: unattributed pipeline (opportunities with no touch in the model''s window): %s million.</text>'
+				   '<text x="90" y="570" font-size="12" fill="#555">With it, the bars of each model add up to the total pipeline: %s million.</text>',
+				   string_agg(format('%s %s', u.short, to_char(u.pipeline / 1e6, 'FM990.0')), ', ' ORDER BY u.n),
+				   to_char(max(u.total) / 1e6, 'FM990.0'))
+	 FROM unattributed u),
 	'</svg>');

@@ -17,6 +17,10 @@ SELECT count(*) AS opportunities,
 FROM attribution.opportunity_journeys;
 
 \echo
+\echo '== Do the sources agree? (check_sources: anything but ok)'
+SELECT kind, "check", status, detail FROM attribution.check_sources() WHERE status <> 'ok' ORDER BY kind, "check";
+
+\echo
 \echo '== Attributed pipeline by channel under every model, in thousands (channel_performance)'
 \echo '   The same opportunities, the same amounts: each model tells a different story about who created them.'
 SELECT CASE WHEN GROUPING(channel) = 1 THEN 'total' WHEN NOT attributed THEN '(unattributed)' ELSE channel END
@@ -57,6 +61,17 @@ FROM attribution.data_driven_attribution
 ORDER BY markov_conversions DESC;
 
 \echo
+\echo '== Does the order of the Markov chain matter? Won deals per channel (data_driven_models)'
+SELECT channel,
+	   max(conversions) FILTER (WHERE markov_order = 1) AS "order 1",
+	   max(conversions) FILTER (WHERE markov_order = 2) AS "order 2",
+	   max(conversions) FILTER (WHERE markov_order = 3) AS "order 3",
+	   max(conversions) FILTER (WHERE markov_order = 4) AS "order 4",
+	   max(conversions) FILTER (WHERE model = 'counterfactual') AS counterfactual
+FROM attribution.data_driven_models
+GROUP BY channel ORDER BY max(conversions) FILTER (WHERE markov_order = 1) DESC;
+
+\echo
 \echo '== The ten campaigns with the best return under full-path (revenue model, campaign_performance)'
 SELECT campaign, channel, touches, round(attributed_won, 1) AS "attr. won", round(revenue / 1000) AS "revenue (k)",
 	   round(cost / 1000) AS "cost (k)", round(roi, 2) AS roi, round(cost_per_won) AS "cost/won"
@@ -77,6 +92,7 @@ GROUP BY 1 ORDER BY 1;
 
 \echo
 \echo '== The demand waterfall by cohort (waterfall_cohorts): leads by the month they arrived, followed forward'
+\echo '   Its unit is the contact: "won" counts contacts on won deals, not deals (see the deals waterfall below).'
 \echo '   Young cohorts have not had the time to convert: read their last columns with their age.'
 SELECT to_char(cohort, 'YYYY-MM') AS cohort, max(units) AS leads,
 	   max(reached) FILTER (WHERE stage = 'mql') AS mql,
@@ -114,30 +130,39 @@ WHERE waterfall = 'default' AND grain = 'month' AND period >= '2025-10-01'
 GROUP BY stage, stage_rank ORDER BY stage_rank;
 
 \echo
-\echo '== Lead quality by source channel (lead_quality, lead_feedback): which leads sales found worth it'
-WITH q AS (
-	SELECT coalesce(source_channel, '(no touch)') AS source, sum(leads) AS leads, sum(qualified) AS mql,
-		   sum(accepted) AS sal, sum(disqualified) AS disqualified, sum(recycled) AS recycled
-	FROM attribution.lead_quality WHERE waterfall = 'default' GROUP BY 1
-),
-r AS (
-	SELECT coalesce(source_channel, '(no touch)') AS source, reason, sum(events) AS times,
-		   row_number() OVER (PARTITION BY coalesce(source_channel, '(no touch)') ORDER BY sum(events) DESC, reason) AS n
-	FROM attribution.lead_feedback WHERE waterfall = 'default' AND stage IN ('disqualified', 'inquiry', 'mql')
-	GROUP BY 1, 2
-)
-SELECT q.source, q.leads, q.mql, q.sal, round(100.0 * q.sal / nullif(q.mql, 0), 1) AS "MQL->SAL %",
-	   round(100.0 * q.disqualified / q.leads, 1) AS "disq. %", round(100.0 * q.recycled / q.leads, 1) AS "recycled %",
-	   (SELECT string_agg(format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.n) FROM r
-		WHERE r.source = q.source AND r.n <= 2) AS "top rejection reasons"
-FROM q ORDER BY q.leads DESC;
+\echo '== The deals: the opportunity waterfall (waterfall deals, its unit is the opportunity)'
+SELECT v.stage, v.reached AS deals, round(100 * v.conversion_rate, 1) AS "conv. %",
+	   v.median_days_to_next AS "median days", l.lost, l.still_open AS "still open"
+FROM attribution.waterfall_velocity v
+JOIN attribution.waterfall_leakage l USING (waterfall, stage)
+WHERE v.waterfall = 'deals' ORDER BY v.stage_rank;
+\echo '   Why deals were lost, by the furthest stage they reached (waterfall_exit_reasons)'
+SELECT stage, reason, units AS deals, round(100 * share_of_exits) AS "% of lost there"
+FROM attribution.waterfall_exit_reasons
+WHERE waterfall = 'deals' ORDER BY stage_rank, units DESC, reason;
+
+\echo
+\echo '== What December''s won deals need at every stage (reverse_waterfall_plan), against the plan'
+SELECT stage, conversion_rate AS "conv. rate", volume_needed AS needed, planned, plan_minus_needed AS "plan - needed",
+	   days_before_goal AS "days before", start_by AS "start by"
+FROM attribution.reverse_waterfall_plan
+WHERE waterfall = 'deals' AND grain = 'month' AND period = '2025-12-01' ORDER BY stage_rank;
+
+\echo
+\echo '== Lead quality by source channel (lead_quality_by_channel): which leads sales found worth it'
+SELECT coalesce(source_channel, '(no touch)') AS source, leads, qualified AS mql, accepted AS sal,
+	   round(100 * acceptance_rate, 1) AS "MQL->SAL %", round(100 * disqualification_rate, 1) AS "disq. %",
+	   round(100 * recycle_rate, 1) AS "recycled %", top_rejection_reasons AS "top rejection reasons",
+	   top_lost_reasons AS "top lost reasons"
+FROM attribution.lead_quality_by_channel WHERE waterfall = 'default'
+ORDER BY leads DESC;
 
 \echo
 \echo '== One journey, touch by touch, under three models (opportunity_touch_credits)'
 SELECT t.touch_number AS "#", t.touched_at::date AS day, t.contact_id AS contact, t.channel, t.campaign,
-	   round(max(t.credit) FILTER (WHERE t.model = 'w_shaped')::numeric, 3) AS w_shaped,
-	   round(max(t.credit) FILTER (WHERE t.model = 'full_path')::numeric, 3) AS full_path,
-	   round(max(t.credit) FILTER (WHERE t.model = 'time_decay')::numeric, 3) AS time_decay
+	   round(max(t.credit) FILTER (WHERE t.model = 'w_shaped'), 3) AS w_shaped,
+	   round(max(t.credit) FILTER (WHERE t.model = 'full_path'), 3) AS full_path,
+	   round(max(t.credit) FILTER (WHERE t.model = 'time_decay'), 3) AS time_decay
 FROM attribution.opportunity_touch_credits t
 WHERE t.opportunity_id = (SELECT j.opportunity_id FROM attribution.opportunity_journeys j
 						  WHERE j.status = 'won' AND j.contacts >= 2 AND j.touches BETWEEN 6 AND 9

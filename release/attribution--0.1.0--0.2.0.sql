@@ -341,7 +341,2330 @@ WHERE m.enabled;
 
 -- ==== reporting for BI ====
 
+-- The settings of the reporting views (reporting_time_zone).
 
+CREATE FUNCTION @extschema@.check_setting(name text, value text)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF name OPERATOR(pg_catalog.=) 'reporting_time_zone' THEN
+		IF value IS NULL THEN
+			RETURN true;		-- NOT NULL is the column's business
+		END IF;
+		BEGIN
+			PERFORM pg_catalog.timezone(value, timestamptz '2000-01-01 00:00:00+00');
+		EXCEPTION WHEN invalid_parameter_value OR feature_not_supported THEN
+			RAISE EXCEPTION 'time zone "%" is not recognized', value
+				USING ERRCODE = 'check_violation',
+				DETAIL = 'The reporting time zone must be a time zone name PostgreSQL knows.',
+				HINT = 'Use a name of pg_timezone_names, such as ''UTC'' or ''Europe/Berlin''.';
+		END;
+	END IF;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_setting(text, text) IS
+	'Check constraint of settings: true when the value is valid for the setting, otherwise an error naming the problem';
+
+CREATE TABLE @extschema@.settings (
+	name text NOT NULL,
+	value text NOT NULL,
+	CONSTRAINT settings_pkey PRIMARY KEY (name),
+	CONSTRAINT settings_name_known CHECK (name IN ('reporting_time_zone')),
+	CONSTRAINT settings_value_valid CHECK (@extschema@.check_setting(name, value))
+);
+COMMENT ON TABLE @extschema@.settings IS
+	'Settings of the reporting views (no row: the default): reporting_time_zone (default UTC) is the time zone of their months, days and cohorts';
+COMMENT ON COLUMN @extschema@.settings.name IS 'Name of the setting: reporting_time_zone';
+COMMENT ON COLUMN @extschema@.settings.value IS 'Its value (a time zone name for reporting_time_zone)';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.settings', '');
+-- read by every view that cuts time into months or days
+GRANT SELECT ON @extschema@.settings TO PUBLIC;
+
+CREATE FUNCTION @extschema@.reporting_time_zone()
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT coalesce((SELECT s.value FROM @extschema@.settings s
+					 WHERE s.name OPERATOR(pg_catalog.=) 'reporting_time_zone'), 'UTC')
+$$;
+COMMENT ON FUNCTION @extschema@.reporting_time_zone() IS
+	'The time zone in which the reporting views cut months, days and cohorts: the setting reporting_time_zone, UTC by default';
+
+-- use_source(): every missing column at once, and a warning when the sources disagree.
+
+CREATE OR REPLACE FUNCTION @extschema@.source_query(kind text, relation text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+AS $$
+DECLARE
+	rel oid;
+	relkind "char";
+	qualified text;
+	spec record;
+	col record;
+	items text[] := '{}';
+	missing text[];
+BEGIN
+	IF kind IS NULL THEN
+		RAISE EXCEPTION 'kind of source must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'A source replaces one of the built-in tables.',
+			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
+	END IF;
+	IF NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind = source_query.kind) THEN
+		RAISE EXCEPTION 'unknown kind of source "%"', kind
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = 'A source replaces one of the built-in tables.',
+			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
+	END IF;
+	IF relation IS NULL THEN
+		qualified := pg_catalog.format('%I.%I', '@extschema@', kind);
+	ELSE
+		rel := pg_catalog.to_regclass(relation);
+		IF rel IS NULL THEN
+			RAISE EXCEPTION 'relation "%" does not exist', relation
+				USING ERRCODE = 'undefined_table',
+				DETAIL = pg_catalog.format('It was given as the source of %s.', kind),
+				HINT = 'Give the name of an existing table or view, schema-qualified if it is not on the search_path.';
+		END IF;
+		SELECT c.relkind, pg_catalog.format('%I.%I', n.nspname, c.relname) INTO relkind, qualified
+		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.oid = rel;
+		IF relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
+			RAISE EXCEPTION '"%" is not a table or view', relation
+				USING ERRCODE = 'wrong_object_type',
+				DETAIL = pg_catalog.format('It was given as the source of %s.', kind),
+				HINT = 'Give a table, partitioned table, view, materialized view or foreign table.';
+		END IF;
+		IF EXISTS (SELECT FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+				   WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = rel AND d.deptype = 'e'
+				   AND e.extname = 'attribution')
+			AND qualified <> pg_catalog.format('%I.%I', '@extschema@', kind) THEN
+			RAISE EXCEPTION '"%" belongs to the attribution extension', relation
+				USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = pg_catalog.format('Only a relation of your own, or the built-in table %s, can be the source of %s.',
+								pg_catalog.format('%I.%I', '@extschema@', kind), kind),
+				HINT = 'Give a table or view of your own.';
+		END IF;
+		-- every missing column at once, not one per attempt
+		SELECT pg_catalog.array_agg(c.column_name ORDER BY c.position) INTO missing
+		FROM @extschema@.source_columns c
+		WHERE c.kind OPERATOR(pg_catalog.=) source_query.kind AND c.required
+		  AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+						  WHERE a.attrelid OPERATOR(pg_catalog.=) rel
+							AND a.attname OPERATOR(pg_catalog.=) c.column_name
+							AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped);
+		IF missing IS NOT NULL THEN
+			RAISE EXCEPTION '%', pg_catalog.format('%s %s of %s %s missing',
+					CASE WHEN pg_catalog.cardinality(missing) OPERATOR(pg_catalog.=) 1 THEN 'column' ELSE 'columns' END,
+					(SELECT pg_catalog.string_agg(pg_catalog.format('"%s"', m), ', ') FROM pg_catalog.unnest(missing) m),
+					qualified,
+					CASE WHEN pg_catalog.cardinality(missing) OPERATOR(pg_catalog.=) 1 THEN 'is' ELSE 'are' END)
+				USING ERRCODE = 'undefined_column',
+				DETAIL = pg_catalog.format('A source of %s needs the columns %s.', kind,
+					(SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
+					 FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) source_query.kind AND c.required)),
+				HINT = 'Rename the columns in a view over your table, for example SELECT my_column AS '
+					|| missing[1] || ' ...';
+		END IF;
+	END IF;
+
+	FOR spec IN SELECT * FROM @extschema@.source_columns c WHERE c.kind = source_query.kind ORDER BY c.position
+	LOOP
+		IF relation IS NULL THEN
+			items := pg_catalog.array_append(items, pg_catalog.format('%I', spec.column_name));
+			CONTINUE;
+		END IF;
+		SELECT a.attname,
+			   pg_catalog.format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, NULL) AS type_name,
+			   pg_catalog.format_type(a.atttypid, a.atttypmod) AS declared
+		INTO col
+		FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+		WHERE a.attrelid = rel AND a.attname = spec.column_name AND a.attnum > 0 AND NOT a.attisdropped;
+		IF NOT FOUND THEN
+			IF spec.required THEN
+				RAISE EXCEPTION 'column "%" of % is missing', spec.column_name, qualified
+					USING ERRCODE = 'undefined_column',
+					DETAIL = pg_catalog.format('A source of %s needs the columns %s.', kind,
+						(SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
+						 FROM @extschema@.source_columns c WHERE c.kind = source_query.kind AND c.required)),
+					HINT = 'Rename the column in a view over your table, for example SELECT my_column AS '
+						|| spec.column_name || ' ...';
+			END IF;
+			items := pg_catalog.array_append(items, pg_catalog.format('%s::%s AS %I', spec.default_value, spec.data_type, spec.column_name));
+			CONTINUE;
+		END IF;
+		IF NOT col.type_name = ANY (spec.accepted_types) THEN
+			RAISE EXCEPTION 'column "%" of % has type %, not %', spec.column_name, qualified, col.declared,
+				spec.data_type
+				USING ERRCODE = 'datatype_mismatch',
+				DETAIL = pg_catalog.format('Accepted types for %s: %s.', spec.column_name, pg_catalog.array_to_string(spec.accepted_types, ', ')),
+				HINT = CASE WHEN spec.data_type = 'timestamp with time zone' AND col.type_name = 'timestamp without time zone'
+					THEN pg_catalog.format('Convert it in a view over your table, for example SELECT %I AT TIME ZONE ''UTC'' AS %I ...',
+								spec.column_name, spec.column_name)
+					ELSE pg_catalog.format('Cast it in a view over your table, for example SELECT %I::%s AS %I ...',
+								spec.column_name, spec.data_type, spec.column_name) END;
+		END IF;
+		IF col.type_name = spec.data_type THEN
+			items := pg_catalog.array_append(items, pg_catalog.format('s.%I', spec.column_name));
+		ELSE
+			items := pg_catalog.array_append(items, pg_catalog.format('s.%I::%s AS %I', spec.column_name, spec.data_type, spec.column_name));
+		END IF;
+	END LOOP;
+	RETURN pg_catalog.format('SELECT %s FROM %s%s', pg_catalog.array_to_string(items, ', '), qualified,
+				  CASE WHEN relation IS NULL THEN '' ELSE ' s' END);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.source_query(text, text) IS
+	'The SELECT the source function of a kind runs for a relation (NULL: the built-in table), after checking its columns';
+
+CREATE OR REPLACE FUNCTION @extschema@.use_source(kind text, relation text)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	qualified text;
+	problems text;
+BEGIN
+	-- checks the kind and, if given, the relation and its columns
+	PERFORM @extschema@.source_query(kind, relation);
+	IF relation IS NOT NULL THEN
+		SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO qualified
+		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.oid = pg_catalog.to_regclass(relation);
+		IF qualified = pg_catalog.format('%I.%I', '@extschema@', kind) THEN
+			qualified := NULL;		-- the built-in table itself
+		END IF;
+	END IF;
+	IF qualified IS NULL THEN
+		DELETE FROM @extschema@.sources s WHERE s.kind = use_source.kind;
+		IF NOT FOUND THEN
+			PERFORM @extschema@.source_apply(kind, NULL);
+		END IF;
+	ELSE
+		INSERT INTO @extschema@.sources AS s (kind, relation) VALUES (use_source.kind, qualified)
+		ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation;
+	END IF;
+	-- do the sources still agree?  (a quick look at the first rows)
+	SELECT pg_catalog.string_agg(pg_catalog.format('%s, %s: %s', c.kind, c."check", c.detail), E'\n' ORDER BY c.n)
+	INTO problems
+	FROM (SELECT x.*, pg_catalog.row_number() OVER () AS n FROM @extschema@.check_sources(10000) x) c
+	WHERE c.status OPERATOR(pg_catalog.=) ANY ('{warning,error}');
+	IF problems IS NOT NULL THEN
+		RAISE WARNING 'the sources of the reporting views disagree'
+			USING DETAIL = problems,
+			HINT = 'See SELECT * FROM attribution.check_sources(); for every check on all rows. A kind you have not pointed at your data yet still reads the built-in table.';
+	END IF;
+	RETURN coalesce(qualified, pg_catalog.format('%I.%I', '@extschema@', kind));
+END
+$$;
+COMMENT ON FUNCTION @extschema@.use_source(text, text) IS
+	'Points the reporting views at your own table or view for one kind of source (touchpoints, contacts, ...) after checking its columns, and warns when check_sources() finds the sources disagree; NULL: back to the built-in table. Returns the relation now read';
+
+-- Credits and cents change type (numeric credits, bigint cents) and lead_quality
+-- reports rejection and lost reasons apart: these views are dropped and
+-- created again.  A grant on them is lost with them: the warnings at the
+-- end name the grants to give again.  (A view or materialized view of your own on
+-- them stops the update: drop it first, and make it again after.)
+SELECT pg_catalog.set_config('attribution.update_grants', coalesce(pg_catalog.string_agg(
+		pg_catalog.format('GRANT %s ON %I.%I TO %s', a.privilege_type, '@extschema@', c.relname,
+			CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+				 ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END), E'\n'), ''), true)
+FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+WHERE c.oid OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.opportunity_touch_credits', '@extschema@.opportunity_credits',
+		'@extschema@.campaign_performance_monthly', '@extschema@.campaign_performance', '@extschema@.channel_performance',
+		'@extschema@.credit_facts', '@extschema@.lead_quality']::pg_catalog.regclass[])
+  AND a.grantee OPERATOR(pg_catalog.<>) c.relowner;
+DROP VIEW @extschema@.opportunity_touch_credits;
+DROP VIEW @extschema@.opportunity_credits;
+DROP VIEW @extschema@.campaign_performance_monthly;
+DROP VIEW @extschema@.campaign_performance;
+DROP VIEW @extschema@.channel_performance;
+DROP VIEW @extschema@.credit_facts;
+DROP VIEW @extschema@.lead_quality;
+
+CREATE VIEW @extschema@.opportunity_credits WITH (security_invoker = true) AS
+SELECT m.name AS model, j.opportunity_id, j.account_id, j.created_at, j.is_won, j.amount,
+	   c.touch_id AS touchpoint_id, c.position AS touch_number, c.credit,
+	   coalesce(c.credit_cents, round(j.amount * 100)::bigint) AS pipeline_cents
+FROM @extschema@.models m
+CROSS JOIN @extschema@.opportunity_journeys j
+LEFT JOIN (
+	SELECT t.opportunity_id,
+		   @extschema@.journey_agg(t.touched_at, CASE WHEN t.is_direct THEN 'direct' ELSE 'other' END,
+								   t.touchpoint_id) AS journey
+	FROM @extschema@.opportunity_touchpoints t
+	GROUP BY t.opportunity_id
+) jt ON jt.opportunity_id = j.opportunity_id
+LEFT JOIN LATERAL (
+	SELECT x.position, x.touch_id,
+		   (round((x.before + x.credit)::numeric, 6) - round(x.before::numeric, 6))::numeric(7,6) AS credit,
+		   (round((x.before + x.credit) * round(j.amount * 100)::float8)
+			- round(x.before * round(j.amount * 100)::float8))::bigint AS credit_cents
+	FROM (
+		SELECT cr.position, cr.touch_id, cr.credit,
+			   coalesce(sum(cr.credit) OVER (ORDER BY cr.position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+						0) AS before
+		FROM @extschema@.credits(jt.journey, m.model, converted_at => j.closed_at, half_life => m.half_life,
+								 lead_created_at => j.lead_created_at, opportunity_created_at => j.created_at,
+								 closed_at => j.closed_at, direct_channels => '{direct}', weights => m.weights,
+								 lookback => m.lookback) cr
+	) x
+) c ON true
+WHERE m.enabled;
+COMMENT ON VIEW @extschema@.opportunity_credits IS
+	'Per enabled model and opportunity: the credited touches of its journey, or one row without a touchpoint when no touch is in the model''s window (unattributed)';
+COMMENT ON COLUMN @extschema@.opportunity_credits.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.opportunity_credits.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_credits.account_id IS 'Its account';
+COMMENT ON COLUMN @extschema@.opportunity_credits.created_at IS 'When the opportunity was created';
+COMMENT ON COLUMN @extschema@.opportunity_credits.is_won IS 'True when the opportunity was won';
+COMMENT ON COLUMN @extschema@.opportunity_credits.amount IS 'Amount of the opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_credits.touchpoint_id IS 'The touchpoint credited; NULL on the row of an unattributed opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_credits.touch_number IS
+	'Position of the touch in the journey (1 = first), ordered by (touched_at, touchpoint_id)';
+COMMENT ON COLUMN @extschema@.opportunity_credits.credit IS
+	'Share of the opportunity credited to the touch, to six decimals (the touches of an attributed opportunity sum exactly to 1); NULL when unattributed';
+COMMENT ON COLUMN @extschema@.opportunity_credits.pipeline_cents IS
+	'credit x amount as a whole number of cents (the whole amount on an unattributed row); an opportunity''s rows add up exactly to its amount';
+
+CREATE VIEW @extschema@.opportunity_touch_credits WITH (security_invoker = true) AS
+SELECT oc.model, oc.opportunity_id, oc.account_id, oc.touchpoint_id, t.contact_id, t.touched_at, t.channel,
+	   t.campaign, oc.touch_number, oc.credit, (oc.pipeline_cents * 0.01)::numeric(16,2) AS pipeline_credit,
+	   (CASE WHEN oc.is_won THEN oc.pipeline_cents ELSE 0 END * 0.01)::numeric(16,2) AS revenue_credit, oc.is_won
+FROM @extschema@.opportunity_credits oc
+JOIN @extschema@.source_touchpoints() t ON t.touchpoint_id = oc.touchpoint_id;
+COMMENT ON VIEW @extschema@.opportunity_touch_credits IS
+	'Row-level attribution: every touch in the window of every opportunity''s journey under every enabled model, with its credit and its share of pipeline and revenue in cents';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.account_id IS 'Its account';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.touchpoint_id IS 'The touchpoint';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.contact_id IS 'The contact who was touched';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.touched_at IS 'When';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.channel IS 'Channel of the touch';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.campaign IS 'Campaign of the touch';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.touch_number IS
+	'Position of the touch in the journey (1 = first), ordered by (touched_at, touchpoint_id)';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.credit IS
+	'Share of the opportunity credited to the touch, to six decimals; the touches of one opportunity and model sum exactly to 1';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.pipeline_credit IS
+	'credit x amount in whole cents; the touches of an opportunity add up exactly to its amount';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.revenue_credit IS 'pipeline_credit of a won opportunity, 0 otherwise';
+COMMENT ON COLUMN @extschema@.opportunity_touch_credits.is_won IS 'True when the opportunity was won';
+
+CREATE VIEW @extschema@.credit_facts WITH (security_invoker = true) AS
+SELECT m.name AS model, j.opportunity_id, j.created_at, j.is_won, round(j.amount * 100)::bigint AS amount_cents,
+	   c.touch_id AS touchpoint_id, c.touched_at, c.channel AS touch_key,
+	   @extschema@.touch_key_part(c.channel, 'channel') AS channel,
+	   @extschema@.touch_key_part(c.channel, 'campaign') AS campaign,
+	   c.credit::numeric AS credit
+FROM @extschema@.models m
+CROSS JOIN @extschema@.opportunity_journeys j
+LEFT JOIN (
+	SELECT t.opportunity_id,
+		   @extschema@.journey_agg(t.touched_at, t.key, t.touchpoint_id) AS journey,
+		   coalesce(array_agg(t.key) FILTER (WHERE t.is_direct), '{}') AS direct_keys
+	FROM (SELECT ot.opportunity_id, ot.touchpoint_id, ot.touched_at, ot.is_direct,
+				 CASE WHEN ot.is_direct THEN 'd' ELSE 'n' END
+				 || to_char(timezone((SELECT @extschema@.reporting_time_zone()), ot.touched_at), 'YYYY-MM') || chr(30)
+				 || ot.channel || coalesce(chr(31) || ot.campaign, '') AS key
+		  FROM @extschema@.opportunity_touchpoints ot) t
+	GROUP BY t.opportunity_id
+) jt ON jt.opportunity_id = j.opportunity_id
+LEFT JOIN LATERAL @extschema@.credits(jt.journey, m.model, converted_at => j.closed_at, half_life => m.half_life,
+		lead_created_at => j.lead_created_at, opportunity_created_at => j.created_at, closed_at => j.closed_at,
+		direct_channels => jt.direct_keys, weights => m.weights, lookback => m.lookback) c ON true
+WHERE m.enabled;
+COMMENT ON VIEW @extschema@.credit_facts IS
+	'The credits the performance views add up: per enabled model, the credited touches of every opportunity (channel, campaign, time), or one row without a touch for an unattributed opportunity';
+COMMENT ON COLUMN @extschema@.credit_facts.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.credit_facts.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.credit_facts.created_at IS 'When the opportunity was created';
+COMMENT ON COLUMN @extschema@.credit_facts.is_won IS 'True when the opportunity was won';
+COMMENT ON COLUMN @extschema@.credit_facts.amount_cents IS 'Amount of the opportunity in whole cents';
+COMMENT ON COLUMN @extschema@.credit_facts.touchpoint_id IS 'The touchpoint credited; NULL when the opportunity is unattributed';
+COMMENT ON COLUMN @extschema@.credit_facts.touched_at IS 'When the touch happened';
+COMMENT ON COLUMN @extschema@.credit_facts.touch_key IS
+	'The touch''s direct flag (d or n), month (YYYY-MM, in the reporting time zone), chr(30), channel, chr(31) and campaign in one value, to add up by';
+COMMENT ON COLUMN @extschema@.credit_facts.channel IS 'Channel of the touch';
+COMMENT ON COLUMN @extschema@.credit_facts.campaign IS 'Campaign of the touch';
+COMMENT ON COLUMN @extschema@.credit_facts.credit IS
+	'Share of the opportunity credited to the touch, to 15 significant digits (what the performance views add up); NULL when unattributed';
+
+CREATE VIEW @extschema@.channel_performance WITH (security_invoker = true) AS
+WITH spend AS (
+	SELECT channel, sum(cost) AS cost
+	FROM @extschema@.source_campaign_costs()
+	GROUP BY channel
+),
+by_key AS (
+	SELECT model, touch_key,
+		   count(touchpoint_id) AS touches, sum(coalesce(credit, 1)) AS opportunities,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) ELSE 0 END) AS won,
+		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) * amount_cents ELSE 0 END) AS revenue_cents
+	FROM @extschema@.credit_facts
+	GROUP BY 1, 2
+),
+credits AS (
+	SELECT model, channel, attributed, sum(touches)::bigint AS touches,
+		   sum(opportunities) AS attributed_opportunities, sum(won) AS attributed_won,
+		   sum(pipeline_cents) AS pipeline_cents, sum(revenue_cents) AS revenue_cents
+	FROM (
+		SELECT k.model, @extschema@.touch_key_part(k.touch_key, 'channel') AS channel,
+			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
+			   k.revenue_cents
+		FROM by_key k
+		UNION ALL
+		-- every model gets a row for all spend, even where no touch was credited
+		SELECT m.name, channel, true, 0, 0, 0, 0, 0
+		FROM @extschema@.models m CROSS JOIN spend
+		WHERE m.enabled
+	) c
+	GROUP BY model, channel, attributed
+),
+-- whole cents: the floor of every row, and the cents left over to the
+-- rows with the largest remainders, so a model's rows add up exactly
+ranked AS (
+	SELECT cr.*,
+		   round(sum(cr.pipeline_cents) OVER w) - sum(floor(cr.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(cr.revenue_cents) OVER w) - sum(floor(cr.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY cr.pipeline_cents - floor(cr.pipeline_cents) DESC, cr.attributed DESC,
+							  cr.channel, cr.touches DESC) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY cr.revenue_cents - floor(cr.revenue_cents) DESC, cr.attributed DESC,
+							  cr.channel, cr.touches DESC) AS revenue_rank
+	FROM credits cr
+	WINDOW w AS (PARTITION BY cr.model)
+),
+performance AS (
+	SELECT r.model, r.channel, r.attributed, r.touches, r.attributed_opportunities,
+		   r.attributed_won,
+		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS pipeline,
+		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS revenue,
+		   co.cost::numeric(16,2) AS cost
+	FROM ranked r
+	LEFT JOIN spend co
+		ON r.attributed AND co.channel = r.channel
+)
+SELECT model, channel, attributed, touches,
+	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
+	   round(attributed_won::numeric, 4) AS attributed_won,
+	   pipeline, revenue, cost,
+	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
+	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
+	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
+FROM performance;
+COMMENT ON VIEW @extschema@.channel_performance IS
+	'Attributed touches, pipeline, revenue, cost and ROI per enabled model and channel, over all time';
+COMMENT ON COLUMN @extschema@.channel_performance.channel IS 'Channel; NULL on the unattributed row';
+COMMENT ON COLUMN @extschema@.channel_performance.cost IS 'Spend recorded for the channel in campaign_costs; NULL when none';
+COMMENT ON COLUMN @extschema@.channel_performance.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.channel_performance.attributed IS
+	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
+COMMENT ON COLUMN @extschema@.channel_performance.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
+COMMENT ON COLUMN @extschema@.channel_performance.attributed_opportunities IS
+	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
+COMMENT ON COLUMN @extschema@.channel_performance.attributed_won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.channel_performance.pipeline IS
+	'Attributed pipeline (credit x amount of every opportunity) in cents, rounded so that a model''s rows add up exactly to the total amount';
+COMMENT ON COLUMN @extschema@.channel_performance.revenue IS
+	'Attributed revenue (credit x amount of won opportunities) in cents, rounded so that a model''s rows add up exactly to the won amount';
+COMMENT ON COLUMN @extschema@.channel_performance.roi IS '(revenue - cost) / cost; NULL without cost';
+COMMENT ON COLUMN @extschema@.channel_performance.cost_per_opportunity IS 'cost / attributed_opportunities';
+COMMENT ON COLUMN @extschema@.channel_performance.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
+
+CREATE VIEW @extschema@.campaign_performance WITH (security_invoker = true) AS
+WITH spend AS (
+	SELECT channel, campaign, sum(cost) AS cost
+	FROM @extschema@.source_campaign_costs()
+	GROUP BY channel, campaign
+),
+by_key AS (
+	SELECT model, touch_key,
+		   count(touchpoint_id) AS touches, sum(coalesce(credit, 1)) AS opportunities,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) ELSE 0 END) AS won,
+		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) * amount_cents ELSE 0 END) AS revenue_cents
+	FROM @extschema@.credit_facts
+	GROUP BY 1, 2
+),
+credits AS (
+	SELECT model, channel, campaign, attributed, sum(touches)::bigint AS touches,
+		   sum(opportunities) AS attributed_opportunities, sum(won) AS attributed_won,
+		   sum(pipeline_cents) AS pipeline_cents, sum(revenue_cents) AS revenue_cents
+	FROM (
+		SELECT k.model, @extschema@.touch_key_part(k.touch_key, 'channel') AS channel,
+			   @extschema@.touch_key_part(k.touch_key, 'campaign') AS campaign,
+			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
+			   k.revenue_cents
+		FROM by_key k
+		UNION ALL
+		-- every model gets a row for all spend, even where no touch was credited
+		SELECT m.name, channel, campaign, true, 0, 0, 0, 0, 0
+		FROM @extschema@.models m CROSS JOIN spend
+		WHERE m.enabled
+	) c
+	GROUP BY model, channel, campaign, attributed
+),
+-- whole cents: the floor of every row, and the cents left over to the
+-- rows with the largest remainders, so a model's rows add up exactly
+ranked AS (
+	SELECT cr.*,
+		   round(sum(cr.pipeline_cents) OVER w) - sum(floor(cr.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(cr.revenue_cents) OVER w) - sum(floor(cr.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY cr.pipeline_cents - floor(cr.pipeline_cents) DESC, cr.attributed DESC,
+							  cr.channel, cr.campaign, cr.touches DESC) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY cr.revenue_cents - floor(cr.revenue_cents) DESC, cr.attributed DESC,
+							  cr.channel, cr.campaign, cr.touches DESC) AS revenue_rank
+	FROM credits cr
+	WINDOW w AS (PARTITION BY cr.model)
+),
+performance AS (
+	SELECT r.model, r.channel, r.campaign, r.attributed, r.touches, r.attributed_opportunities,
+		   r.attributed_won,
+		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS pipeline,
+		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS revenue,
+		   co.cost::numeric(16,2) AS cost
+	FROM ranked r
+	LEFT JOIN spend co
+		ON r.attributed AND co.channel = r.channel AND co.campaign = r.campaign
+)
+SELECT model, channel, campaign, attributed, touches,
+	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
+	   round(attributed_won::numeric, 4) AS attributed_won,
+	   pipeline, revenue, cost,
+	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
+	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
+	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
+FROM performance;
+COMMENT ON VIEW @extschema@.campaign_performance IS
+	'Attributed touches, pipeline, revenue, cost and ROI per enabled model, channel and campaign, over all time';
+COMMENT ON COLUMN @extschema@.campaign_performance.channel IS 'Channel; NULL on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance.campaign IS 'Campaign; NULL for touches without a campaign and on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance.cost IS 'Spend recorded for the campaign and channel in campaign_costs; NULL when none';
+COMMENT ON COLUMN @extschema@.campaign_performance.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.campaign_performance.attributed IS
+	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
+COMMENT ON COLUMN @extschema@.campaign_performance.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
+COMMENT ON COLUMN @extschema@.campaign_performance.attributed_opportunities IS
+	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
+COMMENT ON COLUMN @extschema@.campaign_performance.attributed_won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.campaign_performance.pipeline IS
+	'Attributed pipeline (credit x amount of every opportunity) in cents, rounded so that a model''s rows add up exactly to the total amount';
+COMMENT ON COLUMN @extschema@.campaign_performance.revenue IS
+	'Attributed revenue (credit x amount of won opportunities) in cents, rounded so that a model''s rows add up exactly to the won amount';
+COMMENT ON COLUMN @extschema@.campaign_performance.roi IS '(revenue - cost) / cost; NULL without cost';
+COMMENT ON COLUMN @extschema@.campaign_performance.cost_per_opportunity IS 'cost / attributed_opportunities';
+COMMENT ON COLUMN @extschema@.campaign_performance.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
+
+CREATE VIEW @extschema@.campaign_performance_monthly WITH (security_invoker = true) AS
+WITH spend AS (
+	SELECT date_trunc('month', spent_on)::date AS month, channel, campaign, sum(cost) AS cost
+	FROM @extschema@.source_campaign_costs()
+	GROUP BY month, channel, campaign
+),
+by_key AS (
+	SELECT model, touch_key,
+		   CASE WHEN touch_key IS NULL
+				THEN date_trunc('month', timezone((SELECT @extschema@.reporting_time_zone()), created_at))::date
+		   END AS unattributed_month,
+		   count(touchpoint_id) AS touches, sum(coalesce(credit, 1)) AS opportunities,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) ELSE 0 END) AS won,
+		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) * amount_cents ELSE 0 END) AS revenue_cents
+	FROM @extschema@.credit_facts
+	GROUP BY 1, 2, 3
+),
+credits AS (
+	SELECT model, month, channel, campaign, attributed, sum(touches)::bigint AS touches,
+		   sum(opportunities) AS attributed_opportunities, sum(won) AS attributed_won,
+		   sum(pipeline_cents) AS pipeline_cents, sum(revenue_cents) AS revenue_cents
+	FROM (
+		SELECT k.model, coalesce(@extschema@.touch_key_part(k.touch_key, 'month')::date, k.unattributed_month) AS month,
+			   @extschema@.touch_key_part(k.touch_key, 'channel') AS channel,
+			   @extschema@.touch_key_part(k.touch_key, 'campaign') AS campaign,
+			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
+			   k.revenue_cents
+		FROM by_key k
+		UNION ALL
+		-- every model gets a row for all spend, even where no touch was credited
+		SELECT m.name, month, channel, campaign, true, 0, 0, 0, 0, 0
+		FROM @extschema@.models m CROSS JOIN spend
+		WHERE m.enabled
+	) c
+	GROUP BY model, month, channel, campaign, attributed
+),
+-- whole cents: the floor of every row, and the cents left over to the
+-- rows with the largest remainders, so a model's rows add up exactly
+ranked AS (
+	SELECT cr.*,
+		   round(sum(cr.pipeline_cents) OVER w) - sum(floor(cr.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(cr.revenue_cents) OVER w) - sum(floor(cr.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY cr.pipeline_cents - floor(cr.pipeline_cents) DESC, cr.attributed DESC,
+							  cr.month, cr.channel, cr.campaign, cr.touches DESC) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY cr.revenue_cents - floor(cr.revenue_cents) DESC, cr.attributed DESC,
+							  cr.month, cr.channel, cr.campaign, cr.touches DESC) AS revenue_rank
+	FROM credits cr
+	WINDOW w AS (PARTITION BY cr.model)
+),
+performance AS (
+	SELECT r.model, r.month, r.channel, r.campaign, r.attributed, r.touches, r.attributed_opportunities,
+		   r.attributed_won,
+		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS pipeline,
+		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS revenue,
+		   co.cost::numeric(16,2) AS cost
+	FROM ranked r
+	LEFT JOIN spend co
+		ON r.attributed AND co.month = r.month AND co.channel = r.channel AND co.campaign = r.campaign
+)
+SELECT model, month, channel, campaign, attributed, touches,
+	   round(attributed_opportunities::numeric, 4) AS attributed_opportunities,
+	   round(attributed_won::numeric, 4) AS attributed_won,
+	   pipeline, revenue, cost,
+	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
+	   round(cost / nullif(attributed_opportunities, 0)::numeric, 2) AS cost_per_opportunity,
+	   round(cost / nullif(attributed_won, 0)::numeric, 2) AS cost_per_won
+FROM performance;
+COMMENT ON VIEW @extschema@.campaign_performance_monthly IS
+	'campaign_performance per month: credits in the month of their touch, spend in the month it was spent';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.month IS
+	'First day of the month of the touches and of the spend (unattributed row: of the opportunities'' creation), in the reporting time zone';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.channel IS 'Channel; NULL on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.campaign IS 'Campaign; NULL for touches without a campaign and on the unattributed row';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost IS 'Spend of the campaign and channel in the month; NULL when none';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.attributed IS
+	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.attributed_opportunities IS
+	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.attributed_won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.pipeline IS
+	'Attributed pipeline (credit x amount of every opportunity) in cents, rounded so that a model''s rows add up exactly to the total amount';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.revenue IS
+	'Attributed revenue (credit x amount of won opportunities) in cents, rounded so that a model''s rows add up exactly to the won amount';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.roi IS '(revenue - cost) / cost; NULL without cost';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost_per_opportunity IS 'cost / attributed_opportunities';
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
+
+-- The waterfall views say what their unit is, and cut months in the reporting time zone.
+
+CREATE OR REPLACE VIEW @extschema@.waterfall_cohorts WITH (security_invoker = true) AS
+WITH cohorts AS (
+	SELECT h.waterfall, date_trunc('month', timezone((SELECT @extschema@.reporting_time_zone()), h.first_reached_at))::date AS cohort,
+		   count(*) AS units, @extschema@.waterfall_agg(h.history) AS summary
+	FROM @extschema@.stage_histories h
+	WHERE h.first_reached_at IS NOT NULL
+	GROUP BY 1, 2
+),
+as_of AS (
+	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events() e GROUP BY e.waterfall
+)
+SELECT c.waterfall, c.cohort, r.stage, r.stage_rank::integer AS stage_rank, c.units, r.reached, r.advanced,
+	   round(r.conversion_rate::numeric, 4) AS conversion_rate,
+	   round(r.cumulative_rate::numeric, 4) AS cumulative_rate,
+	   r.recycled, r.disqualified, r.still_open,
+	   round(r.median_days_to_next::numeric, 1) AS median_days_to_next,
+	   (timezone((SELECT @extschema@.reporting_time_zone()), a.as_of)::date - c.cohort) AS cohort_age_days, a.as_of,
+	   (SELECT w.unit FROM @extschema@.waterfalls w WHERE w.name = c.waterfall) AS unit
+FROM cohorts c
+JOIN as_of a ON a.waterfall = c.waterfall
+CROSS JOIN LATERAL @extschema@.waterfall_report(c.summary) WITH ORDINALITY
+	r(stage, reached, advanced, conversion_rate, cumulative_rate, recycled, disqualified, still_open,
+	  median_days_to_next, p90_days_to_next, stage_rank);
+COMMENT ON VIEW @extschema@.waterfall_cohorts IS
+	'The waterfall of each monthly cohort (units grouped by the month they reached the first stage), followed forward with no horizon; young cohorts have not finished converting, see cohort_age_days';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.waterfall IS 'The waterfall';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.cohort IS 'First day of the month in which the units reached the first ladder stage (reporting time zone)';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.stage IS 'Ladder stage';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.stage_rank IS 'Position of the stage in the ladder (1 = first)';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.units IS 'Units in the cohort';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.reached IS 'Units of the cohort that reached the stage (inferred)';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.advanced IS 'Of them, those that reached a later stage; NULL for the last stage';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.conversion_rate IS 'advanced / reached';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.cumulative_rate IS 'reached / reached of the first stage';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.recycled IS 'Units sent back from this stage at least once';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.disqualified IS 'Units that stopped at this stage in an exit stage (disqualified or lost)';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.still_open IS 'Units that are still at this stage';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.median_days_to_next IS 'Median days from reaching the stage to reaching a later one';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.cohort_age_days IS 'Days from the start of the cohort to as_of: how long its units have had to convert';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.as_of IS 'The latest stage event of the waterfall';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.unit IS
+	'What the units counted are: contact, account, opportunity or other (the waterfall''s unit)';
+
+CREATE OR REPLACE VIEW @extschema@.waterfall_flow WITH (security_invoker = true) AS
+WITH entries AS (
+	SELECT h.waterfall, x.stage, date_trunc('month', timezone((SELECT @extschema@.reporting_time_zone()), x.first_entered_at))::date AS month
+	FROM @extschema@.stage_histories h
+	CROSS JOIN LATERAL @extschema@.stage_entries(h.history) x
+	WHERE x.ladder_rank IS NOT NULL
+),
+counts AS (
+	SELECT waterfall, month, stage, count(*) AS first_entries FROM entries GROUP BY waterfall, month, stage
+),
+grid AS (
+	-- every ladder stage in every month with an entry, so that a quiet month counts 0
+	SELECT m.waterfall, m.month, s.stage, s.rank
+	FROM (SELECT DISTINCT waterfall, month FROM counts) m
+	JOIN @extschema@.waterfall_stages s ON s.waterfall = m.waterfall AND NOT s.is_exit
+)
+SELECT g.waterfall, g.month, g.stage, g.rank AS stage_rank, coalesce(c.first_entries, 0) AS first_entries,
+	   round(coalesce(c.first_entries, 0)::numeric
+			 / nullif(lag(coalesce(c.first_entries, 0)) OVER (PARTITION BY g.waterfall, g.month ORDER BY g.rank), 0),
+			 4) AS ratio_to_previous,
+	   (SELECT w.unit FROM @extschema@.waterfalls w WHERE w.name = g.waterfall) AS unit
+FROM grid g
+LEFT JOIN counts c ON c.waterfall = g.waterfall AND c.month = g.month AND c.stage = g.stage;
+COMMENT ON VIEW @extschema@.waterfall_flow IS
+	'The waterfall by period: how many units first reached each stage in each month, and the ratio to the stage before in the same month';
+COMMENT ON COLUMN @extschema@.waterfall_flow.waterfall IS 'The waterfall';
+COMMENT ON COLUMN @extschema@.waterfall_flow.month IS 'First day of the month (reporting time zone)';
+COMMENT ON COLUMN @extschema@.waterfall_flow.stage IS 'Ladder stage';
+COMMENT ON COLUMN @extschema@.waterfall_flow.stage_rank IS 'Position of the stage in the ladder (1 = first)';
+COMMENT ON COLUMN @extschema@.waterfall_flow.first_entries IS 'Units that first reached the stage (inferred) in the month';
+COMMENT ON COLUMN @extschema@.waterfall_flow.ratio_to_previous IS
+	'first_entries / first_entries of the stage before, in the same month; NULL for the first stage or when the stage before had none';
+COMMENT ON COLUMN @extschema@.waterfall_flow.unit IS
+	'What the units counted are: contact, account, opportunity or other (the waterfall''s unit)';
+
+CREATE OR REPLACE VIEW @extschema@.waterfall_velocity WITH (security_invoker = true) AS
+WITH summaries AS (
+	SELECT h.waterfall, @extschema@.waterfall_agg(h.history) AS summary
+	FROM @extschema@.stage_histories h GROUP BY h.waterfall
+)
+SELECT s.waterfall, r.stage, r.stage_rank::integer AS stage_rank, r.reached, r.advanced,
+	   round(r.conversion_rate::numeric, 4) AS conversion_rate,
+	   round(r.median_days_to_next::numeric, 1) AS median_days_to_next,
+	   round(r.p90_days_to_next::numeric, 1) AS p90_days_to_next,
+	   (SELECT w.unit FROM @extschema@.waterfalls w WHERE w.name = s.waterfall) AS unit
+FROM summaries s
+CROSS JOIN LATERAL @extschema@.waterfall_report(s.summary) WITH ORDINALITY
+	r(stage, reached, advanced, conversion_rate, cumulative_rate, recycled, disqualified, still_open,
+	  median_days_to_next, p90_days_to_next, stage_rank);
+COMMENT ON VIEW @extschema@.waterfall_velocity IS
+	'How fast units move: median and 90th percentile of the days from reaching each stage to reaching a later one, over every unit';
+COMMENT ON COLUMN @extschema@.waterfall_velocity.waterfall IS 'The waterfall';
+COMMENT ON COLUMN @extschema@.waterfall_velocity.stage IS 'Ladder stage';
+COMMENT ON COLUMN @extschema@.waterfall_velocity.stage_rank IS 'Position of the stage in the ladder (1 = first)';
+COMMENT ON COLUMN @extschema@.waterfall_velocity.reached IS 'Units that reached the stage';
+COMMENT ON COLUMN @extschema@.waterfall_velocity.advanced IS 'Of them, those that reached a later stage';
+COMMENT ON COLUMN @extschema@.waterfall_velocity.conversion_rate IS 'advanced / reached';
+COMMENT ON COLUMN @extschema@.waterfall_velocity.median_days_to_next IS
+	'Median days from reaching the stage to reaching a later one, over the units that advanced (within 0.5%)';
+COMMENT ON COLUMN @extschema@.waterfall_velocity.p90_days_to_next IS '90th percentile of the same days (within 0.5%)';
+COMMENT ON COLUMN @extschema@.waterfall_velocity.unit IS
+	'What the units counted are: contact, account, opportunity or other (the waterfall''s unit)';
+
+CREATE OR REPLACE VIEW @extschema@.waterfall_leakage WITH (security_invoker = true) AS
+WITH summaries AS (
+	SELECT h.waterfall, @extschema@.waterfall_agg(h.history) AS summary
+	FROM @extschema@.stage_histories h GROUP BY h.waterfall
+),
+exits AS (
+	SELECT s.waterfall, x.stage,
+		   sum(x.units) FILTER (WHERE x.exit_stage = 'disqualified') AS disqualified,
+		   sum(x.units) FILTER (WHERE x.exit_stage = 'lost') AS lost,
+		   sum(x.units) FILTER (WHERE x.exit_stage NOT IN ('disqualified', 'lost')) AS other_exits
+	FROM summaries s CROSS JOIN LATERAL @extschema@.waterfall_exits(s.summary) x
+	GROUP BY s.waterfall, x.stage
+)
+SELECT s.waterfall, r.stage, r.stage_rank::integer AS stage_rank, r.reached, r.advanced, r.recycled,
+	   coalesce(x.disqualified, 0)::bigint AS disqualified, coalesce(x.lost, 0)::bigint AS lost,
+	   coalesce(x.other_exits, 0)::bigint AS other_exits, r.still_open,
+	   round(r.disqualified::numeric / nullif(r.reached, 0), 4) AS exit_rate,
+	   (SELECT w.unit FROM @extschema@.waterfalls w WHERE w.name = s.waterfall) AS unit
+FROM summaries s
+CROSS JOIN LATERAL @extschema@.waterfall_report(s.summary) WITH ORDINALITY
+	r(stage, reached, advanced, conversion_rate, cumulative_rate, recycled, disqualified, still_open,
+	  median_days_to_next, p90_days_to_next, stage_rank)
+LEFT JOIN exits x ON x.waterfall = s.waterfall AND x.stage = r.stage;
+COMMENT ON VIEW @extschema@.waterfall_leakage IS
+	'Where the waterfall leaks: per stage, the units recycled from it, those that stopped there disqualified, lost or in another exit, and those still there';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.waterfall IS 'The waterfall';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.stage IS 'Ladder stage';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.stage_rank IS 'Position of the stage in the ladder (1 = first)';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.reached IS 'Units that reached the stage';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.advanced IS 'Of them, those that reached a later stage; NULL for the last stage';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.recycled IS 'Units sent back from this stage to an earlier one at least once';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.disqualified IS 'Units whose furthest stage is this one and who are now in the exit stage disqualified';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.lost IS 'The same in the exit stage lost';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.other_exits IS 'The same in any other exit stage of the waterfall';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.still_open IS 'Units whose furthest stage is this one and who are still in the ladder; NULL for the last stage';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.exit_rate IS '(disqualified + lost + other_exits) / reached';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.unit IS
+	'What the units counted are: contact, account, opportunity or other (the waterfall''s unit)';
+
+CREATE OR REPLACE VIEW @extschema@.plan_vs_actual WITH (security_invoker = true) AS
+WITH firsts AS (
+	-- first entries per day (the periods are whole days in the reporting time zone)
+	SELECT h.waterfall, x.stage, timezone((SELECT @extschema@.reporting_time_zone()), x.first_entered_at)::date AS day, count(*) AS units
+	FROM @extschema@.stage_histories h CROSS JOIN LATERAL @extschema@.stage_entries(h.history) x
+	GROUP BY 1, 2, 3
+),
+as_of AS (
+	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events() e GROUP BY e.waterfall
+),
+periods AS (
+	SELECT t.waterfall, t.grain, t.period, t.stage, t.target,
+		   (t.period + CASE t.grain WHEN 'month' THEN interval '1 month' WHEN 'quarter' THEN interval '3 months'
+								   ELSE interval '1 year' END)::date AS period_end
+	FROM @extschema@.stage_targets t
+)
+SELECT p.waterfall, p.grain, p.period, p.period_end, p.stage, s.rank AS stage_rank, p.target,
+	   coalesce(sum(f.units), 0)::bigint AS actual,
+	   coalesce(sum(f.units), 0) - p.target AS gap,
+	   round(coalesce(sum(f.units), 0) / nullif(p.target, 0), 4) AS attainment,
+	   coalesce(timezone((SELECT @extschema@.reporting_time_zone()), a.as_of) >= p.period_end, false) AS complete,
+	   (SELECT w.unit FROM @extschema@.waterfalls w WHERE w.name = p.waterfall) AS unit
+FROM periods p
+JOIN @extschema@.waterfall_stages s ON s.waterfall = p.waterfall AND s.stage = p.stage
+LEFT JOIN as_of a ON a.waterfall = p.waterfall
+LEFT JOIN firsts f ON f.waterfall = p.waterfall AND f.stage = p.stage AND f.day >= p.period AND f.day < p.period_end
+GROUP BY p.waterfall, p.grain, p.period, p.period_end, p.stage, s.rank, p.target, a.as_of;
+COMMENT ON VIEW @extschema@.plan_vs_actual IS
+	'The shared goals of marketing and sales against what happened: per target of stage_targets, the units that first reached the stage in the period';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.waterfall IS 'The waterfall';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.grain IS 'Length of the period: month, quarter or year';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.period IS 'First day of the period';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.period_end IS 'First day after the period';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.stage IS 'The stage';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.stage_rank IS 'Position of the stage in the waterfall (exits after the ladder)';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.target IS 'The target';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.actual IS
+	'Units that first reached the stage (inferred for ladder stages, first entry for exits) in the period (reporting time zone)';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.gap IS 'actual - target';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.attainment IS 'actual / target; NULL for a target of 0';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.complete IS 'True when the latest stage event of the waterfall is past the end of the period';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.unit IS
+	'What the units counted are: contact, account, opportunity or other (the waterfall''s unit)';
+
+CREATE VIEW @extschema@.lead_quality WITH (security_invoker = true) AS
+WITH leads AS (
+	SELECT h.waterfall, h.unit_id, h.history, ls.channel, ls.campaign,
+		   q.stage AS qualified_stage, w.ladder[array_position(w.ladder, q.stage) + 1] AS accepted_stage,
+		   w.exits[1] AS disqualified_stage, w.exits
+	FROM @extschema@.stage_histories h
+	JOIN @extschema@.waterfalls w ON w.name = h.waterfall AND w.unit = 'contact'
+	CROSS JOIN LATERAL (SELECT CASE WHEN 'mql' = ANY (w.ladder) THEN 'mql' ELSE w.ladder[2] END AS stage) q
+	LEFT JOIN @extschema@.lead_sources ls ON ls.contact_id = h.unit_id
+),
+quality AS (
+	SELECT waterfall, channel, campaign, count(*) AS leads,
+		   count(*) FILTER (WHERE @extschema@.reached_at(history, qualified_stage) IS NOT NULL) AS qualified,
+		   count(*) FILTER (WHERE accepted_stage IS NOT NULL
+							  AND @extschema@.reached_at(history, accepted_stage) IS NOT NULL) AS accepted,
+		   count(*) FILTER (WHERE @extschema@.current_stage(history) = disqualified_stage) AS disqualified,
+		   count(*) FILTER (WHERE EXISTS (SELECT FROM @extschema@.transitions(history) t
+										  WHERE t.direction = 'backward')) AS recycled
+	FROM leads
+	GROUP BY waterfall, channel, campaign
+),
+reasons AS (
+	SELECT l.waterfall, l.channel, l.campaign, r.lost, e.reason, count(*) AS times,
+		   row_number() OVER (PARTITION BY l.waterfall, l.channel, l.campaign, r.lost ORDER BY count(*) DESC, e.reason)
+			   AS reason_rank
+	FROM leads l
+	JOIN @extschema@.source_stage_events() e ON e.waterfall = l.waterfall AND e.unit_id = l.unit_id
+	CROSS JOIN LATERAL (SELECT e.stage = ANY (l.exits) AND e.stage <> l.disqualified_stage AS lost) r
+	WHERE e.reason IS NOT NULL
+	GROUP BY l.waterfall, l.channel, l.campaign, r.lost, e.reason
+)
+SELECT q.waterfall, q.channel AS source_channel, q.campaign AS source_campaign, q.leads, q.qualified, q.accepted,
+	   round(q.accepted::numeric / nullif(q.qualified, 0), 4) AS acceptance_rate,
+	   q.disqualified, round(q.disqualified::numeric / q.leads, 4) AS disqualification_rate,
+	   q.recycled, round(q.recycled::numeric / q.leads, 4) AS recycle_rate,
+	   (SELECT string_agg(format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.reason_rank)
+		FROM reasons r
+		WHERE r.waterfall = q.waterfall AND r.channel IS NOT DISTINCT FROM q.channel
+		  AND r.campaign IS NOT DISTINCT FROM q.campaign AND NOT r.lost AND r.reason_rank <= 3) AS top_rejection_reasons,
+	   (SELECT string_agg(format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.reason_rank)
+		FROM reasons r
+		WHERE r.waterfall = q.waterfall AND r.channel IS NOT DISTINCT FROM q.channel
+		  AND r.campaign IS NOT DISTINCT FROM q.campaign AND r.lost AND r.reason_rank <= 3) AS top_lost_reasons
+FROM quality q;
+COMMENT ON VIEW @extschema@.lead_quality IS
+	'Which leads were worth it, per source channel and campaign (the lead-creation touch): how many marketing qualified, how many sales accepted, disqualified or recycled, and the reasons sales gave most for rejections and for lost deals';
+COMMENT ON COLUMN @extschema@.lead_quality.waterfall IS 'The waterfall (one whose units are contacts)';
+COMMENT ON COLUMN @extschema@.lead_quality.source_channel IS 'Channel of the lead-creation touch; NULL when no touch came before the lead';
+COMMENT ON COLUMN @extschema@.lead_quality.source_campaign IS 'Campaign of the lead-creation touch; NULL for none';
+COMMENT ON COLUMN @extschema@.lead_quality.leads IS 'Contacts with a history in the waterfall';
+COMMENT ON COLUMN @extschema@.lead_quality.qualified IS 'Of them, those that reached mql (or the second ladder stage), inferred';
+COMMENT ON COLUMN @extschema@.lead_quality.accepted IS 'Those that reached the stage after it (sal): accepted by sales';
+COMMENT ON COLUMN @extschema@.lead_quality.acceptance_rate IS 'accepted / qualified: MQL-to-SAL acceptance';
+COMMENT ON COLUMN @extschema@.lead_quality.disqualified IS 'Leads now in the first exit stage of the waterfall (disqualified)';
+COMMENT ON COLUMN @extschema@.lead_quality.disqualification_rate IS 'disqualified / leads';
+COMMENT ON COLUMN @extschema@.lead_quality.recycled IS 'Leads sent back to an earlier stage at least once';
+COMMENT ON COLUMN @extschema@.lead_quality.recycle_rate IS 'recycled / leads';
+COMMENT ON COLUMN @extschema@.lead_quality.top_rejection_reasons IS
+	'Sales rejections: the three reasons given most often when these leads were sent back (recycled) or disqualified, with their counts (ties: alphabetical)';
+COMMENT ON COLUMN @extschema@.lead_quality.top_lost_reasons IS
+	'Closed-lost deals: the three reasons given most often when these leads entered an exit stage other than the first (lost), with their counts (ties: alphabetical)';
+
+-- The demo data: the opportunity waterfall 'deals' and its targets.
+
+CREATE OR REPLACE FUNCTION @extschema@.generate_demo_data(opportunities integer DEFAULT 3000, seed bigint DEFAULT 42)
+RETURNS TABLE(table_name text, rows_loaded bigint)
+LANGUAGE plpgsql
+-- the generated rows are many more than the planner can guess, and
+-- compiling the expressions would take longer than running them
+SET jit = off
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n_opp_accounts integer;
+	scale float8;
+	busy text;
+	t0 constant timestamptz := '2024-01-01 00:00:00+00';
+	as_of constant timestamptz := '2025-12-31 00:00:00+00';
+BEGIN
+	IF opportunities IS NULL OR seed IS NULL THEN
+		RAISE EXCEPTION 'arguments of generate_demo_data must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'The size and the seed decide every row of the data set.',
+			HINT = 'Call generate_demo_data(3000, 42), or leave out the arguments for these defaults.';
+	END IF;
+	IF opportunities < 1 OR opportunities > 1000000 THEN
+		RAISE EXCEPTION 'number of demo opportunities must be between 1 and 1000000'
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = format('%s opportunities were asked for.', opportunities),
+			HINT = 'A few thousand opportunities make a demo that answers in about a second.';
+	END IF;
+	SELECT string_agg(t, ', ') INTO busy FROM (
+		SELECT 'contacts' AS t WHERE EXISTS (SELECT FROM @extschema@.contacts)
+		UNION ALL SELECT 'opportunities' WHERE EXISTS (SELECT FROM @extschema@.opportunities)
+		UNION ALL SELECT 'touchpoints' WHERE EXISTS (SELECT FROM @extschema@.touchpoints)
+		UNION ALL SELECT 'campaign_costs' WHERE EXISTS (SELECT FROM @extschema@.campaign_costs)
+		UNION ALL SELECT 'stage_events' WHERE EXISTS (SELECT FROM @extschema@.stage_events)
+		UNION ALL SELECT 'stage_targets' WHERE EXISTS (SELECT FROM @extschema@.stage_targets)) s;
+	IF EXISTS (SELECT FROM @extschema@.waterfalls w WHERE w.name = 'deals'
+			   AND (w.ladder, w.exits, w.unit) IS DISTINCT FROM ('{discovery,proposal,negotiation,won}'::text[], '{lost}'::text[], 'opportunity')) THEN
+		RAISE EXCEPTION 'the demo data needs the waterfall "deals" it defines'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			DETAIL = 'A waterfall named deals exists with another ladder, exits or unit.',
+			HINT = 'Run it in a fresh database, or rename your waterfall deals.';
+	END IF;
+	IF busy IS NOT NULL THEN
+		RAISE EXCEPTION 'the demo data needs empty tables'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			DETAIL = format('These tables already hold rows: %s.', busy),
+			HINT = 'Run it in a fresh database, or empty the tables first (TRUNCATE attribution.contacts, attribution.opportunities, attribution.campaign_costs, attribution.stage_events, attribution.stage_targets CASCADE).';
+	END IF;
+
+	n_opp_accounts := ceil(opportunities * 0.8);
+	scale := opportunities / 3000.0;
+
+	-- accounts: the first n_opp_accounts get the opportunities, as many
+	-- again only produce leads; quality drives conversion, wins and channels
+	CREATE TEMP TABLE demo_accounts ON COMMIT DROP AS
+	SELECT a AS account_key, 'A' || lpad(a::text, 7, '0') AS account_id,
+		   @extschema@.demo_uniform(seed, a, 101) AS quality,
+		   t0 + @extschema@.demo_uniform(seed, a, 102) * interval '700 days' AS engaged_at,
+		   1 + floor(@extschema@.demo_uniform(seed, a, 103) * 5)::integer AS contact_count
+	FROM generate_series(1, 2 * n_opp_accounts) a;
+	ANALYZE demo_accounts;
+
+	-- contacts: each touches marketing 2 to 10 times, a few days apart, and
+	-- becomes a lead at one of its first three touches
+	CREATE TEMP TABLE demo_contacts ON COMMIT DROP AS
+	SELECT c.*, c.first_at + (c.lead_touch - 1) * c.gap
+			   + @extschema@.demo_uniform(seed, c.contact_key * 16 + c.lead_touch, 301) * 0.8 * c.gap AS created_at
+	FROM (
+		SELECT a.account_key, a.account_id, a.quality, a.account_key * 8 + i AS contact_key, i AS contact_number,
+			   'C' || lpad((a.account_key * 8 + i)::text, 8, '0') AS contact_id,
+			   a.engaged_at + (i - 1) * interval '6 days'
+				   + @extschema@.demo_uniform(seed, a.account_key * 8 + i, 201) * interval '20 days' AS first_at,
+			   n.touch_count,
+			   interval '1 day' * (3 + 12 * @extschema@.demo_uniform(seed, a.account_key * 8 + i, 202)) AS gap,
+			   1 + floor(@extschema@.demo_uniform(seed, a.account_key * 8 + i, 203) * least(3, n.touch_count))::integer
+				   AS lead_touch
+		FROM demo_accounts a, generate_series(1, a.contact_count) i,
+			 LATERAL (SELECT 2 + floor(@extschema@.demo_uniform(seed, a.account_key * 8 + i, 204) * 9)::integer
+					  AS touch_count) n
+	) c;
+	ANALYZE demo_contacts;
+
+	INSERT INTO @extschema@.contacts (contact_id, account_id, created_at)
+	SELECT contact_id, account_id, created_at FROM demo_contacts WHERE created_at <= as_of;
+
+	-- touchpoints: first touches come from acquisition channels, middle ones
+	-- from nurture, late ones from sales; good accounts attend more webinars
+	-- and events
+	CREATE TEMP TABLE demo_touches ON COMMIT DROP AS
+	SELECT t.*, CASE WHEN t.channel IN ('organic_search', 'referral', 'direct') THEN NULL
+					 ELSE t.channel_prefix || '_' || to_char(t.touched_at AT TIME ZONE 'UTC', 'YYYY"q"Q') END AS campaign
+	FROM (
+		SELECT s.*, CASE s.channel
+				WHEN 'paid_search' THEN CASE WHEN s.u_campaign < 0.4 THEN 'search_brand' ELSE 'search_generic' END
+				WHEN 'paid_social' THEN CASE WHEN s.u_campaign < 0.5 THEN 'social_abm' ELSE 'social_retargeting' END
+				WHEN 'display' THEN 'display_programmatic'
+				WHEN 'email' THEN CASE WHEN s.u_campaign < 0.7 THEN 'email_nurture' ELSE 'email_newsletter' END
+				WHEN 'webinar' THEN 'webinar_series'
+				WHEN 'events' THEN 'events_tradeshow'
+				WHEN 'content' THEN 'content_syndication'
+				WHEN 'sales_outreach' THEN 'sdr_outbound'
+				ELSE NULL END AS channel_prefix
+		FROM (
+			SELECT r.contact_id, r.touchpoint_id, r.touched_at, r.u_campaign,
+				   CASE
+					   WHEN r.u_boost < 0.35 * r.quality AND r.k > 1
+						   THEN CASE WHEN r.u_channel < 0.6 THEN 'webinar' ELSE 'events' END
+					   WHEN r.k = 1 THEN CASE
+						   WHEN r.u_channel < 0.25 THEN 'paid_search' WHEN r.u_channel < 0.45 THEN 'organic_search'
+						   WHEN r.u_channel < 0.60 THEN 'paid_social' WHEN r.u_channel < 0.72 THEN 'display'
+						   WHEN r.u_channel < 0.84 THEN 'content' WHEN r.u_channel < 0.92 THEN 'referral'
+						   WHEN r.u_channel < 0.96 THEN 'events' ELSE 'webinar' END
+					   WHEN r.phase < 0.7 THEN CASE
+						   WHEN r.u_channel < 0.35 THEN 'email' WHEN r.u_channel < 0.48 THEN 'webinar'
+						   WHEN r.u_channel < 0.60 THEN 'content' WHEN r.u_channel < 0.70 THEN 'paid_social'
+						   WHEN r.u_channel < 0.80 THEN 'paid_search' WHEN r.u_channel < 0.86 THEN 'events'
+						   WHEN r.u_channel < 0.91 THEN 'display' WHEN r.u_channel < 0.96 THEN 'organic_search'
+						   ELSE 'direct' END
+					   ELSE CASE
+						   WHEN r.u_channel < 0.30 THEN 'sales_outreach' WHEN r.u_channel < 0.50 THEN 'email'
+						   WHEN r.u_channel < 0.70 THEN 'direct' WHEN r.u_channel < 0.80 THEN 'webinar'
+						   WHEN r.u_channel < 0.88 THEN 'events' ELSE 'paid_search' END
+				   END AS channel
+			FROM (
+				SELECT c.contact_id, c.quality, k, c.contact_key * 16 + k AS touchpoint_id,
+					   (k - 1)::float8 / (c.touch_count - 1) AS phase,
+					   c.first_at + (k - 1) * c.gap
+						   + @extschema@.demo_uniform(seed, c.contact_key * 16 + k, 301) * 0.8 * c.gap AS touched_at,
+					   @extschema@.demo_uniform(seed, c.contact_key * 16 + k, 302) AS u_channel,
+					   @extschema@.demo_uniform(seed, c.contact_key * 16 + k, 303) AS u_boost,
+					   @extschema@.demo_uniform(seed, c.contact_key * 16 + k, 304) AS u_campaign
+				FROM demo_contacts c, generate_series(1, c.touch_count) k
+				WHERE c.created_at <= as_of
+			) r
+		) s
+	) t
+	WHERE t.touched_at <= as_of;
+	ANALYZE demo_touches;
+
+	INSERT INTO @extschema@.touchpoints (touchpoint_id, contact_id, touched_at, channel, campaign, is_direct)
+	SELECT touchpoint_id, contact_id, touched_at, channel, campaign, channel = 'direct'
+	FROM demo_touches;
+
+	-- daily spend of every campaign of every quarter
+	INSERT INTO @extschema@.campaign_costs (campaign, channel, spent_on, cost)
+	SELECT p.prefix || '_' || to_char(d, 'YYYY"q"Q'), p.channel, d::date,
+		   round((3.5 * p.daily * scale * (0.6 + 0.8 * @extschema@.demo_uniform(seed, p.n * 10000 + (d::date - date '2024-01-01'), 701)))::numeric, 2)
+	FROM (VALUES (1, 'search_brand', 'paid_search', 260.0), (2, 'search_generic', 'paid_search', 420.0),
+				 (3, 'social_abm', 'paid_social', 330.0), (4, 'social_retargeting', 'paid_social', 180.0),
+				 (5, 'display_programmatic', 'display', 240.0), (6, 'email_nurture', 'email', 45.0),
+				 (7, 'email_newsletter', 'email', 25.0), (8, 'webinar_series', 'webinar', 160.0),
+				 (9, 'events_tradeshow', 'events', 520.0), (10, 'content_syndication', 'content', 210.0),
+				 (11, 'sdr_outbound', 'sales_outreach', 380.0)) p(n, prefix, channel, daily),
+		 generate_series(timestamp '2024-01-01', timestamp '2025-12-31', interval '1 day') d;
+
+	-- opportunities: one per account, a second one for the first accounts
+	CREATE TEMP TABLE demo_opportunities ON COMMIT DROP AS
+	SELECT o.*,
+		   CASE WHEN o.u_closes < 0.85 AND o.created_at + o.cycle <= as_of THEN o.created_at + o.cycle END AS closed_at
+	FROM (
+		SELECT i AS opportunity_key, 'O' || lpad(i::text, 7, '0') AS opportunity_id, a.account_key, a.account_id,
+			   a.quality,
+			   least(a.engaged_at + interval '1 day' * (20 + 60 * @extschema@.demo_uniform(seed, i, 401))
+						 + ((i - 1) / n_opp_accounts) * interval '1 day' * (90 + 120 * @extschema@.demo_uniform(seed, i, 402)),
+					 as_of - interval '1 day' * (1 + 20 * @extschema@.demo_uniform(seed, i, 403))) AS created_at,
+			   interval '1 day' * (15 + 150 * @extschema@.demo_uniform(seed, i, 404)) AS cycle,
+			   @extschema@.demo_uniform(seed, i, 405) AS u_closes,
+			   @extschema@.demo_uniform(seed, i, 406) < 0.12 + 0.45 * a.quality AS wins,
+			   round((6000 * exp(2.3 * @extschema@.demo_uniform(seed, i, 407)) * (0.7 + 0.6 * a.quality))::numeric, 2)
+				   AS amount,
+			   @extschema@.demo_uniform(seed, i, 408) < 0.03 AS without_contacts
+		FROM generate_series(1, opportunities) i
+		JOIN demo_accounts a ON a.account_key = 1 + (i - 1) % n_opp_accounts
+	) o;
+	ANALYZE demo_opportunities;
+
+	INSERT INTO @extschema@.opportunities (opportunity_id, account_id, created_at, closed_at, is_won, amount)
+	SELECT opportunity_id, account_id, created_at, closed_at, closed_at IS NOT NULL AND wins, amount
+	FROM demo_opportunities;
+
+	-- the contacts of each opportunity: the account's first contact always,
+	-- the others often; sometimes the first contact holds two roles
+	INSERT INTO @extschema@.opportunity_contacts (opportunity_id, contact_id, role)
+	SELECT o.opportunity_id, c.contact_id,
+		   (ARRAY['decision_maker', 'champion', 'influencer', 'technical_evaluator', 'end_user'])[c.contact_number]
+	FROM demo_opportunities o
+	JOIN demo_contacts c ON c.account_key = o.account_key AND c.created_at <= as_of
+	WHERE NOT o.without_contacts
+	  AND (c.contact_number = 1 OR @extschema@.demo_uniform(seed, o.opportunity_key * 8 + c.contact_number, 501) < 0.6)
+	UNION ALL
+	SELECT o.opportunity_id, c.contact_id, 'economic_buyer'
+	FROM demo_opportunities o
+	JOIN demo_contacts c ON c.account_key = o.account_key AND c.contact_number = 1 AND c.created_at <= as_of
+	WHERE NOT o.without_contacts AND @extschema@.demo_uniform(seed, o.opportunity_key, 502) < 0.15;
+
+	-- the demand waterfall of every contact
+	CREATE TEMP TABLE demo_stage_events (unit_id text, stage text, entered_at timestamptz, reason text) ON COMMIT DROP;
+
+	-- contacts on an opportunity: inquiry, mql, sal and sql spread before
+	-- the opportunity's creation, then opportunity, then won or lost
+	INSERT INTO demo_stage_events
+	SELECT c.contact_id, e.stage, e.entered_at, e.reason
+	FROM (
+		SELECT DISTINCT ON (oc.contact_id) oc.contact_id, o.created_at AS opened_at, o.closed_at, o.is_won
+		FROM @extschema@.opportunity_contacts oc
+		JOIN @extschema@.opportunities o ON o.opportunity_id = oc.opportunity_id
+		ORDER BY oc.contact_id, o.created_at, o.opportunity_id
+	) f
+	JOIN @extschema@.contacts c ON c.contact_id = f.contact_id
+	JOIN demo_contacts dc ON dc.contact_id = f.contact_id
+	CROSS JOIN LATERAL (
+		SELECT * FROM (VALUES
+			('inquiry', c.created_at, NULL::text),
+			('mql', CASE WHEN c.created_at < f.opened_at THEN c.created_at + (f.opened_at - c.created_at) * 0.25 END, NULL),
+			('sal', CASE WHEN c.created_at < f.opened_at THEN c.created_at + (f.opened_at - c.created_at) * 0.5 END, NULL),
+			('sql', CASE WHEN c.created_at < f.opened_at THEN c.created_at + (f.opened_at - c.created_at) * 0.75 END, NULL),
+			('opportunity', greatest(f.opened_at, c.created_at + interval '1 day'), NULL),
+			(CASE WHEN f.is_won THEN 'won' ELSE 'lost' END, f.closed_at,
+			 CASE WHEN NOT f.is_won THEN (ARRAY['chose a competitor', 'no budget', 'no decision', 'price'])
+				 [1 + floor(@extschema@.demo_uniform(seed, dc.contact_key, 601) * 4)::integer] END)
+		) v(stage, entered_at, reason)
+	) e
+	WHERE e.entered_at IS NOT NULL
+	  AND (f.closed_at IS NULL OR c.created_at < f.closed_at OR e.stage = 'inquiry')
+	  AND (e.stage NOT IN ('won', 'lost') OR e.entered_at >= greatest(f.opened_at, c.created_at + interval '1 day'));
+
+	-- the other contacts: marketing qualifies some, sales accepts,
+	-- recycles or disqualifies them, with reasons that depend on the source
+	INSERT INTO demo_stage_events
+	SELECT s.contact_id, e.stage, e.entered_at, e.reason
+	FROM (
+		SELECT p.*,
+			   CASE WHEN p.d_mql < p.p_mql THEN p.created_at + interval '1 day' * (1 + 9 * p.u1) END AS mql_at,
+			   CASE WHEN p.d_mql >= p.p_mql AND p.d_mql < p.p_mql + 0.15
+					THEN p.created_at + interval '1 day' * (2 + 10 * p.u1) END AS dq1_at
+		FROM (
+			SELECT c.contact_id, c.created_at, t.channel AS source,
+				   0.45 + 0.3 * a.quality - CASE WHEN t.channel IN ('display', 'paid_social') THEN 0.15 ELSE 0 END AS p_mql,
+				   0.55 + 0.3 * a.quality - CASE WHEN t.channel IN ('display', 'paid_social') THEN 0.25 ELSE 0 END AS p_sal,
+				   0.45 + 0.25 * a.quality AS p_sql,
+				   @extschema@.demo_uniform(seed, dc.contact_key, 611) AS d_mql,
+				   @extschema@.demo_uniform(seed, dc.contact_key, 612) AS d_sal,
+				   @extschema@.demo_uniform(seed, dc.contact_key, 613) AS d_sql,
+				   @extschema@.demo_uniform(seed, dc.contact_key, 614) AS u1,
+				   @extschema@.demo_uniform(seed, dc.contact_key, 615) AS u2,
+				   @extschema@.demo_uniform(seed, dc.contact_key, 616) AS u3,
+				   @extschema@.demo_uniform(seed, dc.contact_key, 617) AS u_reason
+			FROM @extschema@.contacts c
+			JOIN demo_contacts dc ON dc.contact_id = c.contact_id
+			JOIN demo_accounts a ON a.account_key = dc.account_key
+			LEFT JOIN LATERAL (
+				SELECT t.channel FROM @extschema@.touchpoints t
+				WHERE t.contact_id = c.contact_id AND t.touched_at <= c.created_at
+				ORDER BY t.touched_at DESC, t.touchpoint_id DESC LIMIT 1) t ON true
+			WHERE NOT EXISTS (SELECT FROM @extschema@.opportunity_contacts oc WHERE oc.contact_id = c.contact_id)
+		) p
+	) s
+	CROSS JOIN LATERAL (
+		SELECT * FROM (VALUES
+			('inquiry', s.created_at, NULL::text),
+			('disqualified', s.dq1_at,
+			 (ARRAY['student or job seeker', 'spam or fake details', 'competitor'])[1 + floor(s.u_reason * 3)::integer]),
+			('mql', s.mql_at, NULL),
+			-- sales accepts the MQL ...
+			('sal', CASE WHEN s.d_sal < s.p_sal THEN s.mql_at + interval '1 day' * (1 + 4 * s.u2) END, NULL),
+			-- ... or sends it back to nurture ...
+			('inquiry', CASE WHEN s.d_sal >= s.p_sal AND s.d_sal < s.p_sal + (1 - s.p_sal) * 0.5
+							 THEN s.mql_at + interval '1 day' * (7 + 20 * s.u2) END,
+			 (ARRAY['not sales ready', 'no response', 'timing'])[1 + floor(s.u_reason * 3)::integer]),
+			-- ... or disqualifies it
+			('disqualified', CASE WHEN s.d_sal >= s.p_sal + (1 - s.p_sal) * 0.5
+								  THEN s.mql_at + interval '1 day' * (1 + 4 * s.u2) END,
+			 CASE WHEN s.source IN ('display', 'paid_social') AND s.u_reason < 0.6 THEN 'wrong persona'
+				  ELSE (ARRAY['wrong persona', 'no budget', 'bad contact data', 'existing customer'])
+					   [1 + floor(s.u_reason * 4)::integer] END),
+			-- an accepted lead becomes a sales-qualified lead, is recycled or disqualified
+			('sql', CASE WHEN s.d_sal < s.p_sal AND s.d_sql < s.p_sql
+						 THEN s.mql_at + interval '1 day' * (1 + 4 * s.u2 + 3 + 15 * s.u3) END, NULL),
+			('mql', CASE WHEN s.d_sal < s.p_sal AND s.d_sql >= s.p_sql AND s.d_sql < s.p_sql + 0.25
+						 THEN s.mql_at + interval '1 day' * (1 + 4 * s.u2 + 10 + 30 * s.u3) END,
+			 (ARRAY['timing', 'no project this year'])[1 + floor(s.u_reason * 2)::integer]),
+			('disqualified', CASE WHEN s.d_sal < s.p_sal AND s.d_sql >= s.p_sql + 0.25
+								  THEN s.mql_at + interval '1 day' * (1 + 4 * s.u2 + 3 + 15 * s.u3) END,
+			 (ARRAY['no budget', 'no authority', 'chose a competitor'])[1 + floor(s.u_reason * 3)::integer])
+		) v(stage, entered_at, reason)
+	) e
+	WHERE e.entered_at IS NOT NULL;
+
+	INSERT INTO @extschema@.stage_events (unit_id, stage, entered_at, waterfall, reason)
+	SELECT DISTINCT ON (unit_id, entered_at, stage) unit_id, stage, entered_at, 'default', reason
+	FROM demo_stage_events
+	WHERE entered_at <= as_of
+	ORDER BY unit_id, entered_at, stage;
+
+	-- the deals: every opportunity through discovery, proposal and
+	-- negotiation (won deals pass them all, lost ones stop on the way) to
+	-- won or lost at its close, with the reasons of the lost ones
+	INSERT INTO @extschema@.waterfalls (name, ladder, exits, unit, description)
+	VALUES ('deals', '{discovery,proposal,negotiation,won}', '{lost}', 'opportunity',
+			'The sales stages of every opportunity (demo data): its unit is the deal')
+	ON CONFLICT (name) DO NOTHING;
+	INSERT INTO @extschema@.stage_events (unit_id, stage, entered_at, waterfall, reason)
+	SELECT o.opportunity_id, e.stage, e.entered_at, 'deals', e.reason
+	FROM demo_opportunities o
+	CROSS JOIN LATERAL (SELECT o.closed_at IS NOT NULL AND o.wins AS won,
+							   @extschema@.demo_uniform(seed, o.opportunity_key, 901) AS u) w
+	CROSS JOIN LATERAL (
+		SELECT * FROM (VALUES
+			('discovery', o.created_at, NULL::text),
+			('proposal', CASE WHEN w.won OR w.u < 0.7 THEN o.created_at + o.cycle * 0.35 END, NULL),
+			('negotiation', CASE WHEN w.won OR w.u < 0.4 THEN o.created_at + o.cycle * 0.7 END, NULL),
+			(CASE WHEN w.won THEN 'won' ELSE 'lost' END, o.closed_at,
+			 CASE WHEN NOT w.won THEN (ARRAY['chose a competitor', 'no budget', 'no decision', 'price'])
+				 [1 + floor(@extschema@.demo_uniform(seed, o.opportunity_key, 902) * 4)::integer] END)
+		) v(stage, entered_at, reason)
+	) e
+	WHERE e.entered_at IS NOT NULL AND e.entered_at <= as_of;
+
+	-- targets for 2025: last year's monthly average of first entries, plus growth
+	INSERT INTO @extschema@.stage_targets (waterfall, period, stage, target, grain)
+	SELECT f.waterfall, m::date, f.stage,
+		   round(f.per_month * (1.05 + 0.2 * @extschema@.demo_uniform(seed, s.rank * 100 + extract(month FROM m)::integer,
+																	   CASE f.waterfall WHEN 'default' THEN 801 ELSE 802 END))),
+		   'month'
+	FROM (
+		SELECT e.waterfall, e.stage, count(*) / 12.0 AS per_month
+		FROM (SELECT waterfall, unit_id, stage, min(entered_at) AS first_at FROM @extschema@.stage_events
+			  WHERE waterfall IN ('default', 'deals') GROUP BY waterfall, unit_id, stage) e
+		WHERE e.first_at >= timestamptz '2024-01-01 00:00:00+00' AND e.first_at < timestamptz '2025-01-01 00:00:00+00'
+		GROUP BY e.waterfall, e.stage
+	) f
+	JOIN @extschema@.waterfall_stages s ON s.waterfall = f.waterfall AND s.stage = f.stage AND NOT s.is_exit,
+	generate_series(timestamp '2025-01-01', timestamp '2025-12-01', interval '1 month') m;
+
+	DROP TABLE demo_accounts, demo_contacts, demo_touches, demo_opportunities, demo_stage_events;
+	-- the views' plans depend on the statistics of what was just loaded
+	ANALYZE @extschema@.contacts, @extschema@.opportunities, @extschema@.opportunity_contacts,
+		@extschema@.touchpoints, @extschema@.campaign_costs, @extschema@.stage_events, @extschema@.stage_targets,
+		@extschema@.models, @extschema@.waterfalls, @extschema@.waterfall_stages;
+
+	RETURN QUERY
+	SELECT t.table_name, t.rows_loaded FROM (
+		SELECT 1 AS n, 'contacts' AS table_name, count(*) AS rows_loaded FROM @extschema@.contacts
+		UNION ALL SELECT 2, 'opportunities', count(*) FROM @extschema@.opportunities
+		UNION ALL SELECT 3, 'opportunity_contacts', count(*) FROM @extschema@.opportunity_contacts
+		UNION ALL SELECT 4, 'touchpoints', count(*) FROM @extschema@.touchpoints
+		UNION ALL SELECT 5, 'campaign_costs', count(*) FROM @extschema@.campaign_costs
+		UNION ALL SELECT 6, 'stage_events', count(*) FROM @extschema@.stage_events
+		UNION ALL SELECT 7, 'stage_targets', count(*) FROM @extschema@.stage_targets) t
+	ORDER BY t.n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.generate_demo_data(integer, bigint) IS
+	'Fills the empty canonical tables with a deterministic B2B demo data set of the given number of opportunities (default 3000) from a seed';
+
+-- For BI tools and analysts: lists, checks, the new views, check_sources(), publish().
+
+CREATE FUNCTION @extschema@.copy_comments(source regclass, target regclass, relation_comment text DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	kind text;
+	copied integer := 0;
+	col record;
+BEGIN
+	IF source IS NULL OR target IS NULL THEN
+		RAISE EXCEPTION 'source and target of copy_comments must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'The comments of one relation are copied to another.',
+			HINT = 'Give both relations.';
+	END IF;
+	SELECT CASE c.relkind WHEN 'r' THEN 'TABLE' WHEN 'p' THEN 'TABLE' WHEN 'v' THEN 'VIEW'
+						  WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE' END
+	INTO kind
+	FROM pg_catalog.pg_class c WHERE c.oid OPERATOR(pg_catalog.=) target;
+	IF kind IS NULL THEN
+		RAISE EXCEPTION '"%" is not a table or view', target
+			USING ERRCODE = 'wrong_object_type',
+			DETAIL = 'Comments are copied to a table, view, materialized view or foreign table.',
+			HINT = 'Give a relation of one of these kinds as the target.';
+	END IF;
+	relation_comment := coalesce(relation_comment, pg_catalog.obj_description(source, 'pg_class'));
+	IF relation_comment IS NOT NULL THEN
+		EXECUTE pg_catalog.format('COMMENT ON %s %s IS %L', kind, target, relation_comment);
+		copied := copied OPERATOR(pg_catalog.+) 1;
+	END IF;
+	-- the columns of the same name
+	FOR col IN
+		SELECT t.attname, pg_catalog.col_description(source, s.attnum) AS description
+		FROM pg_catalog.pg_attribute s
+		JOIN pg_catalog.pg_attribute t ON t.attrelid OPERATOR(pg_catalog.=) target
+			AND t.attname OPERATOR(pg_catalog.=) s.attname AND t.attnum OPERATOR(pg_catalog.>) 0
+			AND NOT t.attisdropped
+		WHERE s.attrelid OPERATOR(pg_catalog.=) source AND s.attnum OPERATOR(pg_catalog.>) 0 AND NOT s.attisdropped
+		  AND pg_catalog.col_description(source, s.attnum) IS NOT NULL
+		ORDER BY t.attnum
+	LOOP
+		EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', target, col.attname, col.description);
+		copied := copied OPERATOR(pg_catalog.+) 1;
+	END LOOP;
+	RETURN copied;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.copy_comments(regclass, regclass, text) IS
+	'Copies the comment of a relation (or the one given) and the comments of its columns to the columns of the same name of another relation; returns the number of comments written';
+
+-- ---------------------------------------------------------------- the names a filter can take
+
+CREATE VIEW @extschema@.models_enabled WITH (security_invoker = true) AS
+SELECT m.name AS model, m.model AS rule,
+	   round(extract(epoch FROM m.half_life) / 86400, 4) AS half_life_days,
+	   round(extract(epoch FROM m.lookback) / 86400, 4) AS lookback_days,
+	   pg_catalog.array_to_string(m.weights, ', ') AS weights,
+	   m.builtin, m.description
+FROM @extschema@.models m
+WHERE m.enabled;
+COMMENT ON VIEW @extschema@.models_enabled IS
+	'The models the reporting views show: the values their model column takes (a filter on another name returns no rows)';
+COMMENT ON COLUMN @extschema@.models_enabled.model IS 'Name of the model, as the views show it in their model column';
+COMMENT ON COLUMN @extschema@.models_enabled.rule IS 'The rule-based model it runs (first_touch, ..., time_decay, custom)';
+COMMENT ON COLUMN @extschema@.models_enabled.half_life_days IS 'Half-life of time_decay, in days (the other models ignore it)';
+COMMENT ON COLUMN @extschema@.models_enabled.lookback_days IS 'Touches older than this many days before the window''s end are ignored; NULL: none';
+COMMENT ON COLUMN @extschema@.models_enabled.weights IS
+	'Position weights of a custom model: first, lead, opportunity, closed, last, middle; NULL for the others';
+COMMENT ON COLUMN @extschema@.models_enabled.builtin IS 'True for a model the extension installs';
+COMMENT ON COLUMN @extschema@.models_enabled.description IS 'What the model does';
+
+CREATE VIEW @extschema@.waterfall_list WITH (security_invoker = true) AS
+SELECT w.name AS waterfall, w.unit, pg_catalog.array_to_string(w.ladder, ' > ') AS ladder,
+	   pg_catalog.array_to_string(w.exits, ', ') AS exits, pg_catalog.cardinality(w.ladder) AS ladder_stages,
+	   w.builtin, w.description
+FROM @extschema@.waterfalls w;
+COMMENT ON VIEW @extschema@.waterfall_list IS
+	'The waterfalls: the values the waterfall column of the waterfall views takes, with the unit each one counts';
+COMMENT ON COLUMN @extschema@.waterfall_list.waterfall IS 'Name of the waterfall, as the views show it in their waterfall column';
+COMMENT ON COLUMN @extschema@.waterfall_list.unit IS
+	'What its units are: contact, account, opportunity or other (the default waterfall counts contacts, not deals)';
+COMMENT ON COLUMN @extschema@.waterfall_list.ladder IS 'Its ladder stages in order, first to last';
+COMMENT ON COLUMN @extschema@.waterfall_list.exits IS 'Its exit stages (disqualified, lost)';
+COMMENT ON COLUMN @extschema@.waterfall_list.ladder_stages IS 'Number of ladder stages';
+COMMENT ON COLUMN @extschema@.waterfall_list.builtin IS 'True for the waterfall the extension installs';
+COMMENT ON COLUMN @extschema@.waterfall_list.description IS 'What the waterfall follows';
+
+CREATE VIEW @extschema@.waterfall_stage_list WITH (security_invoker = true) AS
+SELECT s.waterfall, s.stage, s.rank AS stage_rank, s.is_exit, w.unit
+FROM @extschema@.waterfall_stages s
+JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) s.waterfall;
+COMMENT ON VIEW @extschema@.waterfall_stage_list IS
+	'The stages of every waterfall: the values the stage column of the waterfall views takes';
+COMMENT ON COLUMN @extschema@.waterfall_stage_list.waterfall IS 'The waterfall';
+COMMENT ON COLUMN @extschema@.waterfall_stage_list.stage IS 'A stage of its ladder or of its exits (names are case-sensitive)';
+COMMENT ON COLUMN @extschema@.waterfall_stage_list.stage_rank IS 'Position in the ladder (1 = first); exits follow the ladder';
+COMMENT ON COLUMN @extschema@.waterfall_stage_list.is_exit IS 'True for an exit stage';
+COMMENT ON COLUMN @extschema@.waterfall_stage_list.unit IS 'What the waterfall''s units are';
+
+-- A name written in a filter is data to PostgreSQL: WHERE model = 'W-shaped'
+-- cannot fail, it matches nothing.  These functions return a known name
+-- unchanged and fail on any other, so a filter written with them cannot be
+-- silently empty: WHERE model = attribution.known_model('w_shaped').
+CREATE FUNCTION @extschema@.known_model(name text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	enabled_names text;
+	close_name text;
+BEGIN
+	IF name IS NULL THEN
+		RAISE EXCEPTION 'model name must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'known_model() checks the name of a model of attribution.models.',
+			HINT = 'See the names in attribution.models_enabled.';
+	END IF;
+	IF EXISTS (SELECT FROM @extschema@.models m
+			   WHERE m.name OPERATOR(pg_catalog.=) known_model.name AND m.enabled) THEN
+		RETURN name;
+	END IF;
+	SELECT pg_catalog.string_agg(m.name, ', ' ORDER BY m.name) INTO enabled_names
+	FROM @extschema@.models m WHERE m.enabled;
+	IF EXISTS (SELECT FROM @extschema@.models m WHERE m.name OPERATOR(pg_catalog.=) known_model.name) THEN
+		RAISE EXCEPTION 'model "%" is not enabled', name
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = pg_catalog.format('The views show the enabled models only: %s.', coalesce(enabled_names, 'none')),
+			HINT = pg_catalog.format('Enable it: UPDATE attribution.models SET enabled = true WHERE name = %L.', name);
+	END IF;
+	-- the same name but for case, spaces, hyphens and underscores
+	SELECT m.name INTO close_name FROM @extschema@.models m
+	WHERE m.enabled
+	  AND pg_catalog.regexp_replace(pg_catalog.lower(m.name), '[^a-z0-9]', '', 'g') OPERATOR(pg_catalog.=)
+		  pg_catalog.regexp_replace(pg_catalog.lower(known_model.name), '[^a-z0-9]', '', 'g')
+	ORDER BY m.name LIMIT 1;
+	RAISE EXCEPTION 'unknown model "%"', name
+		USING ERRCODE = 'invalid_parameter_value',
+		DETAIL = pg_catalog.format('The enabled models are: %s.', coalesce(enabled_names, 'none')),
+		HINT = CASE WHEN close_name IS NOT NULL THEN pg_catalog.format('Did you mean %L?', close_name)
+				ELSE 'Model names are case-sensitive; see attribution.models_enabled.' END;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.known_model(text) IS
+	'Returns the name of an enabled model unchanged, fails on any other name (naming the enabled ones): for filters that must not be silently empty';
+
+CREATE FUNCTION @extschema@.known_waterfall(name text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	names text;
+BEGIN
+	IF name IS NULL THEN
+		RAISE EXCEPTION 'waterfall name must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'known_waterfall() checks the name of a waterfall of attribution.waterfalls.',
+			HINT = 'See the names in attribution.waterfall_list.';
+	END IF;
+	IF EXISTS (SELECT FROM @extschema@.waterfalls w WHERE w.name OPERATOR(pg_catalog.=) known_waterfall.name) THEN
+		RETURN name;
+	END IF;
+	SELECT pg_catalog.string_agg(w.name, ', ' ORDER BY w.name) INTO names FROM @extschema@.waterfalls w;
+	RAISE EXCEPTION 'unknown waterfall "%"', name
+		USING ERRCODE = 'invalid_parameter_value',
+		DETAIL = pg_catalog.format('The waterfalls are: %s.', coalesce(names, 'none')),
+		HINT = 'Waterfall names are case-sensitive; see attribution.waterfall_list.';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.known_waterfall(text) IS
+	'Returns the name of a waterfall unchanged, fails on any other name (naming the waterfalls): for filters that must not be silently empty';
+
+CREATE FUNCTION @extschema@.known_stage(waterfall text, stage text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ladder text[];
+	exits text[];
+BEGIN
+	IF stage IS NULL THEN
+		RAISE EXCEPTION 'stage name must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'known_stage() checks the name of a stage of a waterfall.',
+			HINT = 'See the names in attribution.waterfall_stage_list.';
+	END IF;
+	SELECT w.ladder, w.exits INTO ladder, exits
+	FROM @extschema@.waterfalls w WHERE w.name OPERATOR(pg_catalog.=) @extschema@.known_waterfall(known_stage.waterfall);
+	IF stage OPERATOR(pg_catalog.=) ANY (ladder OPERATOR(pg_catalog.||) exits) THEN
+		RETURN stage;
+	END IF;
+	RAISE EXCEPTION 'stage "%" is not a stage of waterfall "%"', stage, waterfall
+		USING ERRCODE = 'invalid_parameter_value',
+		DETAIL = pg_catalog.format('The ladder of %s is %s; its exits are %s.', waterfall,
+					pg_catalog.array_to_string(ladder, ', '),
+					coalesce(nullif(pg_catalog.array_to_string(exits, ', '), ''), 'none')),
+		HINT = 'Stage names are case-sensitive; see attribution.waterfall_stage_list.';
+END
+$$;
+COMMENT ON FUNCTION @extschema@.known_stage(text, text) IS
+	'Returns the name of a stage of the waterfall unchanged, fails on any other name (listing the ladder and exits): for filters that must not be silently empty';
+
+-- ---------------------------------------------------------------- a stage that is not in the ladder
+
+-- The foreign keys of stage_events and stage_targets to waterfall_stages
+-- only say that the key is not present; this trigger names the stages the
+-- waterfall has (the stages are read once per statement, a bulk load pays
+-- a lookup in memory per row).
+CREATE FUNCTION @extschema@.check_stage()
+RETURNS trigger
+AS 'MODULE_PATHNAME', 'attribution_check_stage'
+LANGUAGE C;
+COMMENT ON FUNCTION @extschema@.check_stage() IS
+	'Trigger of stage_events and stage_targets: a stage that is not in its waterfall is an error that lists the waterfall''s ladder and exits';
+
+CREATE TRIGGER stage_events_check_stage BEFORE INSERT OR UPDATE OF waterfall, stage ON @extschema@.stage_events
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.check_stage();
+CREATE TRIGGER stage_targets_check_stage BEFORE INSERT OR UPDATE OF waterfall, stage ON @extschema@.stage_targets
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.check_stage();
+
+-- ---------------------------------------------------------------- the waterfall, backwards and stage to stage
+
+-- The targets of the last ladder stage (won, in the default waterfall) in
+-- stage_targets are the wins each period must produce; the volume every
+-- earlier stage needs follows from the conversion rates and median days
+-- observed over all the units of the waterfall (reverse_waterfall()).
+CREATE VIEW @extschema@.reverse_waterfall_plan WITH (security_invoker = true) AS
+WITH summaries AS (
+	SELECT h.waterfall, @extschema@.waterfall_agg(h.history) AS summary
+	FROM @extschema@.stage_histories h
+	GROUP BY h.waterfall
+),
+goals AS (
+	SELECT t.waterfall, t.grain, t.period, t.stage AS goal_stage, t.target, w.unit
+	FROM @extschema@.stage_targets t
+	JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) t.waterfall
+		AND t.stage OPERATOR(pg_catalog.=) w.ladder[pg_catalog.cardinality(w.ladder)]
+)
+SELECT g.waterfall, g.grain, g.period, g.goal_stage, g.target AS goal, r.stage, r.stage_rank::integer AS stage_rank,
+	   round(r.conversion_rate::numeric, 4) AS conversion_rate,
+	   round(r.volume::numeric, 1) AS volume_needed,
+	   pt.target AS planned,
+	   round(pt.target OPERATOR(pg_catalog.-) r.volume::numeric, 1) AS plan_minus_needed,
+	   round(r.median_days_to_next::numeric, 1) AS median_days_to_next,
+	   round(r.days_before_win::numeric, 1) AS days_before_goal,
+	   (g.period OPERATOR(pg_catalog.-) ceil(r.days_before_win)::integer) AS start_by,
+	   g.unit
+FROM goals g
+JOIN summaries s ON s.waterfall OPERATOR(pg_catalog.=) g.waterfall
+CROSS JOIN LATERAL @extschema@.reverse_waterfall(s.summary, g.target::float8) WITH ORDINALITY
+	r(stage, conversion_rate, volume, median_days_to_next, days_before_win, stage_rank)
+LEFT JOIN @extschema@.stage_targets pt ON pt.waterfall OPERATOR(pg_catalog.=) g.waterfall
+	AND pt.grain OPERATOR(pg_catalog.=) g.grain AND pt.period OPERATOR(pg_catalog.=) g.period
+	AND pt.stage OPERATOR(pg_catalog.=) r.stage;
+COMMENT ON VIEW @extschema@.reverse_waterfall_plan IS
+	'The reverse waterfall of every target of the last ladder stage (won) in stage_targets: the volume each stage needs to produce the goal at the conversion rates observed over all units, next to the stage''s own target';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.waterfall IS 'The waterfall';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.grain IS 'Length of the period: month, quarter or year';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.period IS 'First day of the period of the goal';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.goal_stage IS 'The last ladder stage, whose target is the goal';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.goal IS 'The target of the last ladder stage in the period';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.stage IS 'Ladder stage';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.stage_rank IS 'Position of the stage in the ladder (1 = first)';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.conversion_rate IS
+	'Observed share of the units that reached the stage and went on to a later one';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.volume_needed IS
+	'Units that must reach the stage to produce the goal at the observed rates; NULL when a rate on the way is 0';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.planned IS 'The stage''s own target for the same period in stage_targets; NULL when none';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.plan_minus_needed IS
+	'planned - volume_needed: a negative value is a plan below what the goal needs';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.median_days_to_next IS 'Observed median days from the stage to a later one';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.days_before_goal IS
+	'Days before reaching the last stage that the units reach this one (the median days to next added up)';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.start_by IS
+	'period - days_before_goal: the day by which the stage''s volume is needed for wins from the start of the period';
+COMMENT ON COLUMN @extschema@.reverse_waterfall_plan.unit IS 'What the units counted are (the waterfall''s unit)';
+
+-- The time a stage is reached is inferred like everywhere else (a skipped
+-- ladder stage counts as reached when a later one is); an exit stage counts
+-- from its first entry.
+CREATE VIEW @extschema@.stage_to_stage_days WITH (security_invoker = true) AS
+WITH reached AS (
+	SELECT h.waterfall, h.unit_id, x.stage, x.first_entered_at, x.ladder_rank IS NULL AS is_exit,
+		   coalesce(x.ladder_rank, pg_catalog.cardinality(w.ladder)
+					OPERATOR(pg_catalog.+) pg_catalog.array_position(w.exits, x.stage)) AS rank
+	FROM @extschema@.stage_histories h
+	JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) h.waterfall
+	CROSS JOIN LATERAL @extschema@.stage_entries(h.history) x
+),
+pairs AS (
+	SELECT a.waterfall, a.stage AS from_stage, a.rank AS from_rank, b.stage AS to_stage, b.rank AS to_rank,
+		   pg_catalog.date_part('epoch', b.first_entered_at OPERATOR(pg_catalog.-) a.first_entered_at)
+			   OPERATOR(pg_catalog./) 86400 AS days
+	FROM reached a
+	JOIN reached b ON b.waterfall OPERATOR(pg_catalog.=) a.waterfall AND b.unit_id OPERATOR(pg_catalog.=) a.unit_id
+		AND b.rank OPERATOR(pg_catalog.>) a.rank
+		AND (NOT b.is_exit OR b.first_entered_at OPERATOR(pg_catalog.>=) a.first_entered_at)
+	WHERE NOT a.is_exit
+)
+SELECT p.waterfall, p.from_stage, p.from_rank, p.to_stage, p.to_rank, count(*) AS units,
+	   round(avg(p.days)::numeric, 1) AS avg_days,
+	   round((percentile_cont(0.5) WITHIN GROUP (ORDER BY p.days))::numeric, 1) AS median_days,
+	   round((percentile_cont(0.9) WITHIN GROUP (ORDER BY p.days))::numeric, 1) AS p90_days,
+	   (SELECT w.unit FROM @extschema@.waterfalls w WHERE w.name OPERATOR(pg_catalog.=) p.waterfall) AS unit
+FROM pairs p
+GROUP BY p.waterfall, p.from_stage, p.from_rank, p.to_stage, p.to_rank;
+COMMENT ON VIEW @extschema@.stage_to_stage_days IS
+	'Days from reaching one stage to reaching another, for every pair of a ladder stage and a later ladder or exit stage: the units that made the move, average, median and 90th percentile';
+COMMENT ON COLUMN @extschema@.stage_to_stage_days.waterfall IS 'The waterfall';
+COMMENT ON COLUMN @extschema@.stage_to_stage_days.from_stage IS 'The ladder stage the days count from';
+COMMENT ON COLUMN @extschema@.stage_to_stage_days.from_rank IS 'Its position in the ladder (1 = first)';
+COMMENT ON COLUMN @extschema@.stage_to_stage_days.to_stage IS
+	'The stage the days count to: a later ladder stage, or an exit stage entered after from_stage was reached';
+COMMENT ON COLUMN @extschema@.stage_to_stage_days.to_rank IS 'Its position in the waterfall (exits follow the ladder)';
+COMMENT ON COLUMN @extschema@.stage_to_stage_days.units IS 'Units that reached both stages, in this order';
+COMMENT ON COLUMN @extschema@.stage_to_stage_days.avg_days IS 'Average days between the first time each stage was reached';
+COMMENT ON COLUMN @extschema@.stage_to_stage_days.median_days IS 'Median of the same days (exact)';
+COMMENT ON COLUMN @extschema@.stage_to_stage_days.p90_days IS '90th percentile of the same days (exact)';
+COMMENT ON COLUMN @extschema@.stage_to_stage_days.unit IS 'What the units counted are (the waterfall''s unit)';
+
+-- The exit event of a unit is its last event, in an exit stage; the reason
+-- given there is why it left.  Units that entered only exit stages have no
+-- furthest stage and are left out, as in waterfall_leakage.
+CREATE VIEW @extschema@.waterfall_exit_reasons WITH (security_invoker = true) AS
+WITH exited AS (
+	SELECT DISTINCT ON (h.waterfall, h.unit_id) h.waterfall, h.unit_id, h.furthest_stage, h.current_stage, e.reason
+	FROM @extschema@.stage_histories h
+	JOIN @extschema@.waterfall_stages s ON s.waterfall OPERATOR(pg_catalog.=) h.waterfall
+		AND s.stage OPERATOR(pg_catalog.=) h.current_stage AND s.is_exit
+	JOIN @extschema@.source_stage_events() e ON e.waterfall OPERATOR(pg_catalog.=) h.waterfall
+		AND e.unit_id OPERATOR(pg_catalog.=) h.unit_id AND e.stage OPERATOR(pg_catalog.=) h.current_stage
+	WHERE h.furthest_stage IS NOT NULL
+	ORDER BY h.waterfall, h.unit_id, e.entered_at DESC
+)
+SELECT x.waterfall, x.furthest_stage AS stage, s.rank AS stage_rank, x.current_stage AS exit_stage, x.reason,
+	   count(*) AS units,
+	   round(count(*)::numeric OPERATOR(pg_catalog./)
+			 sum(count(*)) OVER (PARTITION BY x.waterfall, x.furthest_stage, x.current_stage), 4) AS share_of_exits,
+	   (SELECT w.unit FROM @extschema@.waterfalls w WHERE w.name OPERATOR(pg_catalog.=) x.waterfall) AS unit
+FROM exited x
+JOIN @extschema@.waterfall_stages s ON s.waterfall OPERATOR(pg_catalog.=) x.waterfall
+	AND s.stage OPERATOR(pg_catalog.=) x.furthest_stage
+GROUP BY x.waterfall, x.furthest_stage, s.rank, x.current_stage, x.reason;
+COMMENT ON VIEW @extschema@.waterfall_exit_reasons IS
+	'Where and why units left: per furthest ladder stage, exit stage (disqualified, lost) and the reason given on the exit, the units now there';
+COMMENT ON COLUMN @extschema@.waterfall_exit_reasons.waterfall IS 'The waterfall';
+COMMENT ON COLUMN @extschema@.waterfall_exit_reasons.stage IS 'The furthest ladder stage the units reached before they left';
+COMMENT ON COLUMN @extschema@.waterfall_exit_reasons.stage_rank IS 'Its position in the ladder (1 = first)';
+COMMENT ON COLUMN @extschema@.waterfall_exit_reasons.exit_stage IS 'The exit stage the units are in now';
+COMMENT ON COLUMN @extschema@.waterfall_exit_reasons.reason IS 'The reason given on the exit event; NULL when none was given';
+COMMENT ON COLUMN @extschema@.waterfall_exit_reasons.units IS
+	'Units (the rows of a stage and exit stage add up to that column of waterfall_leakage)';
+COMMENT ON COLUMN @extschema@.waterfall_exit_reasons.share_of_exits IS 'units / all units of the same stage and exit stage';
+COMMENT ON COLUMN @extschema@.waterfall_exit_reasons.unit IS 'What the units counted are (the waterfall''s unit)';
+
+-- ---------------------------------------------------------------- data-driven models side by side
+
+-- Every data-driven model and heuristic over the same closed opportunities
+-- as data_driven_attribution, one row per model (Markov of order 1 to 4)
+-- and channel.  Revenue is rounded to the cent by the largest remainder
+-- per model, so each model's rows add up exactly to the won amount.
+CREATE VIEW @extschema@.data_driven_models WITH (security_invoker = true) AS
+WITH summary AS (
+	SELECT @extschema@.path_agg(p.path, p.is_won, CASE WHEN p.is_won THEN p.amount ELSE 0 END::float8) AS paths
+	FROM @extschema@.opportunity_paths p
+	WHERE p.status OPERATOR(pg_catalog.<>) 'open'
+),
+credits AS (
+	SELECT 'markov' AS model, o.chain_order AS markov_order, m.channel, m.removal_effect, m.conversions,
+		   m.value
+	FROM summary s
+	CROSS JOIN pg_catalog.generate_series(1, 4) o(chain_order)
+	CROSS JOIN LATERAL @extschema@.markov(s.paths, o.chain_order) m
+	UNION ALL
+	SELECT 'shapley', NULL, x.channel, NULL, x.conversions, x.value
+	FROM summary s CROSS JOIN LATERAL @extschema@.shapley(s.paths) x
+	UNION ALL
+	SELECT 'counterfactual', NULL, c.channel, NULL, c.conversions, c.value
+	FROM summary s CROSS JOIN LATERAL @extschema@.counterfactual(s.paths) c
+	UNION ALL
+	SELECT v.model, NULL, h.channel, NULL, v.conversions, v.value
+	FROM summary s
+	CROSS JOIN LATERAL @extschema@.heuristics(s.paths) h
+	CROSS JOIN LATERAL (VALUES ('first_touch', h.first_touch, h.first_touch_value),
+							   ('last_touch', h.last_touch, h.last_touch_value),
+							   ('linear', h.linear, h.linear_value)) v(model, conversions, value)
+),
+ranked AS (
+	SELECT c.*, c.value::numeric OPERATOR(pg_catalog.*) 100 AS cents,
+		   round(sum(c.value::numeric OPERATOR(pg_catalog.*) 100) OVER w)
+			   OPERATOR(pg_catalog.-) sum(floor(c.value::numeric OPERATOR(pg_catalog.*) 100)) OVER w AS cents_left,
+		   row_number() OVER (w ORDER BY c.value::numeric OPERATOR(pg_catalog.*) 100
+								  OPERATOR(pg_catalog.-) floor(c.value::numeric OPERATOR(pg_catalog.*) 100) DESC,
+							  c.channel) AS cents_rank
+	FROM credits c
+	WINDOW w AS (PARTITION BY c.model, c.markov_order)
+)
+SELECT r.model, r.markov_order, r.channel, round(r.removal_effect::numeric, 4) AS removal_effect,
+	   round(r.conversions::numeric, 4) AS conversions,
+	   ((floor(r.cents) OPERATOR(pg_catalog.+) CASE WHEN r.cents_rank OPERATOR(pg_catalog.<=) r.cents_left THEN 1 ELSE 0 END)
+		OPERATOR(pg_catalog./) 100)::numeric(16,2) AS revenue
+FROM ranked r;
+COMMENT ON VIEW @extschema@.data_driven_models IS
+	'Data-driven attribution of the closed opportunities, one row per model and channel: Markov chains of order 1 to 4, Shapley, the counterfactual model, first touch, last touch and linear';
+COMMENT ON COLUMN @extschema@.data_driven_models.model IS 'markov, shapley, counterfactual, first_touch, last_touch or linear';
+COMMENT ON COLUMN @extschema@.data_driven_models.markov_order IS
+	'Order of the Markov chain (1 to 4: how many previous channels a step depends on); NULL for the other models';
+COMMENT ON COLUMN @extschema@.data_driven_models.channel IS 'Channel';
+COMMENT ON COLUMN @extschema@.data_driven_models.removal_effect IS
+	'Markov only: share of conversions lost when the channel is removed from the chain';
+COMMENT ON COLUMN @extschema@.data_driven_models.conversions IS
+	'Won deals credited to the channel (a model''s rows add up to the won deals)';
+COMMENT ON COLUMN @extschema@.data_driven_models.revenue IS
+	'Revenue credited to the channel, in cents rounded so that a model''s rows add up exactly to the won amount';
+
+-- ---------------------------------------------------------------- lead quality per channel
+
+-- lead_quality rolled up to the source channel: the same definitions,
+-- counted per channel (rates cannot be added up from the campaign rows).
+CREATE VIEW @extschema@.lead_quality_by_channel WITH (security_invoker = true) AS
+WITH leads AS (
+	SELECT h.waterfall, h.unit_id, h.history, ls.channel,
+		   q.stage AS qualified_stage, w.ladder[pg_catalog.array_position(w.ladder, q.stage) OPERATOR(pg_catalog.+) 1] AS accepted_stage,
+		   w.exits[1] AS disqualified_stage, w.exits
+	FROM @extschema@.stage_histories h
+	JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) h.waterfall AND w.unit OPERATOR(pg_catalog.=) 'contact'
+	CROSS JOIN LATERAL (SELECT CASE WHEN 'mql' OPERATOR(pg_catalog.=) ANY (w.ladder) THEN 'mql' ELSE w.ladder[2] END AS stage) q
+	LEFT JOIN @extschema@.lead_sources ls ON ls.contact_id OPERATOR(pg_catalog.=) h.unit_id
+),
+quality AS (
+	SELECT waterfall, channel, count(*) AS leads,
+		   count(*) FILTER (WHERE @extschema@.reached_at(history, qualified_stage) IS NOT NULL) AS qualified,
+		   count(*) FILTER (WHERE accepted_stage IS NOT NULL
+							  AND @extschema@.reached_at(history, accepted_stage) IS NOT NULL) AS accepted,
+		   count(*) FILTER (WHERE @extschema@.current_stage(history) OPERATOR(pg_catalog.=) disqualified_stage) AS disqualified,
+		   count(*) FILTER (WHERE EXISTS (SELECT FROM @extschema@.transitions(history) t
+										  WHERE t.direction OPERATOR(pg_catalog.=) 'backward')) AS recycled
+	FROM leads
+	GROUP BY waterfall, channel
+),
+reasons AS (
+	SELECT l.waterfall, l.channel, r.lost, e.reason, count(*) AS times,
+		   row_number() OVER (PARTITION BY l.waterfall, l.channel, r.lost ORDER BY count(*) DESC, e.reason) AS reason_rank
+	FROM leads l
+	JOIN @extschema@.source_stage_events() e ON e.waterfall OPERATOR(pg_catalog.=) l.waterfall
+		AND e.unit_id OPERATOR(pg_catalog.=) l.unit_id
+	CROSS JOIN LATERAL (SELECT e.stage OPERATOR(pg_catalog.=) ANY (l.exits)
+							   AND e.stage OPERATOR(pg_catalog.<>) l.disqualified_stage AS lost) r
+	WHERE e.reason IS NOT NULL
+	GROUP BY l.waterfall, l.channel, r.lost, e.reason
+)
+SELECT q.waterfall, q.channel AS source_channel, q.leads, q.qualified, q.accepted,
+	   round(q.accepted::numeric OPERATOR(pg_catalog./) nullif(q.qualified, 0), 4) AS acceptance_rate,
+	   q.disqualified, round(q.disqualified::numeric OPERATOR(pg_catalog./) q.leads, 4) AS disqualification_rate,
+	   q.recycled, round(q.recycled::numeric OPERATOR(pg_catalog./) q.leads, 4) AS recycle_rate,
+	   (SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.reason_rank)
+		FROM reasons r
+		WHERE r.waterfall OPERATOR(pg_catalog.=) q.waterfall AND r.channel IS NOT DISTINCT FROM q.channel
+		  AND NOT r.lost AND r.reason_rank OPERATOR(pg_catalog.<=) 3) AS top_rejection_reasons,
+	   (SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.reason_rank)
+		FROM reasons r
+		WHERE r.waterfall OPERATOR(pg_catalog.=) q.waterfall AND r.channel IS NOT DISTINCT FROM q.channel
+		  AND r.lost AND r.reason_rank OPERATOR(pg_catalog.<=) 3) AS top_lost_reasons
+FROM quality q;
+COMMENT ON VIEW @extschema@.lead_quality_by_channel IS
+	'lead_quality per source channel (all campaigns of the channel together): qualified, accepted, disqualified and recycled leads, and the reasons sales gave most';
+COMMENT ON COLUMN @extschema@.lead_quality_by_channel.waterfall IS 'The waterfall (one whose units are contacts)';
+COMMENT ON COLUMN @extschema@.lead_quality_by_channel.source_channel IS
+	'Channel of the lead-creation touch; NULL when no touch came before the lead';
+COMMENT ON COLUMN @extschema@.lead_quality_by_channel.leads IS 'Contacts with a history in the waterfall';
+COMMENT ON COLUMN @extschema@.lead_quality_by_channel.qualified IS 'Of them, those that reached mql (or the second ladder stage), inferred';
+COMMENT ON COLUMN @extschema@.lead_quality_by_channel.accepted IS 'Those that reached the stage after it (sal): accepted by sales';
+COMMENT ON COLUMN @extschema@.lead_quality_by_channel.acceptance_rate IS 'accepted / qualified: MQL-to-SAL acceptance';
+COMMENT ON COLUMN @extschema@.lead_quality_by_channel.disqualified IS 'Leads now in the first exit stage of the waterfall (disqualified)';
+COMMENT ON COLUMN @extschema@.lead_quality_by_channel.disqualification_rate IS 'disqualified / leads';
+COMMENT ON COLUMN @extschema@.lead_quality_by_channel.recycled IS 'Leads sent back to an earlier stage at least once';
+COMMENT ON COLUMN @extschema@.lead_quality_by_channel.recycle_rate IS 'recycled / leads';
+COMMENT ON COLUMN @extschema@.lead_quality_by_channel.top_rejection_reasons IS
+	'Sales rejections: the three reasons given most often when these leads were sent back (recycled) or disqualified, with their counts (ties: alphabetical)';
+COMMENT ON COLUMN @extschema@.lead_quality_by_channel.top_lost_reasons IS
+	'Closed-lost deals: the three reasons given most often when these leads entered an exit stage other than the first (lost), with their counts (ties: alphabetical)';
+
+-- ---------------------------------------------------------------- pipeline by the opportunity's creation month
+
+-- campaign_performance_monthly puts a credit in the month of its touch, so
+-- spend and the touches it bought meet.  Pipeline reports count a deal in
+-- the month it was created: this view does, for every credit of the deal.
+-- Spend has no creation month, so there is no cost here.
+CREATE VIEW @extschema@.campaign_pipeline_by_created_month WITH (security_invoker = true) AS
+WITH by_key AS (
+	SELECT model, touch_key,
+		   date_trunc('month', timezone((SELECT @extschema@.reporting_time_zone()), created_at))::date AS created_month,
+		   count(touchpoint_id) AS touches, sum(coalesce(credit, 1)) AS opportunities,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) ELSE 0 END) AS won,
+		   sum(coalesce(credit, 1) OPERATOR(pg_catalog.*) amount_cents) AS pipeline_cents,
+		   sum(CASE WHEN is_won THEN coalesce(credit, 1) OPERATOR(pg_catalog.*) amount_cents ELSE 0 END) AS revenue_cents
+	FROM @extschema@.credit_facts
+	GROUP BY 1, 2, 3
+),
+credits AS (
+	SELECT k.model, k.created_month, @extschema@.touch_key_part(k.touch_key, 'channel') AS channel,
+		   @extschema@.touch_key_part(k.touch_key, 'campaign') AS campaign, k.touch_key IS NOT NULL AS attributed,
+		   sum(k.touches)::bigint AS touches, sum(k.opportunities) AS attributed_opportunities,
+		   sum(k.won) AS attributed_won, sum(k.pipeline_cents) AS pipeline_cents, sum(k.revenue_cents) AS revenue_cents
+	FROM by_key k
+	GROUP BY 1, 2, 3, 4, 5
+),
+-- whole cents: the floor of every row, and the cents left over to the
+-- rows with the largest remainders, so a model's rows add up exactly
+ranked AS (
+	SELECT cr.*,
+		   round(sum(cr.pipeline_cents) OVER w) OPERATOR(pg_catalog.-) sum(floor(cr.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(cr.revenue_cents) OVER w) OPERATOR(pg_catalog.-) sum(floor(cr.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY cr.pipeline_cents OPERATOR(pg_catalog.-) floor(cr.pipeline_cents) DESC,
+							  cr.attributed DESC, cr.created_month, cr.channel, cr.campaign) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY cr.revenue_cents OPERATOR(pg_catalog.-) floor(cr.revenue_cents) DESC,
+							  cr.attributed DESC, cr.created_month, cr.channel, cr.campaign) AS revenue_rank
+	FROM credits cr
+	WINDOW w AS (PARTITION BY cr.model)
+)
+SELECT r.model, r.created_month, r.channel, r.campaign, r.attributed, r.touches,
+	   round(r.attributed_opportunities, 4) AS attributed_opportunities,
+	   round(r.attributed_won, 4) AS attributed_won,
+	   ((floor(r.pipeline_cents) OPERATOR(pg_catalog.+)
+		 CASE WHEN r.pipeline_rank OPERATOR(pg_catalog.<=) r.pipeline_left THEN 1 ELSE 0 END)
+		OPERATOR(pg_catalog./) 100)::numeric(16,2) AS pipeline,
+	   ((floor(r.revenue_cents) OPERATOR(pg_catalog.+)
+		 CASE WHEN r.revenue_rank OPERATOR(pg_catalog.<=) r.revenue_left THEN 1 ELSE 0 END)
+		OPERATOR(pg_catalog./) 100)::numeric(16,2) AS revenue
+FROM ranked r;
+COMMENT ON VIEW @extschema@.campaign_pipeline_by_created_month IS
+	'Attributed pipeline and revenue per enabled model, month of the opportunity''s creation, channel and campaign (pipeline reports; campaign_performance_monthly uses the month of the touch instead)';
+COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.created_month IS
+	'First day of the month in which the opportunities were created (reporting time zone)';
+COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.channel IS 'Channel of the credited touches; NULL on the unattributed rows';
+COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.campaign IS
+	'Campaign of the credited touches; NULL for touches without a campaign and on the unattributed rows';
+COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.attributed IS
+	'False on the rows of the opportunities with no touch in the model''s window (unattributed, not lost)';
+COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
+COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.attributed_opportunities IS
+	'Sum of the credits: opportunities attributed, as a fraction (unattributed rows: the number of those opportunities)';
+COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.attributed_won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.pipeline IS
+	'Attributed pipeline (credit x amount), rounded to the cent so that a model''s rows add up exactly to the total amount';
+COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.revenue IS
+	'Attributed revenue (credit x amount of won opportunities), rounded so that a model''s rows add up exactly to the won amount';
+
+-- ---------------------------------------------------------------- do the sources agree?
+
+-- Each source can be a table of the extension or a relation of yours, set
+-- with use_source(): nothing stops one kind from still reading the empty
+-- built-in table while the others read your data, or the ids of two kinds
+-- from not matching.  The views then give numbers, just wrong ones (no lead
+-- milestone moves W-shaped credit; touches of unknown contacts join
+-- nothing).  check_sources() looks for that.  sample_rows limits each check
+-- to the first rows read (NULL: all rows); use_source() runs it on 10,000.
+CREATE FUNCTION @extschema@.check_sources(sample_rows bigint DEFAULT NULL)
+RETURNS TABLE(kind text, "check" text, status text, detail text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	kinds constant text[] := '{touchpoints,contacts,opportunities,opportunity_contacts,stage_events,campaign_costs}';
+	k text;
+	readable text[] := '{}';
+	nonempty text[] := '{}';
+	failure text;
+	found_rows boolean;
+	checked bigint;
+	bad bigint;
+	share numeric;
+	scope text;
+	consequence text;
+BEGIN
+	IF sample_rows OPERATOR(pg_catalog.<) 1 THEN
+		RAISE EXCEPTION 'sample_rows must be at least 1'
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = pg_catalog.format('It is %s.', sample_rows),
+			HINT = 'Give the number of rows each check reads, or NULL to read all rows.';
+	END IF;
+	scope := CASE WHEN sample_rows IS NULL THEN '' ELSE pg_catalog.format(' Only the first %s rows were read.', sample_rows) END;
+
+	-- 1. every kind: can it be read, does it have rows?
+	FOREACH k IN ARRAY kinds LOOP
+		BEGIN
+			EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %I.%I())', '@extschema@', 'source_' OPERATOR(pg_catalog.||) k)
+				INTO found_rows;
+			readable := readable OPERATOR(pg_catalog.||) k;
+			IF found_rows THEN
+				nonempty := nonempty OPERATOR(pg_catalog.||) k;
+			END IF;
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS failure = MESSAGE_TEXT;
+			kind := k; "check" := 'rows'; status := 'error';
+			detail := pg_catalog.format('Reading %s fails: %s.', @extschema@.source_name(k), failure);
+			RETURN NEXT;
+		END;
+	END LOOP;
+	FOREACH k IN ARRAY kinds LOOP
+		CONTINUE WHEN NOT k OPERATOR(pg_catalog.=) ANY (readable);
+		kind := k; "check" := 'rows';
+		IF k OPERATOR(pg_catalog.=) ANY (nonempty) THEN
+			status := 'ok';
+			detail := pg_catalog.format('%s has rows.', @extschema@.source_name(k));
+		ELSIF pg_catalog.cardinality(nonempty) OPERATOR(pg_catalog.=) 0 THEN
+			status := 'ok';
+			detail := pg_catalog.format('%s is empty, and so are the other sources.', @extschema@.source_name(k));
+		ELSE
+			consequence := CASE k
+				WHEN 'touchpoints' THEN 'every opportunity is unattributed and no lead has a source'
+				WHEN 'contacts' THEN 'no opportunity has a lead-creation milestone (W-shaped and full-path credit moves to the other milestones) and lead_quality has no leads'
+				WHEN 'opportunities' THEN 'there is nothing to attribute: the credit and performance views are empty'
+				WHEN 'opportunity_contacts' THEN 'no opportunity has a contact, so no journey has a touch: every opportunity is unattributed'
+				WHEN 'stage_events' THEN 'the waterfall views are empty'
+				ELSE 'cost, ROI and cost per deal are NULL' END;
+			status := CASE WHEN k OPERATOR(pg_catalog.=) ANY ('{stage_events,campaign_costs}') THEN 'notice' ELSE 'warning' END;
+			detail := pg_catalog.format('%s is empty while %s %s rows: %s.', @extschema@.source_name(k),
+							pg_catalog.array_to_string(nonempty, ', '),
+							CASE WHEN pg_catalog.cardinality(nonempty) OPERATOR(pg_catalog.=) 1 THEN 'has' ELSE 'have' END,
+							consequence);
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+
+	-- 2. do the ids of one kind find the rows of another?
+	kind := 'touchpoints'; "check" := 'contact known';
+	IF '{touchpoints,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts() c
+															WHERE c.contact_id OPERATOR(pg_catalog.=) t.contact_id))
+		INTO checked, bad
+		FROM (SELECT t.contact_id FROM @extschema@.source_touchpoints() t LIMIT sample_rows) t;
+		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
+		detail := pg_catalog.format('%s of %s touchpoints (%s%%) name a contact_id that is not in contacts%s.%s', bad, checked,
+						round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
+						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': those contacts have no lead-creation time and their leads no source' ELSE '' END,
+						scope);
+	ELSE
+		status := 'skipped'; detail := 'Needs rows in touchpoints and contacts.';
+	END IF;
+	RETURN NEXT;
+
+	kind := 'opportunity_contacts'; "check" := 'contact known';
+	IF '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts() c
+															WHERE c.contact_id OPERATOR(pg_catalog.=) oc.contact_id))
+		INTO checked, bad
+		FROM (SELECT oc.contact_id FROM @extschema@.source_opportunity_contacts() oc LIMIT sample_rows) oc;
+		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
+		detail := pg_catalog.format('%s of %s opportunity contacts (%s%%) name a contact_id that is not in contacts%s.%s', bad,
+						checked, round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
+						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they give their opportunity no lead-creation time' ELSE '' END,
+						scope);
+	ELSE
+		status := 'skipped'; detail := 'Needs rows in opportunity_contacts and contacts.';
+	END IF;
+	RETURN NEXT;
+
+	kind := 'opportunity_contacts'; "check" := 'opportunity known';
+	IF '{opportunity_contacts,opportunities}' OPERATOR(pg_catalog.<@) nonempty THEN
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunities() o
+															WHERE o.opportunity_id OPERATOR(pg_catalog.=) oc.opportunity_id))
+		INTO checked, bad
+		FROM (SELECT oc.opportunity_id FROM @extschema@.source_opportunity_contacts() oc LIMIT sample_rows) oc;
+		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
+		detail := pg_catalog.format('%s of %s opportunity contacts (%s%%) name an opportunity_id that is not in opportunities%s.%s',
+						bad, checked, round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
+						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they join nothing' ELSE '' END, scope);
+	ELSE
+		status := 'skipped'; detail := 'Needs rows in opportunity_contacts and opportunities.';
+	END IF;
+	RETURN NEXT;
+
+	-- 3. the opportunities: contacts, the lead-creation milestone, touches
+	kind := 'opportunities'; "check" := 'has contacts';
+	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty AND '{opportunity_contacts}' OPERATOR(pg_catalog.<@) readable THEN
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunity_contacts() oc
+															WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
+		INTO checked, bad
+		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities() o LIMIT sample_rows) o;
+		share := bad::numeric OPERATOR(pg_catalog./) checked;
+		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
+		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no contacts%s.%s', bad, checked,
+						round(100 OPERATOR(pg_catalog.*) share, 1),
+						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they have no journey and stay unattributed' ELSE '' END, scope);
+	ELSE
+		status := 'skipped'; detail := 'Needs rows in opportunities, and the sources it joins readable.';
+	END IF;
+	RETURN NEXT;
+
+	kind := 'opportunities'; "check" := 'lead-creation milestone';
+	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
+		AND '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) readable THEN
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
+					SELECT FROM @extschema@.source_opportunity_contacts() oc
+					JOIN @extschema@.source_contacts() c ON c.contact_id OPERATOR(pg_catalog.=) oc.contact_id
+					WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
+		INTO checked, bad
+		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities() o LIMIT sample_rows) o;
+		share := bad::numeric OPERATOR(pg_catalog./) checked;
+		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
+		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no contact in contacts, so no lead-creation time%s.%s', bad,
+						checked, round(100 OPERATOR(pg_catalog.*) share, 1),
+						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': W-shaped and full-path give the lead-creation share to the other milestones' ELSE '' END,
+						scope);
+	ELSE
+		status := 'skipped'; detail := 'Needs rows in opportunities, and the sources it joins readable.';
+	END IF;
+	RETURN NEXT;
+
+	kind := 'opportunities'; "check" := 'has touches';
+	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
+		AND '{opportunity_contacts,touchpoints}' OPERATOR(pg_catalog.<@) readable THEN
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
+					SELECT FROM @extschema@.source_opportunity_contacts() oc
+					JOIN @extschema@.source_touchpoints() t ON t.contact_id OPERATOR(pg_catalog.=) oc.contact_id
+					WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
+		INTO checked, bad
+		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities() o LIMIT sample_rows) o;
+		share := bad::numeric OPERATOR(pg_catalog./) checked;
+		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
+		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no touch of any of their contacts%s.%s', bad, checked,
+						round(100 OPERATOR(pg_catalog.*) share, 1),
+						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they are unattributed under every model' ELSE '' END, scope);
+	ELSE
+		status := 'skipped'; detail := 'Needs rows in opportunities, and the sources it joins readable.';
+	END IF;
+	RETURN NEXT;
+
+	-- 4. stage events: known stages, and contacts for the contact waterfalls
+	kind := 'stage_events'; "check" := 'stage known';
+	IF '{stage_events}' OPERATOR(pg_catalog.<@) nonempty THEN
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.waterfall_stages s
+															WHERE s.waterfall OPERATOR(pg_catalog.=) e.waterfall
+															  AND s.stage OPERATOR(pg_catalog.=) e.stage))
+		INTO checked, bad
+		FROM (SELECT e.waterfall, e.stage FROM @extschema@.source_stage_events() e LIMIT sample_rows) e;
+		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'error' ELSE 'ok' END;
+		detail := pg_catalog.format('%s of %s stage events name a waterfall or a stage that attribution.waterfalls does not have%s.%s',
+						bad, checked,
+						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': the waterfall views fail on them' ELSE '' END, scope);
+	ELSE
+		status := 'skipped'; detail := 'Needs rows in stage_events.';
+	END IF;
+	RETURN NEXT;
+
+	kind := 'stage_events'; "check" := 'contact known';
+	IF '{stage_events,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts() c
+															WHERE c.contact_id OPERATOR(pg_catalog.=) e.unit_id))
+		INTO checked, bad
+		FROM (SELECT e.unit_id FROM @extschema@.source_stage_events() e
+			  JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) e.waterfall
+			  WHERE w.unit OPERATOR(pg_catalog.=) 'contact' LIMIT sample_rows) e;
+		IF checked OPERATOR(pg_catalog.=) 0 THEN
+			status := 'skipped'; detail := 'No stage events of a waterfall whose unit is contact.';
+		ELSE
+			share := bad::numeric OPERATOR(pg_catalog./) checked;
+			status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
+			detail := pg_catalog.format('%s of %s stage events of contact waterfalls (%s%%) name a unit_id that is not in contacts%s.%s',
+							bad, checked, round(100 OPERATOR(pg_catalog.*) share, 1),
+							CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': lead_quality and lead_feedback find no source for them' ELSE '' END,
+							scope);
+		END IF;
+	ELSE
+		status := 'skipped'; detail := 'Needs rows in stage_events and contacts.';
+	END IF;
+	RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_sources(bigint) IS
+	'Checks that the sources of the reporting views agree: kinds still empty while others have rows, ids that find nothing in another kind, opportunities without contacts, lead-creation milestone or touches; one row per check with status ok, notice, warning, error or skipped';
+
+CREATE FUNCTION @extschema@.source_name(kind text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	relation text;
+BEGIN
+	IF kind IS NULL OR NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) source_name.kind) THEN
+		RAISE EXCEPTION 'unknown kind of source "%"', kind
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = 'A source replaces one of the built-in tables.',
+			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
+	END IF;
+	SELECT s.relation INTO relation FROM @extschema@.sources s WHERE s.kind OPERATOR(pg_catalog.=) source_name.kind;
+	IF relation IS NOT NULL THEN
+		RETURN pg_catalog.format('%s (yours, set with use_source())', relation);
+	END IF;
+	RETURN pg_catalog.format('%I.%I (the built-in table)', '@extschema@', kind);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.source_name(text) IS
+	'What the reporting views read for a kind of source, in words: your relation set with use_source(), or the built-in table';
+
+-- ---------------------------------------------------------------- publishing the reports to a BI role
+
+-- The views are security_invoker: whoever reads them needs the privileges
+-- on the tables behind them, and row-level security of those tables
+-- applies to them.  A BI role that may see the reports but not the raw
+-- touchpoints therefore reads published views: publish() creates, in a
+-- schema of your choice, one view per reporting view that reads it with
+-- the privileges of its owner (you), through a SECURITY DEFINER function
+-- (an owner-rights view over an invoker-rights view would still check the
+-- reader's privileges on the tables), with the comments of the view and
+-- its columns, and grants them to the role.  Columns of the extension's
+-- own types are left out and arrays are published as text, so a BI tool
+-- sees scalars only.  Publishing again replaces what publish() made and
+-- keeps the grants on it.
+CREATE FUNCTION @extschema@.publish(target_schema text, grantee text, views text[] DEFAULT NULL)
+RETURNS TABLE(view_name text, published_as text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	v record;
+	col record;
+	g record;
+	unknown text;
+	select_items text[];
+	result_columns text[];
+	view_items text[];
+	target text;
+	target_fn text;
+	existing oid;
+	existing_fn oid;
+	view_grants text[];
+	function_grants text[];
+	statement text;
+BEGIN
+	IF target_schema IS NULL OR target_schema OPERATOR(pg_catalog.=) '' THEN
+		RAISE EXCEPTION 'schema to publish into must be given'
+			USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'publish() creates the published views in a schema of your choice.',
+			HINT = 'Give a schema name such as ''bi''; it is created when it does not exist.';
+	END IF;
+	IF target_schema OPERATOR(pg_catalog.=) '@extschema@' OR target_schema OPERATOR(pg_catalog.=) 'information_schema'
+		OR pg_catalog.left(target_schema, 3) OPERATOR(pg_catalog.=) 'pg_' THEN
+		RAISE EXCEPTION 'cannot publish into schema "%"', target_schema
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = 'The published views go into a schema of your own, not into the extension''s or a system schema.',
+			HINT = 'Give a schema name such as ''bi''.';
+	END IF;
+	IF grantee IS NOT NULL AND NOT EXISTS (SELECT FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) grantee) THEN
+		RAISE EXCEPTION 'role "%" does not exist', grantee
+			USING ERRCODE = 'undefined_object',
+			DETAIL = 'publish() grants the published views to this role.',
+			HINT = 'Create the role first, or give NULL to grant nothing.';
+	END IF;
+	SELECT pg_catalog.string_agg(pg_catalog.format('%L', u.name), ', ') INTO unknown
+	FROM pg_catalog.unnest(views) u(name)
+	WHERE u.name IS NULL OR NOT EXISTS (SELECT FROM @extschema@.reporting_views r WHERE r.view_name OPERATOR(pg_catalog.=) u.name);
+	IF unknown IS NOT NULL THEN
+		RAISE EXCEPTION 'unknown reporting views: %', unknown
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = 'Only the reporting views of the extension can be published.',
+			HINT = pg_catalog.format('Use some of: %s; or NULL for all of them.',
+				(SELECT pg_catalog.string_agg(r.view_name, ', ' ORDER BY r.view_name) FROM @extschema@.reporting_views r));
+	END IF;
+
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) target_schema) THEN
+		EXECUTE pg_catalog.format('CREATE SCHEMA %I', target_schema);
+	END IF;
+	IF grantee IS NOT NULL THEN
+		EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %I', target_schema, grantee);
+	END IF;
+
+	FOR v IN
+		SELECT r.view_name, pg_catalog.format('%I.%I', '@extschema@', r.view_name)::regclass AS source
+		FROM @extschema@.reporting_views r
+		WHERE views IS NULL OR r.view_name OPERATOR(pg_catalog.=) ANY (views)
+		ORDER BY r.view_name
+	LOOP
+		target := pg_catalog.format('%I.%I', target_schema, v.view_name);
+		target_fn := pg_catalog.format('%I.%I', target_schema, v.view_name OPERATOR(pg_catalog.||) '_rows');
+
+		-- only what publish() made is replaced
+		SELECT c.oid INTO existing FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+		WHERE n.nspname OPERATOR(pg_catalog.=) target_schema AND c.relname OPERATOR(pg_catalog.=) v.view_name;
+		SELECT p.oid INTO existing_fn FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) p.pronamespace
+		WHERE n.nspname OPERATOR(pg_catalog.=) target_schema
+		  AND p.proname OPERATOR(pg_catalog.=) (v.view_name OPERATOR(pg_catalog.||) '_rows')
+		  AND p.pronargs OPERATOR(pg_catalog.=) 0;
+		IF existing IS NOT NULL AND (existing_fn IS NULL OR NOT EXISTS (
+				SELECT FROM pg_catalog.pg_rewrite rw JOIN pg_catalog.pg_depend d
+					ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_rewrite'::pg_catalog.regclass AND d.objid OPERATOR(pg_catalog.=) rw.oid
+				WHERE rw.ev_class OPERATOR(pg_catalog.=) existing
+				  AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_proc'::pg_catalog.regclass
+				  AND d.refobjid OPERATOR(pg_catalog.=) existing_fn)) THEN
+			RAISE EXCEPTION 'relation % already exists', target
+				USING ERRCODE = 'duplicate_table',
+				DETAIL = 'It was not made by publish(), which replaces only the views it made.',
+				HINT = 'Publish into another schema, or drop or rename that relation.';
+		END IF;
+		IF existing_fn IS NOT NULL AND existing IS NULL THEN
+			RAISE EXCEPTION 'function %() already exists', target_fn
+				USING ERRCODE = 'duplicate_function',
+				DETAIL = pg_catalog.format('publish() reads the view %s through a function of that name.', target),
+				HINT = 'Publish into another schema, or drop or rename that function.';
+		END IF;
+
+		-- the grants of what is replaced, to give again
+		view_grants := '{}';
+		function_grants := '{}';
+		IF existing IS NOT NULL THEN
+			SELECT coalesce(pg_catalog.array_agg(pg_catalog.format('GRANT %s ON %s TO %s', a.privilege_type, target,
+						CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+							 ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END)), '{}')
+			INTO view_grants
+			FROM pg_catalog.pg_class c, pg_catalog.aclexplode(c.relacl) a
+			WHERE c.oid OPERATOR(pg_catalog.=) existing AND a.grantee OPERATOR(pg_catalog.<>) c.relowner;
+			SELECT coalesce(pg_catalog.array_agg(pg_catalog.format('GRANT %s ON FUNCTION %s() TO %s', a.privilege_type, target_fn,
+						CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
+							 ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END)), '{}')
+			INTO function_grants
+			FROM pg_catalog.pg_proc p, pg_catalog.aclexplode(p.proacl) a
+			WHERE p.oid OPERATOR(pg_catalog.=) existing_fn AND a.grantee OPERATOR(pg_catalog.<>) p.proowner
+			  AND a.grantee OPERATOR(pg_catalog.<>) 0;
+			EXECUTE pg_catalog.format('DROP VIEW %s', target);
+			EXECUTE pg_catalog.format('DROP FUNCTION %s()', target_fn);
+		END IF;
+
+		-- scalar columns only: the extension's own types are left out, arrays become text
+		select_items := '{}';
+		result_columns := '{}';
+		view_items := '{}';
+		FOR col IN
+			SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS declared, t.typcategory,
+				   EXISTS (SELECT FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
+						   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
+							 AND d.objid OPERATOR(pg_catalog.=) a.atttypid AND d.deptype OPERATOR(pg_catalog.=) 'e'
+							 AND e.extname OPERATOR(pg_catalog.=) 'attribution') AS own_type
+			FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+			WHERE a.attrelid OPERATOR(pg_catalog.=) v.source AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+			ORDER BY a.attnum
+		LOOP
+			CONTINUE WHEN col.own_type;
+			IF col.typcategory OPERATOR(pg_catalog.=) 'A' THEN
+				select_items := select_items OPERATOR(pg_catalog.||)
+					pg_catalog.format('pg_catalog.array_to_string(v.%I, '' > '')', col.attname);
+				result_columns := result_columns OPERATOR(pg_catalog.||) pg_catalog.format('%I text', col.attname);
+				view_items := view_items OPERATOR(pg_catalog.||) pg_catalog.format('r.%I', col.attname);
+			ELSE
+				select_items := select_items OPERATOR(pg_catalog.||) pg_catalog.format('v.%I', col.attname);
+				result_columns := result_columns OPERATOR(pg_catalog.||) pg_catalog.format('%I %s', col.attname, col.declared);
+				-- a function's result loses the type modifier (numeric(16,2)); the view gives it back
+				view_items := view_items OPERATOR(pg_catalog.||) pg_catalog.format('r.%I::%s AS %I', col.attname, col.declared, col.attname);
+			END IF;
+		END LOOP;
+
+		EXECUTE pg_catalog.format('CREATE FUNCTION %s() RETURNS TABLE(%s) LANGUAGE sql STABLE SECURITY DEFINER '
+								  'SET search_path = pg_catalog, pg_temp AS %L',
+								  target_fn, pg_catalog.array_to_string(result_columns, ', '),
+								  pg_catalog.format(' SELECT %s FROM %s v ', pg_catalog.array_to_string(select_items, ', '), v.source));
+		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', target_fn);
+		EXECUTE pg_catalog.format('COMMENT ON FUNCTION %s() IS %L', target_fn,
+								  pg_catalog.format('The rows of %s for the published view %s, read with the privileges of the function''s owner (SECURITY DEFINER)',
+													v.source, target));
+		EXECUTE pg_catalog.format('CREATE VIEW %s WITH (security_invoker = false) AS SELECT %s FROM %s() r', target,
+								  pg_catalog.array_to_string(view_items, ', '), target_fn);
+		PERFORM @extschema@.copy_comments(v.source, target::regclass);
+		FOR col IN
+			SELECT a.attname, pg_catalog.col_description(v.source, a.attnum) AS description
+			FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+			WHERE a.attrelid OPERATOR(pg_catalog.=) v.source AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+			  AND t.typcategory OPERATOR(pg_catalog.=) 'A'
+		LOOP
+			EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', target, col.attname,
+									  coalesce(col.description OPERATOR(pg_catalog.||) ' ', '')
+									  OPERATOR(pg_catalog.||) '(as text: the elements joined by " > ")');
+		END LOOP;
+		IF grantee IS NOT NULL THEN
+			EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s() TO %I', target_fn, grantee);
+			EXECUTE pg_catalog.format('GRANT SELECT ON %s TO %I', target, grantee);
+		END IF;
+		FOREACH statement IN ARRAY view_grants OPERATOR(pg_catalog.||) function_grants LOOP
+			EXECUTE statement;
+		END LOOP;
+
+		view_name := v.view_name;
+		published_as := target;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.publish(text, text, text[]) IS
+	'Publishes the reporting views (all, or those named) into a schema of your choice as views that read with your privileges, with their comments, scalar columns only, granted to a role: a BI role can read the reports without any privilege on the tables';
+
+-- materialize() and publish() know the new views; materialize() copies the comments.
+
+CREATE OR REPLACE VIEW @extschema@.reporting_views WITH (security_invoker = true) AS
+SELECT v.view_name, v.key_columns
+FROM (VALUES
+	('opportunity_touchpoints', '{opportunity_id,touchpoint_id}'::text[]),
+	('opportunity_journeys', '{opportunity_id}'),
+	('opportunity_credits', '{model,opportunity_id,touchpoint_id}'),
+	('opportunity_touch_credits', '{model,opportunity_id,touchpoint_id}'),
+	('channel_performance', '{model,attributed,channel}'),
+	('campaign_performance', '{model,attributed,channel,campaign}'),
+	('campaign_performance_monthly', '{model,month,attributed,channel,campaign}'),
+	('opportunity_paths', '{opportunity_id}'),
+	('data_driven_attribution', '{channel}'),
+	('stage_histories', '{waterfall,unit_id}'),
+	('waterfall_cohorts', '{waterfall,cohort,stage}'),
+	('waterfall_flow', '{waterfall,month,stage}'),
+	('waterfall_velocity', '{waterfall,stage}'),
+	('waterfall_leakage', '{waterfall,stage}'),
+	('plan_vs_actual', '{waterfall,grain,period,stage}'),
+	('lead_sources', '{contact_id}'),
+	('lead_quality', '{waterfall,source_channel,source_campaign}'),
+	('lead_feedback', '{waterfall,source_channel,source_campaign,stage,reason}'),
+	('models_enabled', '{model}'),
+	('waterfall_list', '{waterfall}'),
+	('waterfall_stage_list', '{waterfall,stage}'),
+	('reverse_waterfall_plan', '{waterfall,grain,period,stage}'),
+	('stage_to_stage_days', '{waterfall,from_stage,to_stage}'),
+	('waterfall_exit_reasons', '{waterfall,stage,exit_stage,reason}'),
+	('data_driven_models', '{model,markov_order,channel}'),
+	('lead_quality_by_channel', '{waterfall,source_channel}'),
+	('campaign_pipeline_by_created_month', '{model,created_month,attributed,channel,campaign}')
+) v(view_name, key_columns);
+COMMENT ON VIEW @extschema@.reporting_views IS
+	'The reporting views that materialize() can store and publish() can publish, with the columns that identify their rows';
+COMMENT ON COLUMN @extschema@.reporting_views.view_name IS 'Name of the view in the extension''s schema';
+COMMENT ON COLUMN @extschema@.reporting_views.key_columns IS
+	'Columns that identify a row (the unique index of a materialized copy; NULL values never repeat a key)';
+GRANT SELECT ON @extschema@.reporting_views TO PUBLIC;
+
+CREATE OR REPLACE FUNCTION @extschema@.materialize(view_name text, matview text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	keys text[] := (SELECT r.key_columns FROM @extschema@.reporting_views r WHERE r.view_name = materialize.view_name);
+	target text;
+	target_schema text;
+	target_name text;
+	parts text[];
+BEGIN
+	IF keys IS NULL THEN
+		RAISE EXCEPTION 'unknown reporting view "%"', view_name
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = 'Only the reporting views of the extension can be materialized by this function.',
+			HINT = pg_catalog.format('Use one of: %s.',
+				(SELECT pg_catalog.string_agg(r.view_name, ', ' ORDER BY r.view_name) FROM @extschema@.reporting_views r));
+	END IF;
+	IF matview IS NULL THEN
+		target_schema := '@extschema@';
+		target_name := view_name || '_materialized';
+	ELSE
+		parts := pg_catalog.parse_ident(matview);
+		IF pg_catalog.cardinality(parts) > 2 THEN
+			RAISE EXCEPTION 'improper materialized view name "%"', matview
+				USING ERRCODE = 'invalid_name',
+				DETAIL = 'The name has more than two parts.',
+				HINT = 'Give name or schema.name.';
+		END IF;
+		target_schema := CASE WHEN pg_catalog.cardinality(parts) = 2 THEN parts[1] ELSE pg_catalog.current_schema() END;
+		target_name := parts[pg_catalog.cardinality(parts)];
+	END IF;
+	target := pg_catalog.format('%I.%I', target_schema, target_name);
+	EXECUTE pg_catalog.format('CREATE MATERIALIZED VIEW %s AS SELECT * FROM %I.%I', target, '@extschema@', view_name);
+	EXECUTE pg_catalog.format('CREATE UNIQUE INDEX %I ON %s (%s)', target_name || '_key', target,
+				   (SELECT pg_catalog.string_agg(pg_catalog.format('%I', k), ', ') FROM pg_catalog.unnest(keys) k));
+	-- the view's documentation goes with it
+	PERFORM @extschema@.copy_comments(pg_catalog.format('%I.%I', '@extschema@', view_name)::regclass, target::regclass,
+		pg_catalog.format('%s (materialized copy of %I.%I, refreshed by %I.refresh_materialized())',
+			pg_catalog.obj_description(pg_catalog.format('%I.%I', '@extschema@', view_name)::regclass, 'pg_class'),
+			'@extschema@', view_name, '@extschema@'));
+	INSERT INTO @extschema@.materialized_views (matview, view_name, key_columns) VALUES (target, view_name, keys);
+	RETURN target;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.materialize(text, text) IS
+	'Stores a reporting view as a materialized view (default name: attribution.<view>_materialized) with a unique index on its key, for refresh_materialized(); returns its name';
+
+DO $$
+DECLARE
+	statement text;
+BEGIN
+	FOR statement IN SELECT g FROM pg_catalog.regexp_split_to_table(
+			pg_catalog.current_setting('attribution.update_grants', true), E'\n') g
+		WHERE g OPERATOR(pg_catalog.<>) '' ORDER BY 1 LOOP
+		RAISE WARNING 'the update to 0.2.0 re-created a view you had granted: run % again', statement
+			USING HINT = 'A grant made inside the update would count as the extension''s own and be left out of pg_dump.';
+	END LOOP;
+END
+$$;
 
 -- ==== maintenance ====
 

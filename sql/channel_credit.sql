@@ -97,6 +97,13 @@ SELECT attribution.channel_credit(m, t, c) FROM (VALUES ('linear', timestamptz '
 SELECT attribution.channel_credit('linear', t, c, x) FROM (VALUES (timestamptz '2024-01-01', 'a', timestamptz '2024-02-01'),
 	('2024-01-02', 'b', '2024-02-02')) v(t, c, x);
 \echo :LAST_ERROR_SQLSTATE
+-- the error names the argument that differs
+SELECT attribution.channel_credit('time_decay', t, c, NULL, false, NULL, NULL, NULL, NULL, h, NULL, NULL)
+FROM (VALUES (timestamptz '2024-01-01', 'a', interval '7 days'), ('2024-01-02', 'b', '8 days')) v(t, c, h);
+\echo :LAST_ERROR_SQLSTATE
+SELECT attribution.channel_credit('w_shaped', t, c, NULL, false, NULL, l, NULL, NULL, NULL, NULL, NULL)
+FROM (VALUES (timestamptz '2024-01-01', 'a', timestamptz '2024-01-01'), ('2024-01-02', 'b', NULL)) v(t, c, l);
+\echo :LAST_ERROR_SQLSTATE
 SELECT attribution.channel_credit('linear', t, c, NULL, false, NULL, NULL, NULL, NULL, NULL, NULL, '1 day')
 FROM (VALUES (timestamptz '2024-01-01', 'a')) v(t, c);
 \echo :LAST_ERROR_SQLSTATE

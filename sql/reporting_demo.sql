@@ -32,8 +32,20 @@ SELECT count(*) AS campaigns_without_cost FROM (SELECT DISTINCT campaign, channe
 	WHERE campaign IS NOT NULL) t
 WHERE NOT EXISTS (SELECT FROM attribution.campaign_costs c WHERE c.campaign = t.campaign AND c.channel = t.channel);
 -- the waterfall has recycling (a move back) and disqualification with reasons
-SELECT stage, count(*) AS entries, count(reason) AS with_reason FROM attribution.stage_events
+SELECT stage, count(*) AS entries, count(reason) AS with_reason FROM attribution.stage_events WHERE waterfall = 'default'
 GROUP BY stage ORDER BY min((SELECT rank FROM attribution.waterfall_stages s WHERE s.waterfall = 'default' AND s.stage = stage_events.stage));
+-- the deals waterfall counts opportunities: every one is discovered, the won and lost ones end there,
+-- the lost ones with a reason, and the stages come in the order of the ladder
+SELECT w.unit, w.ladder, w.exits, w.builtin FROM attribution.waterfalls w WHERE w.name = 'deals';
+SELECT (SELECT count(*) FROM attribution.stage_events WHERE waterfall = 'deals' AND stage = 'discovery')
+		   = (SELECT count(*) FROM attribution.opportunities) AS all_discovered,
+	   (SELECT count(*) FROM attribution.stage_events WHERE waterfall = 'deals' AND stage = 'won')
+		   = (SELECT count(*) FROM attribution.opportunities WHERE is_won) AS won_deals,
+	   (SELECT count(*) FROM attribution.stage_events WHERE waterfall = 'deals' AND stage = 'lost' AND reason IS NOT NULL)
+		   = (SELECT count(*) FROM attribution.opportunities WHERE closed_at IS NOT NULL AND NOT is_won) AS lost_deals,
+	   (SELECT count(*) FROM attribution.stage_histories h WHERE h.waterfall = 'deals'
+		  AND EXISTS (SELECT FROM attribution.transitions(h.history) t WHERE t.direction = 'backward')) AS moves_back;
+SELECT unit, sum(reached) FILTER (WHERE stage = 'won') AS won FROM attribution.waterfall_velocity GROUP BY unit ORDER BY unit;
 SELECT count(*) > 0 AS has_recycling
 FROM (SELECT unit_id, stage, entered_at,
 			 lag(stage) OVER (PARTITION BY unit_id ORDER BY entered_at) AS previous

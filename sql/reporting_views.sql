@@ -69,7 +69,8 @@ WHERE opportunity_id = 'O4' AND model IN ('linear', 'w_shaped') ORDER BY model, 
 SELECT model, opportunity_id, round(sum(credit)::numeric, 12) AS credit, sum(pipeline_credit) AS pipeline,
 	   sum(revenue_credit) AS revenue
 FROM attribution.opportunity_touch_credits GROUP BY 1, 2 ORDER BY 1, 2;
--- the same touches as the window function gives, partition by partition
+-- the same touches as the window function gives, partition by partition (to the six decimals shown:
+-- each shown credit is within 0.000001 of the exact one)
 SELECT count(*) AS differences
 FROM attribution.opportunity_touch_credits c
 JOIN (
@@ -83,12 +84,13 @@ JOIN (
 	JOIN attribution.opportunity_touchpoints t ON t.opportunity_id = j.opportunity_id
 	WHERE m.enabled
 ) w USING (model, opportunity_id, touchpoint_id)
-WHERE abs(c.credit - w.credit) > 1e-12;
+WHERE abs(c.credit - w.credit) > 1e-6;
 
 -- ---------------------------------------------------------------- channel performance
--- linear: paid_search 200 + 125 = 325.00; email 200 + 200 + 125 + 33.33 = 558.33; direct 325.00;
--- webinar 200 + 33.34; events 125.00 (O2); display 33.34; unattributed: O3 and O5, 325.50.
--- ROI of email: (433.33 - 25) / 25; webinar: (233.34 - 300) / 300.
+-- linear: paid_search 200 + 125 = 325.00; email 200 + 200 + 125 + 33.34 = 558.34; direct 325.00;
+-- webinar 200 + 33.33; events 125.00 (O2); display 33.34; unattributed: O3 and O5, 325.50.
+-- (O4's 100.01 in thirds leaves two cents over three tied rows: they go by channel name, display
+-- and email.)  ROI of email: (433.34 - 25) / 25; webinar: (233.33 - 300) / 300.
 SELECT * FROM attribution.channel_performance WHERE model = 'linear' ORDER BY attributed DESC, channel;
 -- w_shaped: O4 has no touch before its creation, so it is unattributed too (100.01 + 250 + 75.50)
 SELECT * FROM attribution.channel_performance WHERE model = 'w_shaped' ORDER BY attributed DESC, channel;

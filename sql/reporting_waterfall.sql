@@ -100,14 +100,16 @@ CREATE POLICY by_account ON attribution.stage_events
 SET ROLE regress_attribution_a;
 SELECT waterfall, cohort, stage, reached FROM attribution.waterfall_cohorts WHERE stage_rank <= 2 ORDER BY 1, 2, 3;
 SELECT stage, reached, advanced FROM attribution.waterfall_velocity WHERE waterfall = 'default' ORDER BY stage_rank;
-SELECT source_channel, leads, qualified, accepted, disqualified, top_reasons FROM attribution.lead_quality
+SELECT source_channel, leads, qualified, accepted, disqualified, top_rejection_reasons, top_lost_reasons
+FROM attribution.lead_quality
 ORDER BY source_channel;
 SELECT period, stage, target, actual FROM attribution.plan_vs_actual ORDER BY waterfall, period, stage_rank;
 SET ROLE regress_attribution_b;
 SELECT waterfall, cohort, stage, reached FROM attribution.waterfall_cohorts WHERE stage_rank <= 2 ORDER BY 1, 2, 3;
 SELECT stage, reached, disqualified, lost, still_open FROM attribution.waterfall_leakage
 WHERE waterfall = 'default' ORDER BY stage_rank;
-SELECT source_channel, leads, qualified, accepted, disqualified, top_reasons FROM attribution.lead_quality
+SELECT source_channel, leads, qualified, accepted, disqualified, top_rejection_reasons, top_lost_reasons
+FROM attribution.lead_quality
 ORDER BY source_channel NULLS LAST;
 RESET ROLE;
 DROP POLICY by_account ON attribution.contacts;

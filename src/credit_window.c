@@ -46,17 +46,18 @@ typedef struct PartitionArg
 	int			argno;
 	int16		typlen;
 	bool		typbyval;
+	const char *name;			/* the parameter's name in the SQL signature */
 } PartitionArg;
 
 static const PartitionArg partition_args[] = {
-	{CW_MODEL, -1, false},
-	{CW_CONVERTED_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL},
-	{CW_HALF_LIFE, sizeof(Interval), false},
-	{CW_LEAD_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL},
-	{CW_OPPORTUNITY_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL},
-	{CW_CLOSED_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL},
-	{CW_WEIGHTS, -1, false},
-	{CW_LOOKBACK, sizeof(Interval), false},
+	{CW_MODEL, -1, false, "model"},
+	{CW_CONVERTED_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL, "converted_at"},
+	{CW_HALF_LIFE, sizeof(Interval), false, "half_life"},
+	{CW_LEAD_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL, "lead_created_at"},
+	{CW_OPPORTUNITY_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL, "opportunity_created_at"},
+	{CW_CLOSED_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL, "closed_at"},
+	{CW_WEIGHTS, -1, false, "weights"},
+	{CW_LOOKBACK, sizeof(Interval), false, "lookback"},
 };
 
 typedef struct WindowTouch
@@ -389,9 +390,9 @@ check_partition_args(WindowObject winobj, const CreditCallInfo *info,
 		if (!same)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the journey-level arguments of credit() differ within one partition"),
-					 errdetail("Argument %d has another value than on the first row of the partition.",
-							   argno + 1),
+					 errmsg("argument %s of credit() differs within one partition", arg->name),
+					 errdetail("Argument %d, %s, has another value than on the first row of the partition.",
+							   argno + 1, arg->name),
 					 errhint("Partition by the journey so that the model, the conversion and milestone times, "
 							 "half_life, weights and lookback are the same on all its rows.")));
 	}

@@ -330,13 +330,41 @@ row_times(FunctionCallInfo fcinfo, const RowArgs *args, JourneyTimes *times)
 	times->has_closed = optional_time(fcinfo, args->closed_at, "closed_at", &times->closed_at);
 }
 
+/*
+ * The first journey-level argument that differs between two rows (or
+ * states) of one journey, by its name in the SQL signatures.
+ */
+static const char *
+differing_argument(const AttributionModel *ma, const AttributionModel *mb,
+				   const JourneyTimes *a, const JourneyTimes *b)
+{
+	if (ma->definition != mb->definition || ma->time_decay != mb->time_decay ||
+		ma->window_end != mb->window_end)
+		return "model";
+	if (ma->half_life != mb->half_life)
+		return "half_life";
+	if (ma->has_lookback != mb->has_lookback || ma->lookback != mb->lookback)
+		return "lookback";
+	if (!model_equal(ma, mb))
+		return "weights";
+	if (a->has_converted != b->has_converted || (a->has_converted && a->converted_at != b->converted_at))
+		return "converted_at";
+	if (a->has_lead != b->has_lead || (a->has_lead && a->lead_at != b->lead_at))
+		return "lead_created_at";
+	if (a->has_opportunity != b->has_opportunity ||
+		(a->has_opportunity && a->opportunity_at != b->opportunity_at))
+		return "opportunity_created_at";
+	return "closed_at";
+}
+
 static void
-journey_args_differ(void)
+journey_args_differ(const char *argname)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("the journey-level arguments differ within one journey"),
-			 errdetail("The model, its parameters, and the conversion and milestone times must be the same on every touch of a journey."),
+			 errmsg("argument %s differs within one journey", argname),
+			 errdetail("The model, its parameters (half_life, weights, lookback), and the conversion and milestone times (converted_at, lead_created_at, opportunity_created_at, closed_at) must be the same on every touch of a journey; %s is not.",
+					   argname),
 			 errhint("Group by the journey, and take these values from the journey, not from the touch.")));
 }
 
@@ -615,7 +643,12 @@ journey_state_add_row(JourneyCall *call, MemoryContext aggcontext, JourneyState 
 							 INITIAL_CHANNELS);
 	else if ((state->model != model && !model_equal(state->model, model)) ||
 			 !state_times_equal(state, &times))
-		journey_args_differ();
+	{
+		JourneyTimes state_times_now;
+
+		state_journey_times(state, &state_times_now);
+		journey_args_differ(differing_argument(state->model, model, &state_times_now, &times));
+	}
 	state->n_rows++;
 	model_check_journey_length(state->n_rows);
 	model_window(model, &times, &window);
@@ -658,7 +691,12 @@ merge_states(JourneyCall *cache, MemoryContext aggcontext, JourneyState *a, cons
 
 	state_journey_times(b, &b_times);
 	if (!model_equal(a->model, b->model) || !state_times_equal(a, &b_times))
-		journey_args_differ();
+	{
+		JourneyTimes a_times;
+
+		state_journey_times(a, &a_times);
+		journey_args_differ(differing_argument(a->model, b->model, &a_times, &b_times));
+	}
 	a->n_rows += b->n_rows;
 	model_check_journey_length(a->n_rows);
 	for (i = 0; i < b->nchannels; i++)

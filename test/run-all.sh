@@ -10,7 +10,8 @@
 # pg_regress suite (make installcheck), the libpq test driver, the pg_dump
 # round trip, the hardening checks (sqlsmith, concurrency, look-alikes, upgrade chain,
 # flat memory) and the documentation checks (doc/reference.md up to date,
-# every SQL example of the docs runs as documented, release files agree).
+# every SQL example of the docs runs as documented, release files agree) and
+# the JDBC metadata test of the reporting views.
 # ATTR_FUZZ_QUERIES sets the sqlsmith queries (default 20000).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
@@ -96,6 +97,9 @@ run_check "flat memory" "$srcdir/test/memory.sh" 500000
 run_check "reference up to date" "$srcdir/test/gen_reference.sh" --check
 run_check "documentation examples" "$srcdir/test/doc_examples.sh"
 run_check "release files" "$srcdir/test/release_check.sh"
+# 5. what a BI tool sees through the PostgreSQL JDBC driver (a cluster of its
+# own on 127.0.0.1: plain JDBC cannot use a Unix socket)
+run_check "JDBC metadata" "$srcdir/test/jdbc.sh"
 
 if grep -q 'terminated by signal' "$ATTR_LOG"; then
 	att_log "the server log shows a crashed backend"

@@ -146,6 +146,7 @@ DECLARE
 	col record;
 	cast_type text;
 	items text[] := '{}';
+	missing text[];
 BEGIN
 	IF kind IS NULL THEN
 		RAISE EXCEPTION 'kind of source must not be NULL'
@@ -187,6 +188,27 @@ BEGIN
 				DETAIL = pg_catalog.format('Only a relation of your own, or the built-in table %s, can be the source of %s.',
 								pg_catalog.format('%I.%I', '@extschema@', kind), kind),
 				HINT = 'Give a table or view of your own.';
+		END IF;
+		-- every missing column at once, not one per attempt
+		SELECT pg_catalog.array_agg(c.column_name ORDER BY c.position) INTO missing
+		FROM @extschema@.source_columns c
+		WHERE c.kind OPERATOR(pg_catalog.=) source_query.kind AND c.required
+		  AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+						  WHERE a.attrelid OPERATOR(pg_catalog.=) rel
+							AND a.attname OPERATOR(pg_catalog.=) c.column_name
+							AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped);
+		IF missing IS NOT NULL THEN
+			RAISE EXCEPTION '%', pg_catalog.format('%s %s of %s %s missing',
+					CASE WHEN pg_catalog.cardinality(missing) OPERATOR(pg_catalog.=) 1 THEN 'column' ELSE 'columns' END,
+					(SELECT pg_catalog.string_agg(pg_catalog.format('"%s"', m), ', ') FROM pg_catalog.unnest(missing) m),
+					qualified,
+					CASE WHEN pg_catalog.cardinality(missing) OPERATOR(pg_catalog.=) 1 THEN 'is' ELSE 'are' END)
+				USING ERRCODE = 'undefined_column',
+				DETAIL = pg_catalog.format('A source of %s needs the columns %s.', kind,
+					(SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
+					 FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) source_query.kind AND c.required)),
+				HINT = 'Rename the columns in a view over your table, for example SELECT my_column AS '
+					|| missing[1] || ' ...';
 		END IF;
 	END IF;
 
@@ -299,6 +321,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	qualified text;
+	problems text;
 BEGIN
 	LOCK TABLE @extschema@.sources IN SHARE ROW EXCLUSIVE MODE;
 	IF resolved IS NOT NULL THEN
@@ -319,11 +342,21 @@ BEGIN
 		IF NOT FOUND THEN
 			PERFORM @extschema@.source_apply(kind, NULL);
 		END IF;
-		RETURN pg_catalog.format('%I.%I', '@extschema@', kind);
+	ELSE
+		INSERT INTO @extschema@.sources AS s (kind, relation) VALUES (switch_source.kind, qualified)
+		ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation;
 	END IF;
-	INSERT INTO @extschema@.sources AS s (kind, relation) VALUES (switch_source.kind, qualified)
-	ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation;
-	RETURN qualified;
+	-- do the sources still agree?  (a quick look at the first rows)
+	SELECT pg_catalog.string_agg(pg_catalog.format('%s, %s: %s', c.kind, c."check", c.detail), E'\n' ORDER BY c.n)
+	INTO problems
+	FROM (SELECT x.*, pg_catalog.row_number() OVER () AS n FROM @extschema@.check_sources(10000) x) c
+	WHERE c.status OPERATOR(pg_catalog.=) ANY ('{warning,error}');
+	IF problems IS NOT NULL THEN
+		RAISE WARNING 'the sources of the reporting views disagree'
+			USING DETAIL = problems,
+			HINT = 'See SELECT * FROM attribution.check_sources(); for every check on all rows. A kind you have not pointed at your data yet still reads the built-in table.';
+	END IF;
+	RETURN coalesce(qualified, pg_catalog.format('%I.%I', '@extschema@', kind));
 END
 $$;
 COMMENT ON FUNCTION @extschema@.switch_source(text, text, regclass) IS
@@ -336,4 +369,4 @@ RETURNS text
 LANGUAGE sql
 AS $$ SELECT @extschema@.switch_source(kind, relation, pg_catalog.to_regclass(relation)) $$;
 COMMENT ON FUNCTION @extschema@.use_source(text, text) IS
-	'Points the reporting views at your own table or view for one kind of source (touchpoints, contacts, ...) after checking its columns; NULL: back to the built-in table. Returns the relation now read';
+	'Points the reporting views at your own table or view for one kind of source (touchpoints, contacts, ...) after checking its columns, and warns when check_sources() finds the sources disagree; NULL: back to the built-in table. Returns the relation now read';

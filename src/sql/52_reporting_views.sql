@@ -76,7 +76,10 @@ COMMENT ON COLUMN @extschema@.opportunity_journeys.last_touched_at IS 'Time of t
 -- Each touch is within a cent of credit x amount (up to the precision of the
 -- float8 credit), no touch with zero credit gets a cent, and the touches of
 -- an opportunity add up exactly to its amount, so any sum over channels,
--- campaigns or months is exact to the cent.
+-- campaigns or months is exact to the cent.  Credits are shown the same way
+-- to six decimals (round(credits up to and including the touch / all
+-- credits, 6) - round(credits before it / all credits, 6)): the credits of
+-- an opportunity add up exactly to 1.
 CREATE VIEW @extschema@.opportunity_credits WITH (security_invoker = true) AS
 SELECT m.name AS model, j.opportunity_id, j.account_id, j.created_at, j.is_won, j.amount,
 	   c.touch_id AS touchpoint_id, c.position AS touch_number, c.credit,
@@ -91,7 +94,8 @@ LEFT JOIN (
 	GROUP BY t.opportunity_id
 ) jt ON jt.opportunity_id = j.opportunity_id
 LEFT JOIN LATERAL (
-	SELECT x.position, x.touch_id, x.credit,
+	SELECT x.position, x.touch_id,
+		   (round(x.upto / x.total, 6) - round((x.upto - x.credit::numeric) / x.total, 6))::numeric(7,6) AS credit,
 		   (round(x.upto * round(j.amount * 100) / x.total)
 			- round((x.upto - x.credit::numeric) * round(j.amount * 100) / x.total))::bigint AS credit_cents
 	FROM (
@@ -118,7 +122,7 @@ COMMENT ON COLUMN @extschema@.opportunity_credits.touchpoint_id IS 'The touchpoi
 COMMENT ON COLUMN @extschema@.opportunity_credits.touch_number IS
 	'Position of the touch in the journey (1 = first), ordered by (touched_at, touchpoint_id)';
 COMMENT ON COLUMN @extschema@.opportunity_credits.credit IS
-	'Share of the opportunity credited to the touch (the touches of an attributed opportunity sum to 1); NULL when unattributed';
+	'Share of the opportunity credited to the touch, to six decimals (the touches of an attributed opportunity sum exactly to 1); NULL when unattributed';
 COMMENT ON COLUMN @extschema@.opportunity_credits.pipeline_cents IS
 	'credit x amount as a whole number of cents (the whole amount on an unattributed row); an opportunity''s rows add up exactly to its amount';
 
@@ -141,7 +145,7 @@ COMMENT ON COLUMN @extschema@.opportunity_touch_credits.campaign IS 'Campaign of
 COMMENT ON COLUMN @extschema@.opportunity_touch_credits.touch_number IS
 	'Position of the touch in the journey (1 = first), ordered by (touched_at, touchpoint_id)';
 COMMENT ON COLUMN @extschema@.opportunity_touch_credits.credit IS
-	'Share of the opportunity credited to the touch; the touches of one opportunity and model sum to 1';
+	'Share of the opportunity credited to the touch, to six decimals; the touches of one opportunity and model sum exactly to 1';
 COMMENT ON COLUMN @extschema@.opportunity_touch_credits.pipeline_credit IS
 	'credit x amount in whole cents; the touches of an opportunity add up exactly to its amount';
 COMMENT ON COLUMN @extschema@.opportunity_touch_credits.revenue_credit IS 'pipeline_credit of a won opportunity, 0 otherwise';
@@ -185,11 +189,11 @@ COMMENT ON FUNCTION @extschema@.touch_key_part(text, text) IS
 -- record and unit separators), which end the month and the channel in the
 -- key.
 CREATE VIEW @extschema@.credit_facts WITH (security_invoker = true) AS
-SELECT m.name AS model, j.opportunity_id, j.created_at, j.is_won, round(j.amount * 100)::float8 AS amount_cents,
+SELECT m.name AS model, j.opportunity_id, j.created_at, j.is_won, round(j.amount * 100)::bigint AS amount_cents,
 	   c.touch_id AS touchpoint_id, c.touched_at, c.channel AS touch_key,
 	   @extschema@.touch_key_part(c.channel, 'channel') AS channel,
 	   @extschema@.touch_key_part(c.channel, 'campaign') AS campaign,
-	   c.credit
+	   c.credit::numeric AS credit
 FROM @extschema@.models m
 CROSS JOIN @extschema@.opportunity_journeys j
 LEFT JOIN (
@@ -197,7 +201,8 @@ LEFT JOIN (
 		   @extschema@.journey_agg(t.touched_at, t.key, t.touchpoint_id) AS journey,
 		   coalesce(array_agg(t.key) FILTER (WHERE t.is_direct), '{}') AS direct_keys
 	FROM (SELECT ot.opportunity_id, ot.touchpoint_id, ot.touched_at, ot.is_direct,
-				 CASE WHEN ot.is_direct THEN 'd' ELSE 'n' END || to_char(ot.touched_at, 'YYYY-MM') || chr(30)
+				 CASE WHEN ot.is_direct THEN 'd' ELSE 'n' END
+				 || to_char(timezone((SELECT @extschema@.reporting_time_zone()), ot.touched_at), 'YYYY-MM') || chr(30)
 				 || ot.channel || coalesce(chr(31) || ot.campaign, '') AS key
 		  FROM @extschema@.opportunity_touchpoints ot) t
 	GROUP BY t.opportunity_id
@@ -212,14 +217,15 @@ COMMENT ON COLUMN @extschema@.credit_facts.model IS 'Name of the model (models.n
 COMMENT ON COLUMN @extschema@.credit_facts.opportunity_id IS 'The opportunity';
 COMMENT ON COLUMN @extschema@.credit_facts.created_at IS 'When the opportunity was created';
 COMMENT ON COLUMN @extschema@.credit_facts.is_won IS 'True when the opportunity was won';
-COMMENT ON COLUMN @extschema@.credit_facts.amount_cents IS 'Amount of the opportunity in cents';
+COMMENT ON COLUMN @extschema@.credit_facts.amount_cents IS 'Amount of the opportunity in whole cents';
 COMMENT ON COLUMN @extschema@.credit_facts.touchpoint_id IS 'The touchpoint credited; NULL when the opportunity is unattributed';
 COMMENT ON COLUMN @extschema@.credit_facts.touched_at IS 'When the touch happened';
 COMMENT ON COLUMN @extschema@.credit_facts.touch_key IS
-	'The touch''s direct flag (d or n), month (YYYY-MM, session time zone), chr(30), channel, chr(31) and campaign in one value, to add up by';
+	'The touch''s direct flag (d or n), month (YYYY-MM, in the reporting time zone), chr(30), channel, chr(31) and campaign in one value, to add up by';
 COMMENT ON COLUMN @extschema@.credit_facts.channel IS 'Channel of the touch';
 COMMENT ON COLUMN @extschema@.credit_facts.campaign IS 'Campaign of the touch';
-COMMENT ON COLUMN @extschema@.credit_facts.credit IS 'Share of the opportunity credited to the touch; NULL when unattributed';
+COMMENT ON COLUMN @extschema@.credit_facts.credit IS
+	'Share of the opportunity credited to the touch, to 15 significant digits (what the performance views add up); NULL when unattributed';
 
 -- Credits and costs are each added up to the same grain before they meet,
 -- so a cost row is never repeated by the join; every model gets a (zero)
@@ -409,7 +415,9 @@ WITH spend AS (
 ),
 by_key AS (
 	SELECT model, touch_key,
-		   CASE WHEN touch_key IS NULL THEN date_trunc('month', created_at)::date END AS unattributed_month,
+		   CASE WHEN touch_key IS NULL
+				THEN date_trunc('month', timezone((SELECT @extschema@.reporting_time_zone()), created_at))::date
+		   END AS unattributed_month,
 		   count(touchpoint_id) AS touches, sum(coalesce(credit, 1)) AS opportunities,
 		   sum(CASE WHEN is_won THEN coalesce(credit, 1) ELSE 0 END) AS won,
 		   sum(coalesce(credit, 1) * amount_cents) AS pipeline_cents,
@@ -472,7 +480,7 @@ FROM performance;
 COMMENT ON VIEW @extschema@.campaign_performance_monthly IS
 	'campaign_performance per month: credits in the month of their touch, spend in the month it was spent';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.month IS
-	'First day of the month of the touches and of the spend (unattributed row: of the opportunities'' creation), in the session''s time zone';
+	'First day of the month of the touches and of the spend (unattributed row: of the opportunities'' creation), in the reporting time zone';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.channel IS 'Channel; NULL on the unattributed row';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.campaign IS 'Campaign; NULL for touches without a campaign and on the unattributed row';
 COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost IS 'Spend of the campaign and channel in the month; NULL when none';

@@ -5,7 +5,9 @@
 -- marketing over weeks, campaigns with daily costs, opportunities with
 -- several contacts (some with two roles), wins and losses, and the demand
 -- waterfall of every contact with recycling, disqualification and the
--- reasons sales gave, plus monthly stage targets.  Every random number is a
+-- reasons sales gave, the waterfall 'deals' of every opportunity through the
+-- sales stages (its unit is the opportunity, so won deals count as deals),
+-- plus monthly stage targets.  Every random number is a
 -- hash of (seed, entity, attribute), so the same arguments give the same
 -- rows whatever the plan, and a larger size keeps the smaller one's shape.
 
@@ -55,6 +57,13 @@ BEGIN
 		UNION ALL SELECT 'campaign_costs' WHERE EXISTS (SELECT FROM @extschema@.campaign_costs)
 		UNION ALL SELECT 'stage_events' WHERE EXISTS (SELECT FROM @extschema@.stage_events)
 		UNION ALL SELECT 'stage_targets' WHERE EXISTS (SELECT FROM @extschema@.stage_targets)) s;
+	IF EXISTS (SELECT FROM @extschema@.waterfalls w WHERE w.name = 'deals'
+			   AND (w.ladder, w.exits, w.unit) IS DISTINCT FROM ('{discovery,proposal,negotiation,won}'::text[], '{lost}'::text[], 'opportunity')) THEN
+		RAISE EXCEPTION 'the demo data needs the waterfall "deals" it defines'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			DETAIL = 'A waterfall named deals exists with another ladder, exits or unit.',
+			HINT = 'Run it in a fresh database, or rename your waterfall deals.';
+	END IF;
 	IF busy IS NOT NULL THEN
 		RAISE EXCEPTION 'the demo data needs empty tables'
 			USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -307,26 +316,51 @@ BEGIN
 	WHERE entered_at <= as_of
 	ORDER BY unit_id, entered_at, stage;
 
+	-- the deals: every opportunity through discovery, proposal and
+	-- negotiation (won deals pass them all, lost ones stop on the way) to
+	-- won or lost at its close, with the reasons of the lost ones
+	INSERT INTO @extschema@.waterfalls (name, ladder, exits, unit, description)
+	VALUES ('deals', '{discovery,proposal,negotiation,won}', '{lost}', 'opportunity',
+			'The sales stages of every opportunity (demo data): its unit is the deal')
+	ON CONFLICT (name) DO NOTHING;
+	INSERT INTO @extschema@.stage_events (unit_id, stage, entered_at, waterfall, reason)
+	SELECT o.opportunity_id, e.stage, e.entered_at, 'deals', e.reason
+	FROM demo_opportunities o
+	CROSS JOIN LATERAL (SELECT o.closed_at IS NOT NULL AND o.wins AS won,
+							   @extschema@.demo_uniform(seed, o.opportunity_key, 901) AS u) w
+	CROSS JOIN LATERAL (
+		SELECT * FROM (VALUES
+			('discovery', o.created_at, NULL::text),
+			('proposal', CASE WHEN w.won OR w.u < 0.7 THEN o.created_at + o.cycle * 0.35 END, NULL),
+			('negotiation', CASE WHEN w.won OR w.u < 0.4 THEN o.created_at + o.cycle * 0.7 END, NULL),
+			(CASE WHEN w.won THEN 'won' ELSE 'lost' END, o.closed_at,
+			 CASE WHEN NOT w.won THEN (ARRAY['chose a competitor', 'no budget', 'no decision', 'price'])
+				 [1 + floor(@extschema@.demo_uniform(seed, o.opportunity_key, 902) * 4)::integer] END)
+		) v(stage, entered_at, reason)
+	) e
+	WHERE e.entered_at IS NOT NULL AND e.entered_at <= as_of;
+
 	-- targets for 2025: last year's monthly average of first entries, plus growth
 	INSERT INTO @extschema@.stage_targets (waterfall, period, stage, target, grain)
-	SELECT 'default', m::date, f.stage,
-		   round(f.per_month * (1.05 + 0.2 * @extschema@.demo_uniform(seed, s.rank * 100 + extract(month FROM m)::integer, 801))),
+	SELECT f.waterfall, m::date, f.stage,
+		   round(f.per_month * (1.05 + 0.2 * @extschema@.demo_uniform(seed, s.rank * 100 + extract(month FROM m)::integer,
+																	   CASE f.waterfall WHEN 'default' THEN 801 ELSE 802 END))),
 		   'month'
 	FROM (
-		SELECT e.stage, count(*) / 12.0 AS per_month
-		FROM (SELECT unit_id, stage, min(entered_at) AS first_at FROM @extschema@.stage_events
-			  WHERE waterfall = 'default' GROUP BY unit_id, stage) e
+		SELECT e.waterfall, e.stage, count(*) / 12.0 AS per_month
+		FROM (SELECT waterfall, unit_id, stage, min(entered_at) AS first_at FROM @extschema@.stage_events
+			  WHERE waterfall IN ('default', 'deals') GROUP BY waterfall, unit_id, stage) e
 		WHERE e.first_at >= timestamptz '2024-01-01 00:00:00+00' AND e.first_at < timestamptz '2025-01-01 00:00:00+00'
-		GROUP BY e.stage
+		GROUP BY e.waterfall, e.stage
 	) f
-	JOIN @extschema@.waterfall_stages s ON s.waterfall = 'default' AND s.stage = f.stage AND NOT s.is_exit,
+	JOIN @extschema@.waterfall_stages s ON s.waterfall = f.waterfall AND s.stage = f.stage AND NOT s.is_exit,
 	generate_series(timestamp '2025-01-01', timestamp '2025-12-01', interval '1 month') m;
 
 	DROP TABLE demo_accounts, demo_contacts, demo_touches, demo_opportunities, demo_stage_events;
 	-- the views' plans depend on the statistics of what was just loaded
 	ANALYZE @extschema@.contacts, @extschema@.opportunities, @extschema@.opportunity_contacts,
 		@extschema@.touchpoints, @extschema@.campaign_costs, @extschema@.stage_events, @extschema@.stage_targets,
-		@extschema@.models;
+		@extschema@.models, @extschema@.waterfalls, @extschema@.waterfall_stages;
 
 	RETURN QUERY
 	SELECT t.table_name, t.rows_loaded FROM (

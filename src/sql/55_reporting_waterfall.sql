@@ -5,7 +5,10 @@
 --
 -- "As of" for the age of cohorts and whether a period is complete is the
 -- latest stage event of the waterfall: the views give the same answer on
--- the same data whatever day they are read.
+-- the same data whatever day they are read.  Months, days and cohorts are
+-- cut in the reporting time zone (reporting_time_zone(), UTC by default),
+-- whatever the session's, and every view says what its units are (the
+-- unit column: the waterfall's unit, contact in the default one).
 
 CREATE FUNCTION @extschema@.unknown_waterfall(waterfall text)
 RETURNS text[]
@@ -49,11 +52,11 @@ COMMENT ON COLUMN @extschema@.stage_histories.furthest_stage IS 'The highest lad
 
 CREATE VIEW @extschema@.waterfall_cohorts WITH (security_invoker = true) AS
 WITH cohorts AS (
-	SELECT h.waterfall, date_trunc('month', h.first_reached_at)::date AS cohort, count(*) AS units,
-		   @extschema@.waterfall_agg(h.history) AS summary
+	SELECT h.waterfall, date_trunc('month', timezone((SELECT @extschema@.reporting_time_zone()), h.first_reached_at))::date AS cohort,
+		   count(*) AS units, @extschema@.waterfall_agg(h.history) AS summary
 	FROM @extschema@.stage_histories h
 	WHERE h.first_reached_at IS NOT NULL
-	GROUP BY h.waterfall, date_trunc('month', h.first_reached_at)::date
+	GROUP BY 1, 2
 ),
 as_of AS (
 	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events() e GROUP BY e.waterfall
@@ -63,7 +66,8 @@ SELECT c.waterfall, c.cohort, r.stage, r.stage_rank::integer AS stage_rank, c.un
 	   round(r.cumulative_rate::numeric, 4) AS cumulative_rate,
 	   r.recycled, r.disqualified, r.still_open,
 	   round(r.median_days_to_next::numeric, 1) AS median_days_to_next,
-	   (a.as_of::date - c.cohort) AS cohort_age_days, a.as_of
+	   (timezone((SELECT @extschema@.reporting_time_zone()), a.as_of)::date - c.cohort) AS cohort_age_days, a.as_of,
+	   (SELECT w.unit FROM @extschema@.waterfalls w WHERE w.name = c.waterfall) AS unit
 FROM cohorts c
 JOIN as_of a ON a.waterfall = c.waterfall
 CROSS JOIN LATERAL @extschema@.waterfall_report(c.summary) WITH ORDINALITY
@@ -72,7 +76,7 @@ CROSS JOIN LATERAL @extschema@.waterfall_report(c.summary) WITH ORDINALITY
 COMMENT ON VIEW @extschema@.waterfall_cohorts IS
 	'The waterfall of each monthly cohort (units grouped by the month they reached the first stage), followed forward with no horizon; young cohorts have not finished converting, see cohort_age_days';
 COMMENT ON COLUMN @extschema@.waterfall_cohorts.waterfall IS 'The waterfall';
-COMMENT ON COLUMN @extschema@.waterfall_cohorts.cohort IS 'First day of the month in which the units reached the first ladder stage (session time zone)';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.cohort IS 'First day of the month in which the units reached the first ladder stage (reporting time zone)';
 COMMENT ON COLUMN @extschema@.waterfall_cohorts.stage IS 'Ladder stage';
 COMMENT ON COLUMN @extschema@.waterfall_cohorts.stage_rank IS 'Position of the stage in the ladder (1 = first)';
 COMMENT ON COLUMN @extschema@.waterfall_cohorts.units IS 'Units in the cohort';
@@ -86,12 +90,14 @@ COMMENT ON COLUMN @extschema@.waterfall_cohorts.still_open IS 'Units that are st
 COMMENT ON COLUMN @extschema@.waterfall_cohorts.median_days_to_next IS 'Median days from reaching the stage to reaching a later one';
 COMMENT ON COLUMN @extschema@.waterfall_cohorts.cohort_age_days IS 'Days from the start of the cohort to as_of: how long its units have had to convert';
 COMMENT ON COLUMN @extschema@.waterfall_cohorts.as_of IS 'The latest stage event of the waterfall';
+COMMENT ON COLUMN @extschema@.waterfall_cohorts.unit IS
+	'What the units counted are: contact, account, opportunity or other (the waterfall''s unit)';
 
 -- ---------------------------------------------------------------- flow by period
 
 CREATE VIEW @extschema@.waterfall_flow WITH (security_invoker = true) AS
 WITH entries AS (
-	SELECT h.waterfall, x.stage, date_trunc('month', x.first_entered_at)::date AS month
+	SELECT h.waterfall, x.stage, date_trunc('month', timezone((SELECT @extschema@.reporting_time_zone()), x.first_entered_at))::date AS month
 	FROM @extschema@.stage_histories h
 	CROSS JOIN LATERAL @extschema@.stage_entries(h.history) x
 	WHERE x.ladder_rank IS NOT NULL
@@ -108,18 +114,21 @@ grid AS (
 SELECT g.waterfall, g.month, g.stage, g.rank AS stage_rank, coalesce(c.first_entries, 0) AS first_entries,
 	   round(coalesce(c.first_entries, 0)::numeric
 			 / nullif(lag(coalesce(c.first_entries, 0)) OVER (PARTITION BY g.waterfall, g.month ORDER BY g.rank), 0),
-			 4) AS ratio_to_previous
+			 4) AS ratio_to_previous,
+	   (SELECT w.unit FROM @extschema@.waterfalls w WHERE w.name = g.waterfall) AS unit
 FROM grid g
 LEFT JOIN counts c ON c.waterfall = g.waterfall AND c.month = g.month AND c.stage = g.stage;
 COMMENT ON VIEW @extschema@.waterfall_flow IS
 	'The waterfall by period: how many units first reached each stage in each month, and the ratio to the stage before in the same month';
 COMMENT ON COLUMN @extschema@.waterfall_flow.waterfall IS 'The waterfall';
-COMMENT ON COLUMN @extschema@.waterfall_flow.month IS 'First day of the month (session time zone)';
+COMMENT ON COLUMN @extschema@.waterfall_flow.month IS 'First day of the month (reporting time zone)';
 COMMENT ON COLUMN @extschema@.waterfall_flow.stage IS 'Ladder stage';
 COMMENT ON COLUMN @extschema@.waterfall_flow.stage_rank IS 'Position of the stage in the ladder (1 = first)';
 COMMENT ON COLUMN @extschema@.waterfall_flow.first_entries IS 'Units that first reached the stage (inferred) in the month';
 COMMENT ON COLUMN @extschema@.waterfall_flow.ratio_to_previous IS
 	'first_entries / first_entries of the stage before, in the same month; NULL for the first stage or when the stage before had none';
+COMMENT ON COLUMN @extschema@.waterfall_flow.unit IS
+	'What the units counted are: contact, account, opportunity or other (the waterfall''s unit)';
 
 -- ---------------------------------------------------------------- velocity and leakage over all units
 
@@ -131,7 +140,8 @@ WITH summaries AS (
 SELECT s.waterfall, r.stage, r.stage_rank::integer AS stage_rank, r.reached, r.advanced,
 	   round(r.conversion_rate::numeric, 4) AS conversion_rate,
 	   round(r.median_days_to_next::numeric, 1) AS median_days_to_next,
-	   round(r.p90_days_to_next::numeric, 1) AS p90_days_to_next
+	   round(r.p90_days_to_next::numeric, 1) AS p90_days_to_next,
+	   (SELECT w.unit FROM @extschema@.waterfalls w WHERE w.name = s.waterfall) AS unit
 FROM summaries s
 CROSS JOIN LATERAL @extschema@.waterfall_report(s.summary) WITH ORDINALITY
 	r(stage, reached, advanced, conversion_rate, cumulative_rate, recycled, disqualified, still_open,
@@ -147,6 +157,8 @@ COMMENT ON COLUMN @extschema@.waterfall_velocity.conversion_rate IS 'advanced / 
 COMMENT ON COLUMN @extschema@.waterfall_velocity.median_days_to_next IS
 	'Median days from reaching the stage to reaching a later one, over the units that advanced (within 0.5%)';
 COMMENT ON COLUMN @extschema@.waterfall_velocity.p90_days_to_next IS '90th percentile of the same days (within 0.5%)';
+COMMENT ON COLUMN @extschema@.waterfall_velocity.unit IS
+	'What the units counted are: contact, account, opportunity or other (the waterfall''s unit)';
 
 CREATE VIEW @extschema@.waterfall_leakage WITH (security_invoker = true) AS
 WITH summaries AS (
@@ -164,7 +176,8 @@ exits AS (
 SELECT s.waterfall, r.stage, r.stage_rank::integer AS stage_rank, r.reached, r.advanced, r.recycled,
 	   coalesce(x.disqualified, 0)::bigint AS disqualified, coalesce(x.lost, 0)::bigint AS lost,
 	   coalesce(x.other_exits, 0)::bigint AS other_exits, r.still_open,
-	   round(r.disqualified::numeric / nullif(r.reached, 0), 4) AS exit_rate
+	   round(r.disqualified::numeric / nullif(r.reached, 0), 4) AS exit_rate,
+	   (SELECT w.unit FROM @extschema@.waterfalls w WHERE w.name = s.waterfall) AS unit
 FROM summaries s
 CROSS JOIN LATERAL @extschema@.waterfall_report(s.summary) WITH ORDINALITY
 	r(stage, reached, advanced, conversion_rate, cumulative_rate, recycled, disqualified, still_open,
@@ -183,15 +196,17 @@ COMMENT ON COLUMN @extschema@.waterfall_leakage.lost IS 'The same in the exit st
 COMMENT ON COLUMN @extschema@.waterfall_leakage.other_exits IS 'The same in any other exit stage of the waterfall';
 COMMENT ON COLUMN @extschema@.waterfall_leakage.still_open IS 'Units whose furthest stage is this one and who are still in the ladder; NULL for the last stage';
 COMMENT ON COLUMN @extschema@.waterfall_leakage.exit_rate IS '(disqualified + lost + other_exits) / reached';
+COMMENT ON COLUMN @extschema@.waterfall_leakage.unit IS
+	'What the units counted are: contact, account, opportunity or other (the waterfall''s unit)';
 
 -- ---------------------------------------------------------------- goals: plan against actual
 
 CREATE VIEW @extschema@.plan_vs_actual WITH (security_invoker = true) AS
 WITH firsts AS (
-	-- first entries per day (the periods are whole days in the session's time zone)
-	SELECT h.waterfall, x.stage, x.first_entered_at::date AS day, count(*) AS units
+	-- first entries per day (the periods are whole days in the reporting time zone)
+	SELECT h.waterfall, x.stage, timezone((SELECT @extschema@.reporting_time_zone()), x.first_entered_at)::date AS day, count(*) AS units
 	FROM @extschema@.stage_histories h CROSS JOIN LATERAL @extschema@.stage_entries(h.history) x
-	GROUP BY h.waterfall, x.stage, x.first_entered_at::date
+	GROUP BY 1, 2, 3
 ),
 as_of AS (
 	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events() e GROUP BY e.waterfall
@@ -206,7 +221,8 @@ SELECT p.waterfall, p.grain, p.period, p.period_end, p.stage, s.rank AS stage_ra
 	   coalesce(sum(f.units), 0)::bigint AS actual,
 	   coalesce(sum(f.units), 0) - p.target AS gap,
 	   round(coalesce(sum(f.units), 0) / nullif(p.target, 0), 4) AS attainment,
-	   coalesce(a.as_of >= p.period_end, false) AS complete
+	   coalesce(timezone((SELECT @extschema@.reporting_time_zone()), a.as_of) >= p.period_end, false) AS complete,
+	   (SELECT w.unit FROM @extschema@.waterfalls w WHERE w.name = p.waterfall) AS unit
 FROM periods p
 JOIN @extschema@.waterfall_stages s ON s.waterfall = p.waterfall AND s.stage = p.stage
 LEFT JOIN as_of a ON a.waterfall = p.waterfall
@@ -222,10 +238,12 @@ COMMENT ON COLUMN @extschema@.plan_vs_actual.stage IS 'The stage';
 COMMENT ON COLUMN @extschema@.plan_vs_actual.stage_rank IS 'Position of the stage in the waterfall (exits after the ladder)';
 COMMENT ON COLUMN @extschema@.plan_vs_actual.target IS 'The target';
 COMMENT ON COLUMN @extschema@.plan_vs_actual.actual IS
-	'Units that first reached the stage (inferred for ladder stages, first entry for exits) in the period (session time zone)';
+	'Units that first reached the stage (inferred for ladder stages, first entry for exits) in the period (reporting time zone)';
 COMMENT ON COLUMN @extschema@.plan_vs_actual.gap IS 'actual - target';
 COMMENT ON COLUMN @extschema@.plan_vs_actual.attainment IS 'actual / target; NULL for a target of 0';
 COMMENT ON COLUMN @extschema@.plan_vs_actual.complete IS 'True when the latest stage event of the waterfall is past the end of the period';
+COMMENT ON COLUMN @extschema@.plan_vs_actual.unit IS
+	'What the units counted are: contact, account, opportunity or other (the waterfall''s unit)';
 
 -- ---------------------------------------------------------------- feedback: lead quality by source
 
@@ -234,7 +252,10 @@ COMMENT ON COLUMN @extschema@.plan_vs_actual.complete IS 'True when the latest s
 -- qualification stage is the ladder stage named mql (else the second stage
 -- of the ladder), acceptance is reaching the stage after it (sal in the
 -- default ladder), and disqualification is being in the first exit stage
--- of the waterfall (disqualified) now.
+-- of the waterfall (disqualified) now.  The reasons of sales rejections
+-- (given on a recycle back into the ladder or on entering the first exit
+-- stage) and of closed-lost deals (given on entering another exit stage:
+-- lost) answer different questions and are reported apart.
 CREATE VIEW @extschema@.lead_sources WITH (security_invoker = true) AS
 SELECT DISTINCT ON (c.contact_id) c.contact_id, c.created_at, t.touchpoint_id, t.touched_at, t.channel, t.campaign
 FROM @extschema@.source_contacts() c
@@ -253,7 +274,7 @@ CREATE VIEW @extschema@.lead_quality WITH (security_invoker = true) AS
 WITH leads AS (
 	SELECT h.waterfall, h.unit_id, h.history, ls.channel, ls.campaign,
 		   q.stage AS qualified_stage, w.ladder[array_position(w.ladder, q.stage) + 1] AS accepted_stage,
-		   w.exits[1] AS disqualified_stage
+		   w.exits[1] AS disqualified_stage, w.exits
 	FROM @extschema@.stage_histories h
 	JOIN @extschema@.waterfalls w ON w.name = h.waterfall AND w.unit = 'contact'
 	CROSS JOIN LATERAL (SELECT CASE WHEN 'mql' = ANY (w.ladder) THEN 'mql' ELSE w.ladder[2] END AS stage) q
@@ -271,13 +292,14 @@ quality AS (
 	GROUP BY waterfall, channel, campaign
 ),
 reasons AS (
-	SELECT l.waterfall, l.channel, l.campaign, e.reason, count(*) AS times,
-		   row_number() OVER (PARTITION BY l.waterfall, l.channel, l.campaign ORDER BY count(*) DESC, e.reason)
+	SELECT l.waterfall, l.channel, l.campaign, r.lost, e.reason, count(*) AS times,
+		   row_number() OVER (PARTITION BY l.waterfall, l.channel, l.campaign, r.lost ORDER BY count(*) DESC, e.reason)
 			   AS reason_rank
 	FROM leads l
 	JOIN @extschema@.source_stage_events() e ON e.waterfall = l.waterfall AND e.unit_id = l.unit_id
+	CROSS JOIN LATERAL (SELECT e.stage = ANY (l.exits) AND e.stage <> l.disqualified_stage AS lost) r
 	WHERE e.reason IS NOT NULL
-	GROUP BY l.waterfall, l.channel, l.campaign, e.reason
+	GROUP BY l.waterfall, l.channel, l.campaign, r.lost, e.reason
 )
 SELECT q.waterfall, q.channel AS source_channel, q.campaign AS source_campaign, q.leads, q.qualified, q.accepted,
 	   round(q.accepted::numeric / nullif(q.qualified, 0), 4) AS acceptance_rate,
@@ -286,10 +308,14 @@ SELECT q.waterfall, q.channel AS source_channel, q.campaign AS source_campaign, 
 	   (SELECT string_agg(format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.reason_rank)
 		FROM reasons r
 		WHERE r.waterfall = q.waterfall AND r.channel IS NOT DISTINCT FROM q.channel
-		  AND r.campaign IS NOT DISTINCT FROM q.campaign AND r.reason_rank <= 3) AS top_reasons
+		  AND r.campaign IS NOT DISTINCT FROM q.campaign AND NOT r.lost AND r.reason_rank <= 3) AS top_rejection_reasons,
+	   (SELECT string_agg(format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.reason_rank)
+		FROM reasons r
+		WHERE r.waterfall = q.waterfall AND r.channel IS NOT DISTINCT FROM q.channel
+		  AND r.campaign IS NOT DISTINCT FROM q.campaign AND r.lost AND r.reason_rank <= 3) AS top_lost_reasons
 FROM quality q;
 COMMENT ON VIEW @extschema@.lead_quality IS
-	'Which leads were worth it, per source channel and campaign (the lead-creation touch): how many marketing qualified, how many sales accepted, disqualified or recycled, and the reasons sales gave most';
+	'Which leads were worth it, per source channel and campaign (the lead-creation touch): how many marketing qualified, how many sales accepted, disqualified or recycled, and the reasons sales gave most for rejections and for lost deals';
 COMMENT ON COLUMN @extschema@.lead_quality.waterfall IS 'The waterfall (one whose units are contacts)';
 COMMENT ON COLUMN @extschema@.lead_quality.source_channel IS 'Channel of the lead-creation touch; NULL when no touch came before the lead';
 COMMENT ON COLUMN @extschema@.lead_quality.source_campaign IS 'Campaign of the lead-creation touch; NULL for none';
@@ -301,8 +327,10 @@ COMMENT ON COLUMN @extschema@.lead_quality.disqualified IS 'Leads now in the fir
 COMMENT ON COLUMN @extschema@.lead_quality.disqualification_rate IS 'disqualified / leads';
 COMMENT ON COLUMN @extschema@.lead_quality.recycled IS 'Leads sent back to an earlier stage at least once';
 COMMENT ON COLUMN @extschema@.lead_quality.recycle_rate IS 'recycled / leads';
-COMMENT ON COLUMN @extschema@.lead_quality.top_reasons IS
-	'The three reasons given most often on the stage events of these leads, with their counts (ties: alphabetical)';
+COMMENT ON COLUMN @extschema@.lead_quality.top_rejection_reasons IS
+	'Sales rejections: the three reasons given most often when these leads were sent back (recycled) or disqualified, with their counts (ties: alphabetical)';
+COMMENT ON COLUMN @extschema@.lead_quality.top_lost_reasons IS
+	'Closed-lost deals: the three reasons given most often when these leads entered an exit stage other than the first (lost), with their counts (ties: alphabetical)';
 
 CREATE VIEW @extschema@.lead_feedback WITH (security_invoker = true) AS
 SELECT h.waterfall, ls.channel AS source_channel, ls.campaign AS source_campaign, e.stage, e.reason,

@@ -41,10 +41,19 @@ FROM (VALUES
 	('plan_vs_actual', '{waterfall,grain,period,stage}'),
 	('lead_sources', '{contact_id}'),
 	('lead_quality', '{waterfall,source_channel,source_campaign}'),
-	('lead_feedback', '{waterfall,source_channel,source_campaign,stage,reason}')
+	('lead_feedback', '{waterfall,source_channel,source_campaign,stage,reason}'),
+	('models_enabled', '{model}'),
+	('waterfall_list', '{waterfall}'),
+	('waterfall_stage_list', '{waterfall,stage}'),
+	('reverse_waterfall_plan', '{waterfall,grain,period,stage}'),
+	('stage_to_stage_days', '{waterfall,from_stage,to_stage}'),
+	('waterfall_exit_reasons', '{waterfall,stage,exit_stage,reason}'),
+	('data_driven_models', '{model,markov_order,channel}'),
+	('lead_quality_by_channel', '{waterfall,source_channel}'),
+	('campaign_pipeline_by_created_month', '{model,created_month,attributed,channel,campaign}')
 ) v(view_name, key_columns);
 COMMENT ON VIEW @extschema@.reporting_views IS
-	'The reporting views that materialize() can store, with the columns that identify their rows';
+	'The reporting views that materialize() can store and publish() can publish, with the columns that identify their rows';
 COMMENT ON COLUMN @extschema@.reporting_views.view_name IS 'Name of the view in the extension''s schema';
 COMMENT ON COLUMN @extschema@.reporting_views.key_columns IS
 	'Columns that identify a row (the unique index of a materialized copy; NULL values never repeat a key)';
@@ -105,9 +114,11 @@ BEGIN
 	EXECUTE pg_catalog.format('CREATE MATERIALIZED VIEW %s AS SELECT * FROM %I.%I', target, '@extschema@', view_name);
 	EXECUTE pg_catalog.format('CREATE UNIQUE INDEX %I ON %s (%s)', target_name || '_key', target,
 				   (SELECT pg_catalog.string_agg(pg_catalog.format('%I', k), ', ') FROM pg_catalog.unnest(keys) k));
-	EXECUTE pg_catalog.format('COMMENT ON MATERIALIZED VIEW %s IS %L', target,
-				   pg_catalog.format('Materialized copy of %I.%I, refreshed by %I.refresh_materialized()', '@extschema@',
-						  view_name, '@extschema@'));
+	-- the view's documentation goes with it
+	PERFORM @extschema@.copy_comments(pg_catalog.format('%I.%I', '@extschema@', view_name)::regclass, target::regclass,
+		pg_catalog.format('%s (materialized copy of %I.%I, refreshed by %I.refresh_materialized())',
+			pg_catalog.obj_description(pg_catalog.format('%I.%I', '@extschema@', view_name)::regclass, 'pg_class'),
+			'@extschema@', view_name, '@extschema@'));
 	INSERT INTO @extschema@.materialized_views (matview, view_name, key_columns) VALUES (target, view_name, keys);
 	RETURN target;
 END
