@@ -399,6 +399,7 @@ COMMENT ON FUNCTION @extschema@.reporting_time_zone() IS
 CREATE OR REPLACE FUNCTION @extschema@.source_query(kind text, relation text)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	rel oid;
@@ -406,6 +407,7 @@ DECLARE
 	qualified text;
 	spec record;
 	col record;
+	cast_type text;
 	items text[] := '{}';
 	missing text[];
 BEGIN
@@ -479,6 +481,11 @@ BEGIN
 			items := pg_catalog.array_append(items, pg_catalog.format('%I', spec.column_name));
 			CONTINUE;
 		END IF;
+		-- the body runs on the search_path of whoever queries the views (it
+		-- is inlined): its casts name their types with the schema
+		SELECT pg_catalog.format('%I.%I', n.nspname, t.typname) INTO cast_type
+		FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+		WHERE t.oid = spec.data_type::regtype;
 		SELECT a.attname,
 			   pg_catalog.format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, NULL) AS type_name,
 			   pg_catalog.format_type(a.atttypid, a.atttypmod) AS declared
@@ -495,7 +502,8 @@ BEGIN
 					HINT = 'Rename the column in a view over your table, for example SELECT my_column AS '
 						|| spec.column_name || ' ...';
 			END IF;
-			items := pg_catalog.array_append(items, pg_catalog.format('%s::%s AS %I', spec.default_value, spec.data_type, spec.column_name));
+			items := pg_catalog.array_append(items, pg_catalog.format('%s::%s AS %I', spec.default_value,
+								  cast_type, spec.column_name));
 			CONTINUE;
 		END IF;
 		IF NOT col.type_name = ANY (spec.accepted_types) THEN
@@ -512,7 +520,8 @@ BEGIN
 		IF col.type_name = spec.data_type THEN
 			items := pg_catalog.array_append(items, pg_catalog.format('s.%I', spec.column_name));
 		ELSE
-			items := pg_catalog.array_append(items, pg_catalog.format('s.%I::%s AS %I', spec.column_name, spec.data_type, spec.column_name));
+			items := pg_catalog.array_append(items, pg_catalog.format('s.%I::%s AS %I', spec.column_name,
+								  cast_type, spec.column_name));
 		END IF;
 	END LOOP;
 	RETURN pg_catalog.format('SELECT %s FROM %s%s', pg_catalog.array_to_string(items, ', '), qualified,
@@ -522,31 +531,36 @@ $$;
 COMMENT ON FUNCTION @extschema@.source_query(text, text) IS
 	'The SELECT the source function of a kind runs for a relation (NULL: the built-in table), after checking its columns';
 
-CREATE OR REPLACE FUNCTION @extschema@.use_source(kind text, relation text)
+CREATE OR REPLACE FUNCTION @extschema@.switch_source(kind text, relation text, resolved regclass)
 RETURNS text
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	qualified text;
 	problems text;
 BEGIN
-	-- checks the kind and, if given, the relation and its columns
-	PERFORM @extschema@.source_query(kind, relation);
-	IF relation IS NOT NULL THEN
+	LOCK TABLE @extschema@.sources IN SHARE ROW EXCLUSIVE MODE;
+	IF resolved IS NOT NULL THEN
 		SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO qualified
 		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.oid = pg_catalog.to_regclass(relation);
-		IF qualified = pg_catalog.format('%I.%I', '@extschema@', kind) THEN
-			qualified := NULL;		-- the built-in table itself
-		END IF;
+		WHERE c.oid = resolved;
+	END IF;
+	IF relation IS NOT NULL AND qualified IS NULL THEN
+		qualified := relation;		-- reported as missing below, as given
+	END IF;
+	-- checks the kind and, if given, the relation and its columns
+	PERFORM @extschema@.source_query(kind, qualified);
+	IF qualified = pg_catalog.format('%I.%I', '@extschema@', kind) THEN
+		qualified := NULL;		-- the built-in table itself
 	END IF;
 	IF qualified IS NULL THEN
-		DELETE FROM @extschema@.sources s WHERE s.kind = use_source.kind;
+		DELETE FROM @extschema@.sources s WHERE s.kind = switch_source.kind;
 		IF NOT FOUND THEN
 			PERFORM @extschema@.source_apply(kind, NULL);
 		END IF;
 	ELSE
-		INSERT INTO @extschema@.sources AS s (kind, relation) VALUES (use_source.kind, qualified)
+		INSERT INTO @extschema@.sources AS s (kind, relation) VALUES (switch_source.kind, qualified)
 		ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation;
 	END IF;
 	-- do the sources still agree?  (a quick look at the first rows)
@@ -562,6 +576,10 @@ BEGIN
 	RETURN coalesce(qualified, pg_catalog.format('%I.%I', '@extschema@', kind));
 END
 $$;
+CREATE OR REPLACE FUNCTION @extschema@.use_source(kind text, relation text)
+RETURNS text
+LANGUAGE sql
+AS $$ SELECT @extschema@.switch_source(kind, relation, pg_catalog.to_regclass(relation)) $$;
 COMMENT ON FUNCTION @extschema@.use_source(text, text) IS
 	'Points the reporting views at your own table or view for one kind of source (touchpoints, contacts, ...) after checking its columns, and warns when check_sources() finds the sources disagree; NULL: back to the built-in table. Returns the relation now read';
 
@@ -602,13 +620,14 @@ LEFT JOIN (
 ) jt ON jt.opportunity_id = j.opportunity_id
 LEFT JOIN LATERAL (
 	SELECT x.position, x.touch_id,
-		   (round((x.before + x.credit)::numeric, 6) - round(x.before::numeric, 6))::numeric(7,6) AS credit,
-		   (round((x.before + x.credit) * round(j.amount * 100)::float8)
-			- round(x.before * round(j.amount * 100)::float8))::bigint AS credit_cents
+		   (round(x.upto / x.total, 6) - round((x.upto - x.credit::numeric) / x.total, 6))::numeric(7,6) AS credit,
+		   (round(x.upto * round(j.amount * 100) / x.total)
+			- round((x.upto - x.credit::numeric) * round(j.amount * 100) / x.total))::bigint AS credit_cents
 	FROM (
 		SELECT cr.position, cr.touch_id, cr.credit,
-			   coalesce(sum(cr.credit) OVER (ORDER BY cr.position ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-						0) AS before
+			   sum(cr.credit::numeric) OVER (ORDER BY cr.position ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+				   AS upto,
+			   sum(cr.credit::numeric) OVER () AS total
 		FROM @extschema@.credits(jt.journey, m.model, converted_at => j.closed_at, half_life => m.half_life,
 								 lead_created_at => j.lead_created_at, opportunity_created_at => j.created_at,
 								 closed_at => j.closed_at, direct_channels => '{direct}', weights => m.weights,
@@ -2605,12 +2624,13 @@ COMMENT ON COLUMN @extschema@.reporting_views.key_columns IS
 	'Columns that identify a row (the unique index of a materialized copy; NULL values never repeat a key)';
 GRANT SELECT ON @extschema@.reporting_views TO PUBLIC;
 
-CREATE OR REPLACE FUNCTION @extschema@.materialize(view_name text, matview text DEFAULT NULL)
+CREATE OR REPLACE FUNCTION @extschema@.materialize_into(view_name text, matview text, default_schema name)
 RETURNS text
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	keys text[] := (SELECT r.key_columns FROM @extschema@.reporting_views r WHERE r.view_name = materialize.view_name);
+	keys text[] := (SELECT r.key_columns FROM @extschema@.reporting_views r WHERE r.view_name = materialize_into.view_name);
 	target text;
 	target_schema text;
 	target_name text;
@@ -2624,7 +2644,7 @@ BEGIN
 				(SELECT pg_catalog.string_agg(r.view_name, ', ' ORDER BY r.view_name) FROM @extschema@.reporting_views r));
 	END IF;
 	IF matview IS NULL THEN
-		target_schema := '@extschema@';
+		target_schema := default_schema;
 		target_name := view_name || '_materialized';
 	ELSE
 		parts := pg_catalog.parse_ident(matview);
@@ -2634,8 +2654,21 @@ BEGIN
 				DETAIL = 'The name has more than two parts.',
 				HINT = 'Give name or schema.name.';
 		END IF;
-		target_schema := CASE WHEN pg_catalog.cardinality(parts) = 2 THEN parts[1] ELSE pg_catalog.current_schema() END;
+		target_schema := CASE WHEN pg_catalog.cardinality(parts) = 2 THEN parts[1] ELSE default_schema END;
 		target_name := parts[pg_catalog.cardinality(parts)];
+	END IF;
+	IF target_schema IS NULL THEN
+		RAISE EXCEPTION 'no schema has been selected for the materialized copy of %', view_name
+			USING ERRCODE = 'invalid_schema_name',
+			DETAIL = 'No schema of the search_path exists.',
+			HINT = 'Give the name as schema.name.';
+	END IF;
+	IF target_schema = '@extschema@' THEN
+		RAISE EXCEPTION 'a materialized copy cannot be stored in the schema of the extension'
+			USING ERRCODE = 'invalid_schema_name',
+			DETAIL = pg_catalog.format('A copy holds every row its refresher can see (row-level security does not apply to it), and the roles granted the tables and views of schema %s must not read it.', target_schema),
+			HINT = pg_catalog.format('Give a schema of your own, for example materialize(%L, %L), and grant the copy only to roles that may see all of its rows.',
+						view_name, 'reports.' || view_name);
 	END IF;
 	target := pg_catalog.format('%I.%I', target_schema, target_name);
 	EXECUTE pg_catalog.format('CREATE MATERIALIZED VIEW %s AS SELECT * FROM %I.%I', target, '@extschema@', view_name);
@@ -2650,8 +2683,10 @@ BEGIN
 	RETURN target;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.materialize(text, text) IS
-	'Stores a reporting view as a materialized view (default name: attribution.<view>_materialized) with a unique index on its key, for refresh_materialized(); returns its name';
+CREATE OR REPLACE FUNCTION @extschema@.materialize(view_name text, matview text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql
+AS $$ SELECT @extschema@.materialize_into(view_name, matview, pg_catalog.current_schema()) $$;
 
 DO $$
 DECLARE
