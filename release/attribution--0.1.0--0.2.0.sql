@@ -588,7 +588,7 @@ COMMENT ON FUNCTION @extschema@.use_source(text, text) IS
 -- created again.  A grant on them is lost with them: the warnings at the
 -- end name the grants to give again.  (A view or materialized view of your own on
 -- them stops the update: drop it first, and make it again after.)
-SELECT pg_catalog.set_config('attribution.update_grants', coalesce(pg_catalog.string_agg(
+SELECT pg_catalog.set_config('attribution_update.grants', coalesce(pg_catalog.string_agg(
 		pg_catalog.format('GRANT %s ON %I.%I TO %s', a.privilege_type, '@extschema@', c.relname,
 			CASE WHEN a.grantee OPERATOR(pg_catalog.=) 0 THEN 'PUBLIC'
 				 ELSE pg_catalog.quote_ident(pg_catalog.pg_get_userbyid(a.grantee)) END), E'\n'), ''), true)
@@ -2693,7 +2693,7 @@ DECLARE
 	statement text;
 BEGIN
 	FOR statement IN SELECT g FROM pg_catalog.regexp_split_to_table(
-			pg_catalog.current_setting('attribution.update_grants', true), E'\n') g
+			pg_catalog.current_setting('attribution_update.grants', true), E'\n') g
 		WHERE g OPERATOR(pg_catalog.<>) '' ORDER BY 1 LOOP
 		RAISE WARNING 'the update to 0.2.0 re-created a view you had granted: run % again', statement
 			USING HINT = 'A grant made inside the update would count as the extension''s own and be left out of pg_dump.';

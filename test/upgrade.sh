@@ -91,7 +91,10 @@ chain() {
 	fi
 	IFS=- read -r -a steps <<<"${path//--/-}"
 	for step in "${steps[@]:1}"; do
-		psql_db "$db" -c "SET client_min_messages = warning" -c "ALTER EXTENSION attribution UPDATE TO '$step'"
+		# in a session that has the library loaded already, as a user's would
+		# (its settings' prefix is then reserved, say)
+		psql_db "$db" -c "SET client_min_messages = warning" -c "LOAD '\$libdir/attribution'" \
+			-c "ALTER EXTENSION attribution UPDATE TO '$step'"
 		psql_db "$db" -f "$srcdir/test/upgrade_read.sql" >"$out/$label.values.$step"
 		check "$(yes_no cmp -s "$out/$label.values.before" "$out/$label.values.$step")" \
 			"$label: values stored by $from read the same after the update to $step"
