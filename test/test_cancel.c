@@ -24,7 +24,7 @@
 #define CANCEL_LIMIT_MS 400
 /* a case must run at least this long untimed for a late stop to show */
 #define MIN_UNTIMED_MS (2 * CANCEL_LIMIT_MS)
-#define MAX_REPS 50
+#define MAX_REPS 1000
 #define Min(a, b) ((a) < (b) ? (a) : (b))
 
 typedef struct CancelCase
