@@ -1,6 +1,6 @@
 /*
  * models.c
- *		The rule-based attribution models (SPEC section 2); see models.h.
+ *		The rule-based attribution models; see models.h and doc/rule_based.md.
  */
 #include "postgres.h"
 

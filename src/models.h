@@ -3,7 +3,7 @@
  *		The rule-based attribution models: one core shared by the window
  *		function, the journey type and the summary aggregate.
  *
- * Every rule-based model is a set of position shares (SPEC section 2) or,
+ * Every rule-based model is a set of position shares (doc/rule_based.md) or,
  * for time decay, a weight per touch.  model_credit_sorted() credits the
  * touches of one journey given in their documented order;
  * model_split_shares() is the redistribution rule on its own, which the

@@ -1,4 +1,4 @@
--- Rule-based attribution (SPEC section 2): the journey type and its
+-- Rule-based attribution (doc/rule_based.md): the journey type and its
 -- aggregate, credits(), the window function credit(), and the summary path
 -- channel_credit() / sum() / each().
 

@@ -1,6 +1,6 @@
 
 -- ======================================================================
--- Data-driven attribution (SPEC section 3): path transforms, the
+-- Data-driven attribution (doc/paths.md): path transforms, the
 -- path_summary type and its aggregates, Markov chains, Shapley values,
 -- the counterfactual model and the heuristics.
 -- ======================================================================

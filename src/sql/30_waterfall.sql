@@ -1,5 +1,5 @@
 
--- The demand waterfall (SPEC section 4): stage histories, their accessors,
+-- The demand waterfall (doc/waterfall.md): stage histories, their accessors,
 -- funnel depth, waterfall summaries and the reverse waterfall.
 
 -- stage_history: the stage events of one unit, with their ladder

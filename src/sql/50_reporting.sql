@@ -1,4 +1,4 @@
--- Reporting layer (SPEC section 5), part 1: the canonical tables that ETL
+-- Reporting layer (doc/reporting.md), part 1: the canonical tables that ETL
 -- jobs load, with their keys, constraints and indexes, the built-in rows of
 -- models and waterfalls, and the pg_dump marks.
 --

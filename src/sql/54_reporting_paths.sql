@@ -1,5 +1,5 @@
 -- Reporting layer, part 4: data-driven attribution over the opportunity
--- journeys (SPEC section 3): the path of channels of every closed
+-- journeys (doc/paths.md): the path of channels of every closed
 -- opportunity, and Markov, Shapley and the heuristics side by side.
 
 CREATE VIEW @extschema@.opportunity_paths WITH (security_invoker = true) AS

@@ -1,5 +1,5 @@
--- Reporting layer, part 5: the demand waterfall views (SPEC sections 4 and
--- 5) over stage_events: one stage history per unit and waterfall, then the
+-- Reporting layer, part 5: the demand waterfall views (doc/waterfall.md and
+-- doc/reporting.md) over stage_events: one stage history per unit and waterfall, then the
 -- waterfall by cohort, the flow by period, velocity, leakage, plan against
 -- actual, and the lead-quality feedback from sales to marketing.
 --
