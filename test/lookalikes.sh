@@ -307,7 +307,9 @@ BEGIN
 		sig := pg_catalog.format('function %s(%s)', t.proname, t.identity);
 		-- an aggregate: a look-alike whose transition function warns (its
 		-- result is not pg_catalog's: it only has to show that it ran)
-		IF t.prokind = 'a' AND NOT EXISTS (SELECT FROM pg_catalog.unnest((SELECT p.proargtypes::pg_catalog.oid[] FROM pg_catalog.pg_proc p WHERE p.oid = t.oid)) a
+		-- (an ordered-set aggregate's look-alike would need a transition and a
+		-- final function of another shape: listed as not imitated)
+		IF t.prokind = 'a' AND t.identity NOT LIKE '% ORDER BY %' AND NOT EXISTS (SELECT FROM pg_catalog.unnest((SELECT p.proargtypes::pg_catalog.oid[] FROM pg_catalog.pg_proc p WHERE p.oid = t.oid)) a
 										   WHERE a IN ('pg_catalog.internal'::pg_catalog.regtype, 'pg_catalog."any"'::pg_catalog.regtype))
 		   AND t.provariadic = 0 THEN
 			BEGIN

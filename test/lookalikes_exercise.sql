@@ -83,3 +83,19 @@ SELECT attribution.materialize('no_such_view');
 SELECT materialized_view, refreshed FROM attribution.refresh_materialized();
 SELECT materialized_view, refreshed FROM attribution.refresh_materialized('public.lookalike_channels');
 SELECT materialized_view, refreshed FROM attribution.refresh_materialized('public.nothing');
+
+-- the lists and checks for BI tools, and publishing
+SELECT attribution.known_model('w_shaped');
+SELECT attribution.known_model('W-shaped');
+SELECT attribution.known_waterfall('default');
+SELECT attribution.known_waterfall('nowhere');
+SELECT attribution.known_stage('default', 'mql');
+SELECT attribution.known_stage('default', 'nothing');
+SELECT attribution.check_setting('reporting_time_zone', 'UTC');
+SELECT attribution.check_setting('reporting_time_zone', 'Nowhere/Nothing');
+UPDATE attribution.settings SET value = 'Europe/Berlin' WHERE name OPERATOR(pg_catalog.=) 'reporting_time_zone';
+UPDATE attribution.settings SET value = 'UTC' WHERE name OPERATOR(pg_catalog.=) 'reporting_time_zone';
+SELECT * FROM attribution.check_sources();
+SELECT * FROM attribution.publish('lookalike_published', NULL, '{channel_performance,waterfall_velocity}');
+SELECT * FROM lookalike_published.channel_performance;
+SELECT * FROM attribution.publish('attribution', NULL);
