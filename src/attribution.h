@@ -17,6 +17,8 @@
 
 #include "miscadmin.h"
 
+#include "compat.h"
+
 /*
  * In a loop whose trip count grows with the input, check for interrupts
  * every 64k steps (i counts the steps): a cancel request or
@@ -35,7 +37,7 @@ extern PGDLLIMPORT int attribution_max_memory_kb;
 extern Size attribution_max_memory(void);
 
 /* raise the error of a call of function whose `what` needs more than needed bytes */
-extern void attribution_memory_error(const char *function, Size needed, const char *what)
-			pg_attribute_noreturn();
+pg_noreturn extern void attribution_memory_error(const char *function, Size needed,
+												 const char *what);
 
 #endif							/* ATTRIBUTION_ATTRIBUTION_H */
