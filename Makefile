@@ -17,6 +17,8 @@ OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/cr
 OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o
 # data-driven attribution (SPEC section 3)
 OBJS += src/exactsum.o src/path_transforms.o src/path_summary.o src/markov.o src/shapley.o src/counterfactual.o src/heuristics.o
+# the reporting layer: the guard that keeps a cascade from dropping the extension
+OBJS += src/drop_guard.o
 
 # The install script of the newest version is generated from the ordered
 # pieces in src/sql/ (the single source of truth); released versions' full

@@ -11,6 +11,9 @@
 #   bash test/citus.sh --keep     build and start the servers, print how to
 #                                 reach them, and leave them running
 #   bash test/citus.sh --stop     stop the servers left by --keep (same ATTR_WORK)
+#   bash test/citus.sh --reuse    run the checks on the servers left by --keep
+#                                 (same ATTR_WORK; reinstall the extension
+#                                 into $ATTR_WORK/root first if it changed)
 #
 # Environment (besides test/lib.sh's and test/citus_lib.sh's):
 #   ATTR_CITUS_DEMO_SIZE   opportunities of the demo data (default 3000)
@@ -21,17 +24,18 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 
 mode=${1:-check}
 case "$mode" in
-	check|--keep|--stop) ;;
-	*) echo "usage: bash test/citus.sh [--keep|--stop]" >&2; exit 2 ;;
+	check|--keep|--stop|--reuse) ;;
+	*) echo "usage: bash test/citus.sh [--keep|--stop|--reuse]" >&2; exit 2 ;;
 esac
 
-if [ "$mode" = --stop ]; then
+if [ "$mode" = --stop ] || [ "$mode" = --reuse ]; then
 	if [ -z "${ATTR_WORK:-}" ]; then
-		echo "set ATTR_WORK to the scratch folder of the servers to stop" >&2
+		echo "set ATTR_WORK to the scratch folder of the servers left by --keep" >&2
 		exit 2
 	fi
-	ATTR_BINDIR=$ATTR_WORK/root/usr/lib/postgresql/$PG_MAJOR/bin
-	CITUS_WORK=$ATTR_WORK/citus
+	citus_attach
+fi
+if [ "$mode" = --stop ]; then
 	citus_stop
 	exit 0
 fi
@@ -40,8 +44,10 @@ started=$(date +%s)
 if [ "$mode" = --keep ]; then
 	export ATTR_KEEP=1
 fi
-citus_setup "$srcdir"
-att_log "Citus: servers up after $(( $(date +%s) - started )) s"
+if [ "$mode" != --reuse ]; then
+	citus_setup "$srcdir"
+	att_log "Citus: servers up after $(( $(date +%s) - started )) s"
+fi
 
 if [ "$mode" = --keep ]; then
 	trap - EXIT
@@ -101,9 +107,13 @@ same_rows() {
 # compare_query <name> <query>: the query gives the same rows on the single
 # node and on the cluster (an error on either side fails)
 compare_query() {
-	local name=$1 query=$2 rc_s=0 rc_c=0
+	local name=$1 query=$2 rc_s=0 rc_c=0 t0 t1 t2
+	t0=$(date +%s%N)
 	single -A -t -c "$query" >"$out/$name.single" 2>"$out/$name.single.err" || rc_s=$?
+	t1=$(date +%s%N)
 	coord -A -t -c "$query" >"$out/$name.citus" 2>"$out/$name.citus.err" || rc_c=$?
+	t2=$(date +%s%N)
+	timing="single node $(( (t1 - t0) / 1000000 )) ms, cluster $(( (t2 - t1) / 1000000 )) ms"
 	if [ "$rc_s" != 0 ] || [ "$rc_c" != 0 ]; then
 		check 0 "$name: query failed (single node: $(head -c 300 "$out/$name.single.err"); cluster: $(head -c 300 "$out/$name.citus.err"))"
 		return
@@ -114,7 +124,7 @@ compare_query() {
 	fi
 	local diff
 	if diff=$(same_rows "$out/$name.single" "$out/$name.citus"); then
-		check 1 "$name: $(wc -l <"$out/$name.single") rows, same on the cluster"
+		check 1 "$name: $(wc -l <"$out/$name.single") rows, same on the cluster ($timing)"
 	else
 		check 0 "$name: differs on the cluster: $diff"
 	fi
@@ -123,17 +133,25 @@ compare_query() {
 # ---------------------------------------------------------------- set-up
 
 size=${ATTR_CITUS_DEMO_SIZE:-3000}
-single -c "CREATE EXTENSION attribution" 
-coord -c "CREATE EXTENSION attribution"
+for port in "$CITUS_SINGLE_PORT" "$CITUS_COORD_PORT"; do
+	citus_psql "$port" -d postgres -c "SET client_min_messages = warning" \
+		-c "DROP EXTENSION IF EXISTS attribution CASCADE" -c "CREATE EXTENSION attribution"
+done
 check "$(coord -A -t -c "SELECT count(*) = 2 FROM run_command_on_workers(\$\$SELECT extversion FROM pg_extension WHERE extname = 'attribution'\$\$) r WHERE r.success AND r.result = (SELECT extversion FROM pg_extension WHERE extname = 'attribution')" | sed 's/t/1/;s/f/0/')" \
 	"the extension is installed on both workers with the coordinator's version"
 
 # distribute(): the exact calls, then the tables on the cluster
 rc=0
-coord -c "SELECT attribution.distribute()" >"$out/distribute.log" 2>&1 || rc=$?
-check "$([ "$rc" = 0 ] && echo 1 || echo 0)" "attribution.distribute() on an empty cluster: $(tr '\n' ' ' <"$out/distribute.log" | head -c 300)"
-coord -A -t -c "SELECT logicalrelid::regclass || ' ' || citus_table_type || ' ' || coalesce(distribution_column, '-') || ' ' || colocation_id FROM citus_tables WHERE logicalrelid::regclass::text LIKE 'attribution.%' ORDER BY 1" >"$out/citus_tables.txt"
+coord -A -t -c "SET client_min_messages = warning" -c "SELECT step || ' ' || done || ' ' || statement FROM attribution.distribute()" \
+	>"$out/distribute.log" 2>&1 || rc=$?
+check "$([ "$rc" = 0 ] && echo 1 || echo 0)" "attribution.distribute() on an empty cluster ran $(grep -c ' true ' "$out/distribute.log" || true) statements$([ "$rc" = 0 ] || head -c 300 "$out/distribute.log")"
+coord -A -t -c "SELECT logicalrelid::regclass || ' ' || CASE partmethod WHEN 'h' THEN 'distributed by ' || column_to_column_name(logicalrelid, partkey) ELSE 'reference' END || ', co-location group ' || colocationid FROM pg_dist_partition WHERE logicalrelid::regclass::text LIKE 'attribution.%' ORDER BY 1" >"$out/citus_tables.txt"
 cat "$out/citus_tables.txt"
+check "$(coord -A -t -c "SELECT count(*) FILTER (WHERE partmethod = 'n') = 5 AND count(*) FILTER (WHERE partmethod = 'h') = 5 AND count(DISTINCT colocationid) FILTER (WHERE logicalrelid::regclass::text IN ('attribution.contacts', 'attribution.touchpoints', 'attribution.opportunity_contacts', 'attribution.stage_events')) = 1 FROM pg_dist_partition WHERE logicalrelid::regclass::text LIKE 'attribution.%'" | sed 's/t/1/;s/f/0/')" \
+	"5 reference tables and 5 distributed tables, contacts, touchpoints, opportunity_contacts and stage_events co-located"
+rc=0
+coord -A -t -c "SET client_min_messages = warning" -c "SELECT count(*) FILTER (WHERE done) FROM attribution.distribute()" >"$out/distribute2.log" 2>&1 || rc=$?
+check "$([ "$rc" = 0 ] && [ "$(cat "$out/distribute2.log")" = 2 ] && echo 1 || echo 0)" "attribution.distribute() again only sets its two settings: $(head -c 300 "$out/distribute2.log")"
 
 # generate_demo_data() on the cluster and on the single node
 t0=$(date +%s%N)
@@ -157,9 +175,7 @@ check "$(coord -A -t -c "SELECT count(*) > 0 FROM run_command_on_shards('attribu
 mapfile -t views < <(single -A -t -c "SELECT view_name FROM attribution.reporting_views ORDER BY 1")
 check "$([ "${#views[@]}" = 18 ] && echo 1 || echo 0)" "18 reporting views listed (${#views[@]})"
 for v in "${views[@]}"; do
-	t0=$(date +%s%N)
 	compare_query "view_$v" "SELECT * FROM attribution.$v"
-	att_log "$v: $(( ($(date +%s%N) - t0) / 1000000 )) ms for both"
 done
 
 # ---------------------------------------------------------------- end

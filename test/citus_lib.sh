@@ -11,6 +11,8 @@
 #                      (no Citus) to compare against; all on Unix sockets in
 #                      the scratch folder and on the loopback interface.
 # citus_stop           stops the four servers (citus_start sets a trap).
+# citus_attach         finds the servers that citus_start left running in
+#                      $ATTR_WORK (ATTR_KEEP=1), for citus_psql and citus_stop.
 # citus_setup          all of the above (with att_build_install).
 #
 # Environment:
@@ -180,6 +182,22 @@ citus_start() {
 		-c "SELECT citus_set_coordinator_host('localhost', $CITUS_COORD_PORT)" \
 		-c "SELECT citus_add_node('localhost', $CITUS_WORKER1_PORT)" \
 		-c "SELECT citus_add_node('localhost', $CITUS_WORKER2_PORT)" >/dev/null
+}
+
+citus_attach() {
+	local conf
+	ATTR_ROOT=$ATTR_WORK/root
+	ATTR_BINDIR=$ATTR_ROOT/usr/lib/postgresql/$PG_MAJOR/bin
+	CITUS_WORK=$ATTR_WORK/citus
+	CITUS_SOCK=$CITUS_WORK/sock
+	for conf in single:CITUS_SINGLE_PORT coordinator:CITUS_COORD_PORT worker1:CITUS_WORKER1_PORT worker2:CITUS_WORKER2_PORT; do
+		if [ ! -f "$CITUS_WORK/${conf%%:*}/postgresql.conf" ]; then
+			echo "no servers in $CITUS_WORK" >&2
+			return 1
+		fi
+		printf -v "${conf#*:}" '%s' "$(sed -n 's/^port = //p' "$CITUS_WORK/${conf%%:*}/postgresql.conf" | tail -n 1)"
+	done
+	export ATTR_ROOT ATTR_BINDIR CITUS_WORK CITUS_SOCK CITUS_SINGLE_PORT CITUS_COORD_PORT CITUS_WORKER1_PORT CITUS_WORKER2_PORT
 }
 
 # citus_psql <port> [psql arguments]
