@@ -33,7 +33,7 @@ REGRESS += stage_history waterfall
 REGRESS += paths path_summary markov shapley
 # reporting layer (SPEC section 5)
 REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo
-REGRESS += privileges robustness
+REGRESS += privileges robustness scale_out
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 EXTRA_CLEAN = $(EXTENSION)--$(EXTVERSION).sql test/driver

@@ -345,7 +345,9 @@ BEGIN
 	END IF;
 	-- a shard of a reference table: the one shard of the wanted table,
 	-- named after it, sits on every node beside it
-	EXECUTE 'SELECT min(shardid) FROM pg_catalog.pg_dist_shard WHERE logicalrelid = $1' INTO shard USING wanted;
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_shard') IS NOT NULL THEN
+		EXECUTE 'SELECT min(shardid) FROM pg_catalog.pg_dist_shard WHERE logicalrelid = $1' INTO shard USING wanted;
+	END IF;
 	IF shard IS NULL THEN
 		RAISE EXCEPTION 'no copy of % beside %', wanted, fired_on
 			USING ERRCODE = 'object_not_in_prerequisite_state',

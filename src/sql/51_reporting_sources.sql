@@ -138,12 +138,21 @@ SELECT touchpoint_id::bigint AS touchpoint_id, contact_id::text AS contact_id,
 FROM @extschema@.touchpoints;
 COMMENT ON VIEW @extschema@.source_touchpoints_view IS
 	'The touchpoints the reporting views read: the built-in table, or the relation set with use_source()';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.touchpoint_id IS 'Identifier of the touchpoint (unique; breaks ties between touches at the same time)';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.contact_id IS 'The contact who was touched';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.touched_at IS 'When the touch happened';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.channel IS 'Channel of the touch';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.campaign IS 'Campaign of the touch; NULL for none';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.is_direct IS 'True for a direct touch; NULL: direct when the channel is ''direct''';
 
 CREATE VIEW @extschema@.source_contacts_view WITH (security_invoker = true) AS
 SELECT contact_id::text AS contact_id, account_id::text AS account_id, created_at::timestamptz AS created_at
 FROM @extschema@.contacts;
 COMMENT ON VIEW @extschema@.source_contacts_view IS
 	'The contacts the reporting views read: the built-in table, or the relation set with use_source()';
+COMMENT ON COLUMN @extschema@.source_contacts_view.contact_id IS 'Identifier of the contact';
+COMMENT ON COLUMN @extschema@.source_contacts_view.account_id IS 'Account of the contact';
+COMMENT ON COLUMN @extschema@.source_contacts_view.created_at IS 'When the contact became a lead';
 
 CREATE VIEW @extschema@.source_opportunities_view WITH (security_invoker = true) AS
 SELECT opportunity_id::text AS opportunity_id, account_id::text AS account_id, created_at::timestamptz AS created_at,
@@ -151,12 +160,21 @@ SELECT opportunity_id::text AS opportunity_id, account_id::text AS account_id, c
 FROM @extschema@.opportunities;
 COMMENT ON VIEW @extschema@.source_opportunities_view IS
 	'The opportunities the reporting views read: the built-in table, or the relation set with use_source()';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.opportunity_id IS 'Identifier of the opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.account_id IS 'Account of the opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.created_at IS 'When the opportunity was created';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.closed_at IS 'When it was closed, won or lost; NULL while open';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.is_won IS 'True for a closed-won opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.amount IS 'Amount of the opportunity';
 
 CREATE VIEW @extschema@.source_opportunity_contacts_view WITH (security_invoker = true) AS
 SELECT opportunity_id::text AS opportunity_id, contact_id::text AS contact_id, role::text AS role
 FROM @extschema@.opportunity_contacts;
 COMMENT ON VIEW @extschema@.source_opportunity_contacts_view IS
 	'The opportunity contacts the reporting views read: the built-in table, or the relation set with use_source()';
+COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.contact_id IS 'A contact of the opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.role IS 'The contact''s role on the opportunity';
 
 CREATE VIEW @extschema@.source_stage_events_view WITH (security_invoker = true) AS
 SELECT unit_id::text AS unit_id, stage::text AS stage, entered_at::timestamptz AS entered_at,
@@ -164,12 +182,30 @@ SELECT unit_id::text AS unit_id, stage::text AS stage, entered_at::timestamptz A
 FROM @extschema@.stage_events;
 COMMENT ON VIEW @extschema@.source_stage_events_view IS
 	'The stage events the reporting views read: the built-in table, or the relation set with use_source()';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.unit_id IS 'The unit moving through the waterfall';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.stage IS 'The stage entered';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.entered_at IS 'When the unit entered the stage';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.waterfall IS 'The waterfall';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.reason IS 'Why the unit was rejected, recycled or disqualified here; NULL for none';
 
 CREATE VIEW @extschema@.source_campaign_costs_view WITH (security_invoker = true) AS
 SELECT campaign::text AS campaign, channel::text AS channel, spent_on::date AS spent_on, cost::numeric AS cost
 FROM @extschema@.campaign_costs;
 COMMENT ON VIEW @extschema@.source_campaign_costs_view IS
 	'The campaign costs the reporting views read: the built-in table, or the relation set with use_source()';
+COMMENT ON COLUMN @extschema@.source_campaign_costs_view.campaign IS 'The campaign';
+COMMENT ON COLUMN @extschema@.source_campaign_costs_view.channel IS 'The channel the money was spent in';
+COMMENT ON COLUMN @extschema@.source_campaign_costs_view.spent_on IS 'The day of the spend';
+COMMENT ON COLUMN @extschema@.source_campaign_costs_view.cost IS 'The amount spent that day';
+
+-- They pass rows through with the rights of whoever queries (security
+-- invoker: the privileges and row-level security of the table, or of the
+-- user's relation and the source function, apply), so SELECT on the views
+-- themselves gives nothing away; granted to everyone, a role that may read
+-- a reporting view and its tables needs no grant on them.
+GRANT SELECT ON @extschema@.source_touchpoints_view, @extschema@.source_contacts_view,
+	@extschema@.source_opportunities_view, @extschema@.source_opportunity_contacts_view,
+	@extschema@.source_stage_events_view, @extschema@.source_campaign_costs_view TO PUBLIC;
 
 -- ---------------------------------------------------------------- the choice, and how it is applied
 

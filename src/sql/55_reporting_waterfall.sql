@@ -7,9 +7,13 @@
 -- latest stage event of the waterfall: the views give the same answer on
 -- the same data whatever day they are read.
 
+-- STABLE, not IMMUTABLE: with a constant argument (a source without a
+-- waterfall column reads 'default' for every event) the planner would
+-- otherwise call it, and raise its error, while folding constants, even
+-- when the waterfall exists.
 CREATE FUNCTION @extschema@.unknown_waterfall(waterfall text)
 RETURNS text[]
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN

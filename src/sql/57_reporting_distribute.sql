@@ -33,6 +33,7 @@
 CREATE FUNCTION @extschema@.distribution_plan()
 RETURNS TABLE(step integer, table_name text, statement text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT row_number() OVER ()::integer, p.table_name, p.statement
 	FROM (VALUES
