@@ -325,6 +325,32 @@ BEGIN
 END
 $$;
 
+CREATE FUNCTION @extschema@.reads_citus_table(relation regclass)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	found boolean;
+BEGIN
+	IF relation IS NULL OR pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+		RETURN false;
+	END IF;
+	EXECUTE 'WITH RECURSIVE rels(oid) AS ('
+			'	SELECT $1::oid'
+			'	UNION'
+			'	SELECT d.refobjid FROM rels r'
+			'	JOIN pg_catalog.pg_rewrite w ON w.ev_class = r.oid'
+			'	JOIN pg_catalog.pg_depend d ON d.classid = ''pg_catalog.pg_rewrite''::pg_catalog.regclass AND d.objid = w.oid'
+			'		AND d.refclassid = ''pg_catalog.pg_class''::pg_catalog.regclass AND d.refobjid <> r.oid)'
+			' SELECT EXISTS (SELECT 1 FROM rels JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid = rels.oid)'
+	INTO found USING relation;
+	RETURN found;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.reads_citus_table(regclass) IS
+	'True when the relation is a Citus table or a view that reads one; false without Citus';
+
 DROP FUNCTION @extschema@.source_apply(text, text);
 CREATE FUNCTION @extschema@.source_apply(kind text, relation text, direct boolean DEFAULT false)
 RETURNS void
@@ -340,8 +366,14 @@ BEGIN
 		   string_agg(format('s.%I', c.column_name), ', ' ORDER BY c.position)
 	INTO result_columns, function_columns
 	FROM @extschema@.source_columns c WHERE c.kind = source_apply.kind;
-	EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS TABLE(%s) LANGUAGE sql STABLE PARALLEL SAFE AS %L',
-				   '@extschema@', 'source_' || kind, result_columns, ' ' || query || ' ');
+	IF @extschema@.reads_citus_table(coalesce(to_regclass(relation), format('%I.%I', '@extschema@', kind)::regclass)) THEN
+		EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS TABLE(%s) LANGUAGE plpgsql STABLE PARALLEL RESTRICTED AS %L',
+					   '@extschema@', 'source_' || kind, result_columns,
+					   E'\n#variable_conflict use_column\nBEGIN\n\tRETURN QUERY ' || query || E';\nEND\n');
+	ELSE
+		EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS TABLE(%s) LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+					   '@extschema@', 'source_' || kind, result_columns, ' ' || query || ' ');
+	END IF;
 	IF relation IS NOT NULL AND NOT coalesce(direct, false) THEN
 		query := format('SELECT %s FROM %I.%I() s', function_columns, '@extschema@', 'source_' || kind);
 	END IF;
@@ -1192,7 +1224,10 @@ COMMENT ON FUNCTION @extschema@.distribution_plan() IS
 	'The statements distribute() runs on a Citus coordinator, in order (the key of touchpoints also on every worker): reference tables, then the co-located distributed tables';
 
 -- Runs the plan.  A table that is already a Citus table is skipped, so it
--- can run again after a failure or after adding a node.  The key of
+-- can run again after a failure or after adding a node.  At the end the
+-- source functions of the built-in tables are re-created (see
+-- source_apply()), so that calling them on the coordinator gives the
+-- distributed rows.  The key of
 -- touchpoints is changed on the workers first, in their own transactions
 -- (run_command_on_workers): the workers have the extension's tables too
 -- (Citus installs the extension there), and it uses them as its
@@ -1252,6 +1287,10 @@ BEGIN
 		END IF;
 		RETURN NEXT;
 	END LOOP;
+	-- the source functions of the built-in tables now read Citus tables
+	PERFORM @extschema@.source_apply(k.kind, NULL)
+	FROM (SELECT DISTINCT c.kind FROM @extschema@.source_columns c) k
+	WHERE NOT EXISTS (SELECT 1 FROM @extschema@.sources s WHERE s.kind = k.kind);
 	PERFORM pg_catalog.set_config('citus.enable_local_reference_table_foreign_keys', saved_fkeys, true);
 	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', saved_triggers, true);
 END

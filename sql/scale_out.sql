@@ -68,8 +68,8 @@ DROP SCHEMA crm CASCADE;
 ALTER TABLE crm.touches DROP COLUMN channel CASCADE;
 ALTER TABLE crm.touches DROP COLUMN account;
 -- all still there
-SELECT count(*) AS members FROM pg_depend WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'attribution')
-	AND deptype = 'e' HAVING count(*) > 100;
+SELECT count(*) > 100 AS members_still_there FROM pg_depend
+WHERE refobjid = (SELECT oid FROM pg_extension WHERE extname = 'attribution') AND deptype = 'e';
 SELECT count(*) AS opportunities FROM attribution.opportunities;
 SELECT count(*) AS touches_seen FROM attribution.opportunity_touchpoints;
 -- row-level security of the user's relation applies to whoever reads the views
@@ -142,6 +142,13 @@ SELECT attribution.drop_guard();
 -- the plan, and the clear error without Citus
 SELECT step, table_name, statement FROM attribution.distribution_plan() ORDER BY step;
 SELECT * FROM attribution.distribute();
+-- without Citus no relation is a Citus table, and the source functions stay SQL (inlined)
+SELECT attribution.reads_citus_table('attribution.touchpoints') AS touchpoints,
+	   attribution.reads_citus_table('attribution.opportunity_touchpoints') AS a_view,
+	   attribution.reads_citus_table(NULL) AS no_relation;
+SELECT p.proname, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+WHERE p.pronamespace = 'attribution'::regnamespace AND p.proname IN ('source_touchpoints', 'source_stage_events')
+ORDER BY 1;
 -- the configuration triggers on a single server read and write the table itself
 SELECT attribution.config_table('attribution.waterfalls', 'attribution.waterfalls', 'attribution.waterfall_stages');
 SELECT attribution.config_table('attribution.models', 'attribution.waterfalls', 'attribution.waterfall_stages');

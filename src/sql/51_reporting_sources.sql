@@ -330,10 +330,47 @@ $$;
 COMMENT ON FUNCTION @extschema@.source_query(text, text) IS
 	'The SELECT the source function of a kind runs for a relation (NULL: the built-in table), after checking its columns';
 
+-- Whether a relation is a Citus table or a view that reads one (through
+-- views); false without Citus.
+CREATE FUNCTION @extschema@.reads_citus_table(relation regclass)
+RETURNS boolean
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	found boolean;
+BEGIN
+	IF relation IS NULL OR pg_catalog.to_regclass('pg_catalog.pg_dist_partition') IS NULL THEN
+		RETURN false;
+	END IF;
+	EXECUTE 'WITH RECURSIVE rels(oid) AS ('
+			'	SELECT $1::oid'
+			'	UNION'
+			'	SELECT d.refobjid FROM rels r'
+			'	JOIN pg_catalog.pg_rewrite w ON w.ev_class = r.oid'
+			'	JOIN pg_catalog.pg_depend d ON d.classid = ''pg_catalog.pg_rewrite''::pg_catalog.regclass AND d.objid = w.oid'
+			'		AND d.refclassid = ''pg_catalog.pg_class''::pg_catalog.regclass AND d.refobjid <> r.oid)'
+			' SELECT EXISTS (SELECT 1 FROM rels JOIN pg_catalog.pg_dist_partition p ON p.logicalrelid = rels.oid)'
+	INTO found USING relation;
+	RETURN found;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.reads_citus_table(regclass) IS
+	'True when the relation is a Citus table or a view that reads one; false without Citus';
+
 -- Re-creates the source function and the source view of one kind to read
 -- the relation given (NULL: the built-in table): the view reads the
 -- relation itself when it is the built-in table or direct is true,
 -- otherwise it reads the function.
+--
+-- The function is one SELECT in SQL, which the planner inlines into the
+-- calling query, except over a Citus table: Citus plans a query before
+-- PostgreSQL inlines SQL functions, so an inlined body would read the
+-- coordinator's empty copy of the table; a PL/pgSQL body runs its query
+-- by itself, which Citus plans (the rows then travel to the coordinator).
+-- Whether the relation is a Citus table is decided here: after
+-- distributing a relation a source reads, call use_source() again
+-- (distribute() does it for the built-in tables).
 CREATE FUNCTION @extschema@.source_apply(kind text, relation text, direct boolean DEFAULT false)
 RETURNS void
 LANGUAGE plpgsql
@@ -348,8 +385,14 @@ BEGIN
 		   string_agg(format('s.%I', c.column_name), ', ' ORDER BY c.position)
 	INTO result_columns, function_columns
 	FROM @extschema@.source_columns c WHERE c.kind = source_apply.kind;
-	EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS TABLE(%s) LANGUAGE sql STABLE PARALLEL SAFE AS %L',
-				   '@extschema@', 'source_' || kind, result_columns, ' ' || query || ' ');
+	IF @extschema@.reads_citus_table(coalesce(to_regclass(relation), format('%I.%I', '@extschema@', kind)::regclass)) THEN
+		EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS TABLE(%s) LANGUAGE plpgsql STABLE PARALLEL RESTRICTED AS %L',
+					   '@extschema@', 'source_' || kind, result_columns,
+					   E'\n#variable_conflict use_column\nBEGIN\n\tRETURN QUERY ' || query || E';\nEND\n');
+	ELSE
+		EXECUTE format('CREATE OR REPLACE FUNCTION %I.%I() RETURNS TABLE(%s) LANGUAGE sql STABLE PARALLEL SAFE AS %L',
+					   '@extschema@', 'source_' || kind, result_columns, ' ' || query || ' ');
+	END IF;
 	IF relation IS NOT NULL AND NOT coalesce(direct, false) THEN
 		query := format('SELECT %s FROM %I.%I() s', function_columns, '@extschema@', 'source_' || kind);
 	END IF;

@@ -67,7 +67,10 @@ COMMENT ON FUNCTION @extschema@.distribution_plan() IS
 	'The statements distribute() runs on a Citus coordinator, in order (the key of touchpoints also on every worker): reference tables, then the co-located distributed tables';
 
 -- Runs the plan.  A table that is already a Citus table is skipped, so it
--- can run again after a failure or after adding a node.  The key of
+-- can run again after a failure or after adding a node.  At the end the
+-- source functions of the built-in tables are re-created (see
+-- source_apply()), so that calling them on the coordinator gives the
+-- distributed rows.  The key of
 -- touchpoints is changed on the workers first, in their own transactions
 -- (run_command_on_workers): the workers have the extension's tables too
 -- (Citus installs the extension there), and it uses them as its
@@ -127,6 +130,10 @@ BEGIN
 		END IF;
 		RETURN NEXT;
 	END LOOP;
+	-- the source functions of the built-in tables now read Citus tables
+	PERFORM @extschema@.source_apply(k.kind, NULL)
+	FROM (SELECT DISTINCT c.kind FROM @extschema@.source_columns c) k
+	WHERE NOT EXISTS (SELECT 1 FROM @extschema@.sources s WHERE s.kind = k.kind);
 	PERFORM pg_catalog.set_config('citus.enable_local_reference_table_foreign_keys', saved_fkeys, true);
 	PERFORM pg_catalog.set_config('citus.enable_unsafe_triggers', saved_triggers, true);
 END
