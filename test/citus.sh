@@ -229,6 +229,10 @@ coord -c "SELECT attribution.use_source('touchpoints', NULL)" >/dev/null
 
 # ---------------------------------------------------------------- end
 
+# no server crashed
+crashed=$(grep -l 'terminated by signal' "$CITUS_WORK"/log/*.log 2>/dev/null || true)
+check "$([ -z "$crashed" ] && echo 1 || echo 0)" "no backend crashed on the four servers${crashed:+ (see $crashed)}"
+
 att_log "Citus: wall time $(( $(date +%s) - started )) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

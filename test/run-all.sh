@@ -8,8 +8,10 @@
 # Steps: install packages, build with warnings as errors and assertions,
 # install into a private copy of PostgreSQL, start a cluster, run the
 # pg_regress suite (make installcheck), the libpq test driver, the pg_dump
-# round trip and the hardening checks (sqlsmith, concurrency, upgrade chain,
-# flat memory).  ATTR_FUZZ_QUERIES sets the sqlsmith queries (default 20000).
+# round trip, the hardening checks (sqlsmith, concurrency, upgrade chain,
+# flat memory) and the Citus checks (test/citus.sh, which builds Citus from
+# ../shared/vendor once into a cache).  ATTR_FUZZ_QUERIES sets the sqlsmith
+# queries (default 20000).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
@@ -90,6 +92,9 @@ run_check "sqlsmith fuzzing (${ATTR_FUZZ_QUERIES:-20000} queries)" "$srcdir/test
 run_check "concurrency" "$srcdir/test/concurrency.sh"
 run_check "upgrade chain" "$srcdir/test/upgrade.sh"
 run_check "flat memory" "$srcdir/test/memory.sh" 500000
+# Citus: its own servers (a coordinator, two workers, a single node) from
+# this installation, with Citus built once into a cache
+run_check "Citus" "$srcdir/test/citus.sh"
 
 if grep -q 'terminated by signal' "$ATTR_LOG"; then
 	att_log "the server log shows a crashed backend"
