@@ -67,7 +67,8 @@ COMMENT ON FUNCTION @extschema@.distribution_plan() IS
 	'The statements distribute() runs on a Citus coordinator, in order (the key of touchpoints also on every worker): reference tables, then the co-located distributed tables';
 
 -- Runs the plan.  A table that is already a Citus table is skipped, so it
--- can run again after a failure or after adding a node.  At the end the
+-- can run again after a failure or after adding a node (whose copy of
+-- touchpoints gets the key then).  At the end the
 -- source functions of the built-in tables are re-created (see
 -- source_apply()), so that calling them on the coordinator gives the
 -- distributed rows.  The key of
@@ -88,7 +89,8 @@ DECLARE
 	saved_triggers text;
 	key_change constant text := pg_catalog.format(
 		'DO $do$ BEGIN IF (SELECT pg_catalog.cardinality(c.conkey) FROM pg_catalog.pg_constraint c '
-		'WHERE c.conrelid = %L::pg_catalog.regclass AND c.contype = ''p'') = 1 THEN %s; END IF; END $do$',
+		'WHERE c.conrelid = %L::pg_catalog.regclass AND c.contype = ''p'') = 1 THEN '
+		'PERFORM pg_catalog.set_config(''citus.enable_ddl_propagation'', ''off'', true); %s; END IF; END $do$',
 		'@extschema@.touchpoints',
 		(SELECT d.statement FROM @extschema@.distribution_plan() d WHERE d.statement LIKE 'ALTER TABLE%touchpoints_pkey%'));
 BEGIN
@@ -104,16 +106,15 @@ BEGIN
 	saved_fkeys := pg_catalog.current_setting('citus.enable_local_reference_table_foreign_keys');
 	saved_triggers := pg_catalog.current_setting('citus.enable_unsafe_triggers');
 
-	IF NOT '@extschema@.touchpoints'::regclass = ANY (citus_tables) THEN
-		EXECUTE 'SELECT pg_catalog.string_agg(pg_catalog.format(''%s:%s: %s'', nodename, nodeport, result), ''; '') '
-				'FROM pg_catalog.run_command_on_workers($1) WHERE NOT success'
-		INTO failures USING key_change;
-		IF failures IS NOT NULL THEN
-			RAISE EXCEPTION 'could not change the key of touchpoints on every worker'
-				USING ERRCODE = 'object_not_in_prerequisite_state',
-				DETAIL = failures || '.',
-				HINT = 'Check that every worker is up and has the extension at the coordinator''s version, then call distribute() again.';
-		END IF;
+	-- every time: a worker added since has the extension's own key
+	EXECUTE 'SELECT pg_catalog.string_agg(pg_catalog.format(''%s:%s: %s'', nodename, nodeport, result), ''; '') '
+			'FROM pg_catalog.run_command_on_workers($1) WHERE NOT success'
+	INTO failures USING key_change;
+	IF failures IS NOT NULL THEN
+		RAISE EXCEPTION 'could not change the key of touchpoints on every worker'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			DETAIL = failures || '.',
+			HINT = 'Check that every worker is up and has the extension at the coordinator''s version, then call distribute() again.';
 	END IF;
 
 	FOR p IN SELECT * FROM @extschema@.distribution_plan() d ORDER BY d.step
