@@ -178,6 +178,14 @@ for v in "${views[@]}"; do
 	compare_query "view_$v" "SELECT * FROM attribution.$v"
 done
 
+# ---------------------------------------------------------------- the aggregates
+
+# every form of every aggregate on distributed tables, when the checks of
+# the aggregates are there (a file of their own, sourced with these helpers)
+if [ -f "$srcdir/test/citus_aggregates.sh" ]; then
+	. "$srcdir/test/citus_aggregates.sh"
+fi
+
 # ---------------------------------------------------------------- the other functions of the reporting layer
 
 # the source functions (PL/pgSQL over the Citus tables after distribute())
