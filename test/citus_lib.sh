@@ -9,7 +9,8 @@
 # citus_start          starts a coordinator and two workers with Citus
 #                      loaded, adds the workers, and a plain single node
 #                      (no Citus) to compare against; all on Unix sockets in
-#                      the scratch folder and on the loopback interface.
+#                      the scratch folder, the Citus nodes also on the
+#                      loopback interface (they connect to each other).
 # citus_stop           stops the four servers (citus_start sets a trap).
 # citus_attach         finds the servers that citus_start left running in
 #                      $ATTR_WORK (ATTR_KEEP=1), for citus_psql and citus_stop.
@@ -27,7 +28,8 @@
 #                       write there)
 #   ATTR_CITUS_PORT     the coordinator's port; the workers take the next two
 #                       (default ATTR_PORT + 1)
-#   ATTR_PORT           the single node's port (test/lib.sh)
+#   ATTR_PORT           the single node's port (test/lib.sh; it listens on its
+#                       socket only)
 
 citus_defaults() {
 	local srcdir=$1 vendor
@@ -146,7 +148,11 @@ citus_init_node() {
 	{
 		echo "port = $port"
 		echo "unix_socket_directories = '$CITUS_SOCK'"
-		echo "listen_addresses = '127.0.0.1'"
+		if [ "$preload" = 1 ]; then
+			echo "listen_addresses = '127.0.0.1'"
+		else
+			echo "listen_addresses = ''"
+		fi
 		echo "max_connections = 100"
 		echo "shared_buffers = 64MB"
 		echo "fsync = off"
@@ -165,10 +171,9 @@ citus_start() {
 	local n
 	CITUS_WORK=$ATTR_WORK/citus
 	CITUS_SOCK=$CITUS_WORK/sock
+	# the single node listens on its Unix socket only, so it may share the
+	# port number of test/lib.sh's cluster (whose socket is elsewhere)
 	CITUS_SINGLE_PORT=${CITUS_SINGLE_PORT:-$ATTR_PORT}
-	if [ "${ATTR_REUSE_CLUSTER:-0}" = 1 ] && [ "$CITUS_SINGLE_PORT" = "$ATTR_PORT" ]; then
-		CITUS_SINGLE_PORT=$((ATTR_PORT + 4))
-	fi
 	CITUS_COORD_PORT=${ATTR_CITUS_PORT:-$((ATTR_PORT + 1))}
 	CITUS_WORKER1_PORT=$((CITUS_COORD_PORT + 1))
 	CITUS_WORKER2_PORT=$((CITUS_COORD_PORT + 2))
