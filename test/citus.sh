@@ -226,6 +226,20 @@ for port in "$CITUS_SINGLE_PORT" "$CITUS_COORD_PORT"; do
 	citus_psql "$port" -d postgres -c "SELECT attribution.use_source('touchpoints', NULL)" \
 		-c "SELECT attribution.use_source('stage_events', NULL)" >/dev/null
 done
+# stored values of the extension's types in a distributed table travel
+# between the nodes unchanged, and functions over them run on the shards
+stored="CREATE TABLE stored_journeys AS
+SELECT opportunity_id, attribution.journey_agg(touched_at, channel, touchpoint_id) AS j
+FROM attribution.opportunity_touchpoints GROUP BY opportunity_id;
+CREATE TABLE stored_histories AS
+SELECT unit_id, attribution.stage_agg(stage, entered_at) AS h FROM attribution.stage_events GROUP BY unit_id"
+single -c "$stored" >/dev/null
+coord -c "$stored" -c "SELECT create_distributed_table('stored_journeys', 'opportunity_id')" \
+	-c "SELECT create_distributed_table('stored_histories', 'unit_id')" >/dev/null 2>&1 || true
+compare_query "stored_journeys" "SELECT opportunity_id, j FROM stored_journeys"
+compare_query "stored_journeys_credits" "SELECT s.opportunity_id, c.* FROM stored_journeys s, attribution.credits(s.j, 'time_decay') c"
+compare_query "stored_histories" "SELECT unit_id, h, attribution.current_stage(h), attribution.furthest_stage(h) FROM stored_histories"
+
 # the guard holds on the coordinator too
 rc=0
 coord -c "SELECT attribution.use_source('touchpoints', 'crm.touches', direct => true)" -c "DROP TABLE crm.touches CASCADE" \

@@ -183,6 +183,9 @@ citus_start() {
 	chmod 755 "$CITUS_WORK"
 	if [ "$(id -u)" = 0 ]; then chown postgres "$CITUS_SOCK" "$CITUS_WORK/log"; fi
 	trap citus_cleanup EXIT
+	# an interrupted run stops its servers too (exit runs the EXIT trap)
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 	att_log "Citus: starting single node :$CITUS_SINGLE_PORT, coordinator :$CITUS_COORD_PORT, workers :$CITUS_WORKER1_PORT :$CITUS_WORKER2_PORT (socket $CITUS_SOCK)"
 	citus_init_node single "$CITUS_SINGLE_PORT" 0
 	citus_init_node coordinator "$CITUS_COORD_PORT" 1
