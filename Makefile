@@ -17,6 +17,8 @@ OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/cr
 OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o src/stage_check.o
 # data-driven attribution (doc/paths.md)
 OBJS += src/exactsum.o src/path_transforms.o src/path_summary.o src/markov.o src/shapley.o src/counterfactual.o src/heuristics.o
+# the reporting layer: the guard that keeps a cascade from dropping the extension
+OBJS += src/drop_guard.o
 
 # The install script of the newest version is generated from the ordered
 # pieces in src/sql/ (the single source of truth); released versions' full
@@ -31,7 +33,7 @@ REGRESS += stage_history waterfall
 REGRESS += paths path_summary markov shapley
 # reporting layer (doc/reporting.md)
 REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo reporting_bi
-REGRESS += privileges robustness
+REGRESS += privileges robustness scale_out
 # numeric edges, equal values in other forms, attribution.max_memory
 REGRESS += limits
 REGRESS_OPTS = --load-extension=$(EXTENSION)

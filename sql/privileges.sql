@@ -325,7 +325,7 @@ BEGIN
 		JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'attribution'
 		WHERE NOT EXISTS (SELECT 1 FROM unnest(p.proargtypes::oid[]) t
 						  WHERE t IN ('internal'::regtype, 'cstring'::regtype))
-		  AND p.prorettype NOT IN ('internal'::regtype, 'cstring'::regtype, 'trigger'::regtype)
+		  AND p.prorettype NOT IN ('internal'::regtype, 'cstring'::regtype, 'trigger'::regtype, 'event_trigger'::regtype)
 	LOOP
 		IF f.prokind = 'a' THEN
 			EXECUTE pg_catalog.format('CREATE OR REPLACE FUNCTION public.hostile_step(integer, %s) RETURNS integer LANGUAGE plpgsql AS %L',

@@ -9,10 +9,11 @@
 # install into a private copy of PostgreSQL, start a cluster, run the
 # pg_regress suite (make installcheck), the libpq test driver, the pg_dump
 # round trip, the hardening checks (sqlsmith, concurrency, look-alikes, upgrade chain,
-# flat memory) and the documentation checks (doc/reference.md up to date,
-# every SQL example of the docs runs as documented, release files agree) and
-# the JDBC metadata test of the reporting views.
-# ATTR_FUZZ_QUERIES sets the sqlsmith queries (default 20000).
+# flat memory), the documentation checks (doc/reference.md up to date,
+# every SQL example of the docs runs as documented, release files agree),
+# the JDBC metadata test of the reporting views and the Citus checks
+# (test/citus.sh, which builds Citus from the vendored source once into a
+# cache).  ATTR_FUZZ_QUERIES sets the sqlsmith queries (default 20000).
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
@@ -100,6 +101,9 @@ run_check "release files" "$srcdir/test/release_check.sh"
 # 5. what a BI tool sees through the PostgreSQL JDBC driver (a cluster of its
 # own on 127.0.0.1: plain JDBC cannot use a Unix socket)
 run_check "JDBC metadata" "$srcdir/test/jdbc.sh"
+# Citus: its own servers (a coordinator, two workers, a single node) from
+# this installation, with Citus built once into a cache
+run_check "Citus" "$srcdir/test/citus.sh"
 
 if grep -q 'terminated by signal' "$ATTR_LOG"; then
 	att_log "the server log shows a crashed backend"

@@ -48,6 +48,9 @@ CREATE SCHEMA finance;
 CREATE VIEW finance.spend AS
 SELECT campaign, channel, spent_on, (cost * 1.1)::float8 AS cost FROM attribution.campaign_costs;
 SELECT attribution.use_source('campaign_costs', 'finance.spend');
+-- touchpoints from a table of the user's, read directly (the extension depends on it)
+CREATE TABLE finance.touches AS SELECT * FROM attribution.touchpoints WHERE channel <> 'email';
+SELECT attribution.use_source('touchpoints', 'finance.touches', direct => true);
 SELECT attribution.materialize('channel_performance', 'finance.channel_report');
 SQL
 
@@ -95,7 +98,8 @@ check "$([ "$rc" = 0 ] && echo 1 || echo 0)" "pg_restore failed: $(head -c 2000 
 capture "$dst" "$out/after.txt"
 
 # the restored source still reads the user's view, and the change of a built-in model survived
-check "$(grep -c '^sources|(campaign_costs,finance.spend)$' "$out/after.txt")" "the source of campaign_costs was not restored"
+check "$(grep -c '^sources|(campaign_costs,finance.spend,f)$' "$out/after.txt")" "the source of campaign_costs was not restored"
+check "$(grep -c '^sources|(touchpoints,finance.touches,t)$' "$out/after.txt")" "the direct source of touchpoints was not restored"
 check "$(grep -c '^models|(inverse_j,inverse_j,"7 days",,,f,f,' "$out/after.txt")" "the change to a built-in model was not restored"
 check "$(grep -c '^models|(sales_led,custom,' "$out/after.txt")" "the user model was not restored"
 check "$(grep -c '^waterfall_stages|(accounts,churned,5,t)$' "$out/after.txt")" "the stages of the user waterfall were not restored"

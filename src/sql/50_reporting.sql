@@ -326,6 +326,42 @@ ANALYZE @extschema@.models, @extschema@.waterfalls, @extschema@.waterfall_stages
 
 -- ---------------------------------------------------------------- triggers on the configuration tables
 
+-- The triggers read and write the table they fired on (TG_RELID), never the
+-- table by name: on Citus the configuration tables are reference tables, a
+-- trigger fires on every node's copy (shard) of the table and may only touch
+-- that node's copies.  config_table() finds the copy of another
+-- configuration table on the same node (on a single server, the table
+-- itself).
+CREATE FUNCTION @extschema@.config_table(fired_on regclass, base regclass, wanted regclass)
+RETURNS regclass
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	shard bigint;
+BEGIN
+	IF fired_on = base THEN
+		RETURN wanted;
+	END IF;
+	-- a shard of a reference table: the one shard of the wanted table,
+	-- named after it, sits on every node beside it
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_shard') IS NOT NULL THEN
+		EXECUTE 'SELECT min(shardid) FROM pg_catalog.pg_dist_shard WHERE logicalrelid = $1' INTO shard USING wanted;
+	END IF;
+	IF shard IS NULL THEN
+		RAISE EXCEPTION 'no copy of % beside %', wanted, fired_on
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			DETAIL = 'A trigger of a configuration table fired on a copy of it, and the other configuration table is not a reference table.',
+			HINT = 'Make every configuration table a reference table, as attribution.distribute() does.';
+	END IF;
+	RETURN pg_catalog.format('%I.%I', (SELECT n.nspname FROM pg_catalog.pg_class c
+									   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = wanted),
+							 (SELECT c.relname FROM pg_catalog.pg_class c WHERE c.oid = wanted) || '_' || shard)::regclass;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.config_table(regclass, regclass, regclass) IS
+	'For the triggers of the configuration tables: the table wanted when the trigger fired on base itself, otherwise (a shard of a Citus reference table) the copy of wanted on the same node';
+
 -- Built-in rows are marked builtin and left out of pg_dump (the extension
 -- installs them again).  A change to a built-in row makes it a user row, so
 -- pg_dump keeps the change; inserting a row with the name of a built-in row
@@ -335,6 +371,8 @@ CREATE FUNCTION @extschema@.protect_builtin_models() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	replaces boolean;
 BEGIN
 	IF TG_OP = 'DELETE' THEN
 		IF OLD.builtin THEN
@@ -346,12 +384,15 @@ BEGIN
 		RETURN OLD;
 	END IF;
 	NEW.builtin := false;
-	IF TG_OP = 'INSERT' AND EXISTS (SELECT FROM @extschema@.models m WHERE m.name = NEW.name AND m.builtin) THEN
-		UPDATE @extschema@.models m
-		SET model = NEW.model, half_life = NEW.half_life, weights = NEW.weights, lookback = NEW.lookback,
-			enabled = NEW.enabled, description = NEW.description
-		WHERE m.name = NEW.name;
-		RETURN NULL;
+	IF TG_OP = 'INSERT' THEN
+		EXECUTE format('SELECT EXISTS (SELECT FROM %s m WHERE m.name = $1 AND m.builtin)', TG_RELID::regclass)
+		INTO replaces USING NEW.name;
+		IF replaces THEN
+			EXECUTE format('UPDATE %s m SET model = $1, half_life = $2, weights = $3, lookback = $4, enabled = $5, '
+						   'description = $6 WHERE m.name = $7', TG_RELID::regclass)
+			USING NEW.model, NEW.half_life, NEW.weights, NEW.lookback, NEW.enabled, NEW.description, NEW.name;
+			RETURN NULL;
+		END IF;
 	END IF;
 	RETURN NEW;
 END
@@ -366,6 +407,8 @@ CREATE FUNCTION @extschema@.protect_builtin_waterfalls() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	replaces boolean;
 BEGIN
 	IF TG_OP = 'DELETE' THEN
 		IF OLD.builtin THEN
@@ -383,11 +426,15 @@ BEGIN
 			HINT = 'Insert a waterfall with the new name and move the stage events and targets to it.';
 	END IF;
 	NEW.builtin := false;
-	IF TG_OP = 'INSERT' AND EXISTS (SELECT FROM @extschema@.waterfalls w WHERE w.name = NEW.name AND w.builtin) THEN
-		UPDATE @extschema@.waterfalls w
-		SET ladder = NEW.ladder, exits = NEW.exits, unit = NEW.unit, description = NEW.description
-		WHERE w.name = NEW.name;
-		RETURN NULL;
+	IF TG_OP = 'INSERT' THEN
+		EXECUTE format('SELECT EXISTS (SELECT FROM %s w WHERE w.name = $1 AND w.builtin)', TG_RELID::regclass)
+		INTO replaces USING NEW.name;
+		IF replaces THEN
+			EXECUTE format('UPDATE %s w SET ladder = $1, exits = $2, unit = $3, description = $4 WHERE w.name = $5',
+						   TG_RELID::regclass)
+			USING NEW.ladder, NEW.exits, NEW.unit, NEW.description, NEW.name;
+			RETURN NULL;
+		END IF;
 	END IF;
 	RETURN NEW;
 END
@@ -405,13 +452,15 @@ CREATE FUNCTION @extschema@.sync_waterfall_stages() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	stages regclass := @extschema@.config_table(TG_RELID, '@extschema@.waterfalls', '@extschema@.waterfall_stages');
 BEGIN
-	DELETE FROM @extschema@.waterfall_stages s
-	WHERE s.waterfall = NEW.name AND NOT s.stage = ANY (NEW.ladder || NEW.exits);
-	INSERT INTO @extschema@.waterfall_stages AS s (waterfall, stage, rank, is_exit)
-	SELECT NEW.name, u.stage, u.rank::integer, u.rank > cardinality(NEW.ladder)
-	FROM unnest(NEW.ladder || NEW.exits) WITH ORDINALITY u(stage, rank)
-	ON CONFLICT (waterfall, stage) DO UPDATE SET rank = excluded.rank, is_exit = excluded.is_exit;
+	EXECUTE format('DELETE FROM %s s WHERE s.waterfall = $1 AND NOT s.stage = ANY ($2)', stages)
+	USING NEW.name, NEW.ladder || NEW.exits;
+	EXECUTE format('INSERT INTO %s AS s (waterfall, stage, rank, is_exit) '
+				   'SELECT $1, u.stage, u.rank::integer, u.rank > $2 FROM unnest($3) WITH ORDINALITY u(stage, rank) '
+				   'ON CONFLICT (waterfall, stage) DO UPDATE SET rank = excluded.rank, is_exit = excluded.is_exit', stages)
+	USING NEW.name, cardinality(NEW.ladder), NEW.ladder || NEW.exits;
 	RETURN NULL;
 END
 $$;

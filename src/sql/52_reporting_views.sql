@@ -1,17 +1,17 @@
 -- Reporting layer, part 3: the opportunity journey and the rule-based views.
 --
 -- Every view is security_invoker, so privileges and row-level security of
--- the tables behind the source functions apply to whoever queries it.
+-- the tables behind the source views apply to whoever queries it.
 
 -- ---------------------------------------------------------------- the opportunity journey
 
 CREATE VIEW @extschema@.opportunity_touchpoints WITH (security_invoker = true) AS
 SELECT o.opportunity_id, t.touchpoint_id, t.contact_id, t.touched_at, t.channel, t.campaign,
 	   coalesce(t.is_direct, t.channel = 'direct') AS is_direct
-FROM @extschema@.source_opportunities() o
-JOIN (SELECT DISTINCT oc.opportunity_id, oc.contact_id FROM @extschema@.source_opportunity_contacts() oc) oc
+FROM @extschema@.source_opportunities_view o
+JOIN (SELECT DISTINCT oc.opportunity_id, oc.contact_id FROM @extschema@.source_opportunity_contacts_view oc) oc
 	ON oc.opportunity_id = o.opportunity_id
-JOIN @extschema@.source_touchpoints() t ON t.contact_id = oc.contact_id
+JOIN @extschema@.source_touchpoints_view t ON t.contact_id = oc.contact_id
 WHERE o.closed_at IS NULL OR t.touched_at <= o.closed_at;
 COMMENT ON VIEW @extschema@.opportunity_touchpoints IS
 	'The journey of every opportunity: the touchpoints of all its contacts, each once, up to its close';
@@ -28,11 +28,11 @@ SELECT o.opportunity_id, o.account_id, o.created_at, o.closed_at, o.is_won, o.am
 	   CASE WHEN o.closed_at IS NULL THEN 'open' WHEN o.is_won THEN 'won' ELSE 'lost' END AS status,
 	   m.lead_created_at, coalesce(m.contacts, 0) AS contacts,
 	   coalesce(t.touches, 0) AS touches, t.first_touched_at, t.last_touched_at
-FROM @extschema@.source_opportunities() o
+FROM @extschema@.source_opportunities_view o
 LEFT JOIN (
 	SELECT oc.opportunity_id, min(c.created_at) AS lead_created_at, count(DISTINCT oc.contact_id) AS contacts
-	FROM @extschema@.source_opportunity_contacts() oc
-	JOIN @extschema@.source_contacts() c ON c.contact_id = oc.contact_id
+	FROM @extschema@.source_opportunity_contacts_view oc
+	JOIN @extschema@.source_contacts_view c ON c.contact_id = oc.contact_id
 	GROUP BY oc.opportunity_id
 ) m ON m.opportunity_id = o.opportunity_id
 LEFT JOIN (
@@ -131,7 +131,7 @@ SELECT oc.model, oc.opportunity_id, oc.account_id, oc.touchpoint_id, t.contact_i
 	   t.campaign, oc.touch_number, oc.credit, (oc.pipeline_cents * 0.01)::numeric(16,2) AS pipeline_credit,
 	   (CASE WHEN oc.is_won THEN oc.pipeline_cents ELSE 0 END * 0.01)::numeric(16,2) AS revenue_credit, oc.is_won
 FROM @extschema@.opportunity_credits oc
-JOIN @extschema@.source_touchpoints() t ON t.touchpoint_id = oc.touchpoint_id;
+JOIN @extschema@.source_touchpoints_view t ON t.touchpoint_id = oc.touchpoint_id;
 COMMENT ON VIEW @extschema@.opportunity_touch_credits IS
 	'Row-level attribution: every touch in the window of every opportunity''s journey under every enabled model, with its credit and its share of pipeline and revenue in cents';
 COMMENT ON COLUMN @extschema@.opportunity_touch_credits.model IS 'Name of the model (models.name)';
@@ -237,7 +237,7 @@ COMMENT ON COLUMN @extschema@.credit_facts.credit IS
 CREATE VIEW @extschema@.channel_performance WITH (security_invoker = true) AS
 WITH spend AS (
 	SELECT channel, sum(cost) AS cost
-	FROM @extschema@.source_campaign_costs()
+	FROM @extschema@.source_campaign_costs_view
 	GROUP BY channel
 ),
 by_key AS (
@@ -321,7 +321,7 @@ COMMENT ON COLUMN @extschema@.channel_performance.cost_per_won IS 'cost / attrib
 CREATE VIEW @extschema@.campaign_performance WITH (security_invoker = true) AS
 WITH spend AS (
 	SELECT channel, campaign, sum(cost) AS cost
-	FROM @extschema@.source_campaign_costs()
+	FROM @extschema@.source_campaign_costs_view
 	GROUP BY channel, campaign
 ),
 by_key AS (
@@ -410,7 +410,7 @@ COMMENT ON COLUMN @extschema@.campaign_performance.cost_per_won IS 'cost / attri
 CREATE VIEW @extschema@.campaign_performance_monthly WITH (security_invoker = true) AS
 WITH spend AS (
 	SELECT date_trunc('month', spent_on)::date AS month, channel, campaign, sum(cost) AS cost
-	FROM @extschema@.source_campaign_costs()
+	FROM @extschema@.source_campaign_costs_view
 	GROUP BY month, channel, campaign
 ),
 by_key AS (

@@ -35,6 +35,7 @@ DECLARE
 	n_opp_accounts integer;
 	scale float8;
 	busy text;
+	citus_mode text;
 	t0 constant timestamptz := '2024-01-01 00:00:00+00';
 	as_of constant timestamptz := '2025-12-31 00:00:00+00';
 BEGIN
@@ -50,14 +51,22 @@ BEGIN
 			DETAIL = format('%s opportunities were asked for.', opportunities),
 			HINT = 'A few thousand opportunities make a demo that answers in about a second.';
 	END IF;
+	-- On Citus, opportunities and the configuration tables are reference
+	-- tables that the distributed tables point at: a transaction that read
+	-- or wrote distributed tables in parallel can no longer modify them, so
+	-- the whole load runs over one connection per node.
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+		citus_mode := current_setting('citus.multi_shard_modify_mode');
+		PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	END IF;
 	SELECT string_agg(t, ', ') INTO busy FROM (
-		SELECT 'contacts' AS t WHERE EXISTS (SELECT FROM @extschema@.contacts)
-		UNION ALL SELECT 'opportunities' WHERE EXISTS (SELECT FROM @extschema@.opportunities)
-		UNION ALL SELECT 'touchpoints' WHERE EXISTS (SELECT FROM @extschema@.touchpoints)
-		UNION ALL SELECT 'campaign_costs' WHERE EXISTS (SELECT FROM @extschema@.campaign_costs)
-		UNION ALL SELECT 'stage_events' WHERE EXISTS (SELECT FROM @extschema@.stage_events)
-		UNION ALL SELECT 'stage_targets' WHERE EXISTS (SELECT FROM @extschema@.stage_targets)) s;
-	IF EXISTS (SELECT FROM @extschema@.waterfalls w WHERE w.name = 'deals'
+		SELECT 'contacts' AS t WHERE EXISTS (SELECT 1 FROM @extschema@.contacts)
+		UNION ALL SELECT 'opportunities' WHERE EXISTS (SELECT 1 FROM @extschema@.opportunities)
+		UNION ALL SELECT 'touchpoints' WHERE EXISTS (SELECT 1 FROM @extschema@.touchpoints)
+		UNION ALL SELECT 'campaign_costs' WHERE EXISTS (SELECT 1 FROM @extschema@.campaign_costs)
+		UNION ALL SELECT 'stage_events' WHERE EXISTS (SELECT 1 FROM @extschema@.stage_events)
+		UNION ALL SELECT 'stage_targets' WHERE EXISTS (SELECT 1 FROM @extschema@.stage_targets)) s;
+	IF EXISTS (SELECT 1 FROM @extschema@.waterfalls w WHERE w.name = 'deals'
 			   AND (w.ladder, w.exits, w.unit) IS DISTINCT FROM ('{discovery,proposal,negotiation,won}'::text[], '{lost}'::text[], 'opportunity')) THEN
 		RAISE EXCEPTION 'the demo data needs the waterfall "deals" it defines'
 			USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -159,6 +168,7 @@ BEGIN
 		) s
 	) t
 	WHERE t.touched_at <= as_of;
+	CREATE INDEX ON demo_touches (contact_id, touched_at);
 	ANALYZE demo_touches;
 
 	INSERT INTO @extschema@.touchpoints (touchpoint_id, contact_id, touched_at, channel, campaign, is_direct)
@@ -204,9 +214,9 @@ BEGIN
 
 	-- the contacts of each opportunity: the account's first contact always,
 	-- the others often; sometimes the first contact holds two roles
-	INSERT INTO @extschema@.opportunity_contacts (opportunity_id, contact_id, role)
+	CREATE TEMP TABLE demo_opportunity_contacts ON COMMIT DROP AS
 	SELECT o.opportunity_id, c.contact_id,
-		   (ARRAY['decision_maker', 'champion', 'influencer', 'technical_evaluator', 'end_user'])[c.contact_number]
+		   (ARRAY['decision_maker', 'champion', 'influencer', 'technical_evaluator', 'end_user'])[c.contact_number] AS role
 	FROM demo_opportunities o
 	JOIN demo_contacts c ON c.account_key = o.account_key AND c.created_at <= as_of
 	WHERE NOT o.without_contacts
@@ -216,6 +226,14 @@ BEGIN
 	FROM demo_opportunities o
 	JOIN demo_contacts c ON c.account_key = o.account_key AND c.contact_number = 1 AND c.created_at <= as_of
 	WHERE NOT o.without_contacts AND @extschema@.demo_uniform(seed, o.opportunity_key, 502) < 0.15;
+	ANALYZE demo_opportunity_contacts;
+
+	INSERT INTO @extschema@.opportunity_contacts (opportunity_id, contact_id, role)
+	SELECT opportunity_id, contact_id, role FROM demo_opportunity_contacts;
+
+	-- The rest reads the scratch tables only, never the tables just loaded:
+	-- on Citus, joins of distributed tables with local ones and lateral
+	-- subqueries over them cannot always be planned.
 
 	-- the demand waterfall of every contact
 	CREATE TEMP TABLE demo_stage_events (unit_id text, stage text, entered_at timestamptz, reason text) ON COMMIT DROP;
@@ -225,12 +243,13 @@ BEGIN
 	INSERT INTO demo_stage_events
 	SELECT c.contact_id, e.stage, e.entered_at, e.reason
 	FROM (
-		SELECT DISTINCT ON (oc.contact_id) oc.contact_id, o.created_at AS opened_at, o.closed_at, o.is_won
-		FROM @extschema@.opportunity_contacts oc
-		JOIN @extschema@.opportunities o ON o.opportunity_id = oc.opportunity_id
+		SELECT DISTINCT ON (oc.contact_id) oc.contact_id, o.created_at AS opened_at, o.closed_at,
+			   o.closed_at IS NOT NULL AND o.wins AS is_won
+		FROM demo_opportunity_contacts oc
+		JOIN demo_opportunities o ON o.opportunity_id = oc.opportunity_id
 		ORDER BY oc.contact_id, o.created_at, o.opportunity_id
 	) f
-	JOIN @extschema@.contacts c ON c.contact_id = f.contact_id
+	JOIN demo_contacts c ON c.contact_id = f.contact_id
 	JOIN demo_contacts dc ON dc.contact_id = f.contact_id
 	CROSS JOIN LATERAL (
 		SELECT * FROM (VALUES
@@ -269,14 +288,15 @@ BEGIN
 				   @extschema@.demo_uniform(seed, dc.contact_key, 615) AS u2,
 				   @extschema@.demo_uniform(seed, dc.contact_key, 616) AS u3,
 				   @extschema@.demo_uniform(seed, dc.contact_key, 617) AS u_reason
-			FROM @extschema@.contacts c
+			FROM demo_contacts c
 			JOIN demo_contacts dc ON dc.contact_id = c.contact_id
 			JOIN demo_accounts a ON a.account_key = dc.account_key
 			LEFT JOIN LATERAL (
-				SELECT t.channel FROM @extschema@.touchpoints t
+				SELECT t.channel FROM demo_touches t
 				WHERE t.contact_id = c.contact_id AND t.touched_at <= c.created_at
 				ORDER BY t.touched_at DESC, t.touchpoint_id DESC LIMIT 1) t ON true
-			WHERE NOT EXISTS (SELECT FROM @extschema@.opportunity_contacts oc WHERE oc.contact_id = c.contact_id)
+			WHERE c.created_at <= as_of
+			  AND NOT EXISTS (SELECT 1 FROM demo_opportunity_contacts oc WHERE oc.contact_id = c.contact_id)
 		) p
 	) s
 	CROSS JOIN LATERAL (
@@ -323,8 +343,8 @@ BEGIN
 	VALUES ('deals', '{discovery,proposal,negotiation,won}', '{lost}', 'opportunity',
 			'The sales stages of every opportunity (demo data): its unit is the deal')
 	ON CONFLICT (name) DO NOTHING;
-	INSERT INTO @extschema@.stage_events (unit_id, stage, entered_at, waterfall, reason)
-	SELECT o.opportunity_id, e.stage, e.entered_at, 'deals', e.reason
+	CREATE TEMP TABLE demo_deal_events ON COMMIT DROP AS
+	SELECT o.opportunity_id AS unit_id, e.stage, e.entered_at, e.reason
 	FROM demo_opportunities o
 	CROSS JOIN LATERAL (SELECT o.closed_at IS NOT NULL AND o.wins AS won,
 							   @extschema@.demo_uniform(seed, o.opportunity_key, 901) AS u) w
@@ -339,6 +359,8 @@ BEGIN
 		) v(stage, entered_at, reason)
 	) e
 	WHERE e.entered_at IS NOT NULL AND e.entered_at <= as_of;
+	INSERT INTO @extschema@.stage_events (unit_id, stage, entered_at, waterfall, reason)
+	SELECT unit_id, stage, entered_at, 'deals', reason FROM demo_deal_events;
 
 	-- targets for 2025: last year's monthly average of first entries, plus growth
 	INSERT INTO @extschema@.stage_targets (waterfall, period, stage, target, grain)
@@ -348,19 +370,27 @@ BEGIN
 		   'month'
 	FROM (
 		SELECT e.waterfall, e.stage, count(*) / 12.0 AS per_month
-		FROM (SELECT waterfall, unit_id, stage, min(entered_at) AS first_at FROM @extschema@.stage_events
-			  WHERE waterfall IN ('default', 'deals') GROUP BY waterfall, unit_id, stage) e
+		FROM (SELECT 'default' AS waterfall, unit_id, stage, min(entered_at) AS first_at FROM demo_stage_events
+			  WHERE entered_at <= as_of GROUP BY unit_id, stage
+			  UNION ALL
+			  SELECT 'deals', unit_id, stage, min(entered_at) FROM demo_deal_events
+			  GROUP BY unit_id, stage) e
 		WHERE e.first_at >= timestamptz '2024-01-01 00:00:00+00' AND e.first_at < timestamptz '2025-01-01 00:00:00+00'
 		GROUP BY e.waterfall, e.stage
 	) f
 	JOIN @extschema@.waterfall_stages s ON s.waterfall = f.waterfall AND s.stage = f.stage AND NOT s.is_exit,
 	generate_series(timestamp '2025-01-01', timestamp '2025-12-01', interval '1 month') m;
 
-	DROP TABLE demo_accounts, demo_contacts, demo_touches, demo_opportunities, demo_stage_events;
+	DROP TABLE demo_accounts, demo_contacts, demo_touches, demo_opportunities, demo_opportunity_contacts,
+		demo_stage_events, demo_deal_events;
 	-- the views' plans depend on the statistics of what was just loaded
-	ANALYZE @extschema@.contacts, @extschema@.opportunities, @extschema@.opportunity_contacts,
-		@extschema@.touchpoints, @extschema@.campaign_costs, @extschema@.stage_events, @extschema@.stage_targets,
-		@extschema@.models, @extschema@.waterfalls, @extschema@.waterfall_stages;
+	-- (on Citus, the workers analyze their shards themselves: an ANALYZE of
+	-- the tables cannot run in the transaction that loaded them)
+	IF citus_mode IS NULL THEN
+		ANALYZE @extschema@.contacts, @extschema@.opportunities, @extschema@.opportunity_contacts,
+			@extschema@.touchpoints, @extschema@.campaign_costs, @extschema@.stage_events, @extschema@.stage_targets,
+			@extschema@.models, @extschema@.waterfalls, @extschema@.waterfall_stages;
+	END IF;
 
 	RETURN QUERY
 	SELECT t.table_name, t.rows_loaded FROM (
@@ -372,6 +402,10 @@ BEGIN
 		UNION ALL SELECT 6, 'stage_events', count(*) FROM @extschema@.stage_events
 		UNION ALL SELECT 7, 'stage_targets', count(*) FROM @extschema@.stage_targets) t
 	ORDER BY t.n;
+
+	IF citus_mode IS NOT NULL THEN
+		PERFORM set_config('citus.multi_shard_modify_mode', citus_mode, true);
+	END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.generate_demo_data(integer, bigint) IS

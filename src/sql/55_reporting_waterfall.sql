@@ -10,9 +10,13 @@
 -- whatever the session's, and every view says what its units are (the
 -- unit column: the waterfall's unit, contact in the default one).
 
+-- STABLE, not IMMUTABLE: with a constant argument (a source without a
+-- waterfall column reads 'default' for every event) the planner would
+-- otherwise call it, and raise its error, while folding constants, even
+-- when the waterfall exists.
 CREATE FUNCTION @extschema@.unknown_waterfall(waterfall text)
 RETURNS text[]
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
@@ -34,7 +38,7 @@ FROM (
 	SELECT e.waterfall, e.unit_id, min(w.ladder) AS ladder,
 		   @extschema@.stage_agg(e.stage, e.entered_at,
 								 coalesce(w.ladder, @extschema@.unknown_waterfall(e.waterfall)), w.exits) AS history
-	FROM @extschema@.source_stage_events() e
+	FROM @extschema@.source_stage_events_view e
 	LEFT JOIN @extschema@.waterfalls w ON w.name = e.waterfall
 	GROUP BY e.waterfall, e.unit_id
 ) h;
@@ -59,7 +63,7 @@ WITH cohorts AS (
 	GROUP BY 1, 2
 ),
 as_of AS (
-	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events() e GROUP BY e.waterfall
+	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events_view e GROUP BY e.waterfall
 )
 SELECT c.waterfall, c.cohort, r.stage, r.stage_rank::integer AS stage_rank, c.units, r.reached, r.advanced,
 	   round(r.conversion_rate::numeric, 4) AS conversion_rate,
@@ -209,7 +213,7 @@ WITH firsts AS (
 	GROUP BY 1, 2, 3
 ),
 as_of AS (
-	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events() e GROUP BY e.waterfall
+	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events_view e GROUP BY e.waterfall
 ),
 periods AS (
 	SELECT t.waterfall, t.grain, t.period, t.stage, t.target,
@@ -258,8 +262,8 @@ COMMENT ON COLUMN @extschema@.plan_vs_actual.unit IS
 -- lost) answer different questions and are reported apart.
 CREATE VIEW @extschema@.lead_sources WITH (security_invoker = true) AS
 SELECT DISTINCT ON (c.contact_id) c.contact_id, c.created_at, t.touchpoint_id, t.touched_at, t.channel, t.campaign
-FROM @extschema@.source_contacts() c
-LEFT JOIN @extschema@.source_touchpoints() t ON t.contact_id = c.contact_id AND t.touched_at <= c.created_at
+FROM @extschema@.source_contacts_view c
+LEFT JOIN @extschema@.source_touchpoints_view t ON t.contact_id = c.contact_id AND t.touched_at <= c.created_at
 ORDER BY c.contact_id, t.touched_at DESC NULLS LAST, t.touchpoint_id DESC NULLS LAST;
 COMMENT ON VIEW @extschema@.lead_sources IS
 	'The lead-creation touch of every contact: its last touch at or before it became a lead (its source channel and campaign)';
@@ -296,7 +300,7 @@ reasons AS (
 		   row_number() OVER (PARTITION BY l.waterfall, l.channel, l.campaign, r.lost ORDER BY count(*) DESC, e.reason)
 			   AS reason_rank
 	FROM leads l
-	JOIN @extschema@.source_stage_events() e ON e.waterfall = l.waterfall AND e.unit_id = l.unit_id
+	JOIN @extschema@.source_stage_events_view e ON e.waterfall = l.waterfall AND e.unit_id = l.unit_id
 	CROSS JOIN LATERAL (SELECT e.stage = ANY (l.exits) AND e.stage <> l.disqualified_stage AS lost) r
 	WHERE e.reason IS NOT NULL
 	GROUP BY l.waterfall, l.channel, l.campaign, r.lost, e.reason
@@ -337,7 +341,7 @@ SELECT h.waterfall, ls.channel AS source_channel, ls.campaign AS source_campaign
 	   count(*) AS events, count(DISTINCT e.unit_id) AS leads
 FROM @extschema@.stage_histories h
 JOIN @extschema@.waterfalls w ON w.name = h.waterfall AND w.unit = 'contact'
-JOIN @extschema@.source_stage_events() e ON e.waterfall = h.waterfall AND e.unit_id = h.unit_id
+JOIN @extschema@.source_stage_events_view e ON e.waterfall = h.waterfall AND e.unit_id = h.unit_id
 LEFT JOIN @extschema@.lead_sources ls ON ls.contact_id = h.unit_id
 WHERE e.reason IS NOT NULL
 GROUP BY h.waterfall, ls.channel, ls.campaign, e.stage, e.reason;

@@ -342,7 +342,7 @@ WITH exited AS (
 	FROM @extschema@.stage_histories h
 	JOIN @extschema@.waterfall_stages s ON s.waterfall OPERATOR(pg_catalog.=) h.waterfall
 		AND s.stage OPERATOR(pg_catalog.=) h.current_stage AND s.is_exit
-	JOIN @extschema@.source_stage_events() e ON e.waterfall OPERATOR(pg_catalog.=) h.waterfall
+	JOIN @extschema@.source_stage_events_view e ON e.waterfall OPERATOR(pg_catalog.=) h.waterfall
 		AND e.unit_id OPERATOR(pg_catalog.=) h.unit_id AND e.stage OPERATOR(pg_catalog.=) h.current_stage
 	WHERE h.furthest_stage IS NOT NULL
 	ORDER BY h.waterfall, h.unit_id, e.entered_at DESC
@@ -457,7 +457,7 @@ reasons AS (
 	SELECT l.waterfall, l.channel, r.lost, e.reason, count(*) AS times,
 		   row_number() OVER (PARTITION BY l.waterfall, l.channel, r.lost ORDER BY count(*) DESC, e.reason) AS reason_rank
 	FROM leads l
-	JOIN @extschema@.source_stage_events() e ON e.waterfall OPERATOR(pg_catalog.=) l.waterfall
+	JOIN @extschema@.source_stage_events_view e ON e.waterfall OPERATOR(pg_catalog.=) l.waterfall
 		AND e.unit_id OPERATOR(pg_catalog.=) l.unit_id
 	CROSS JOIN LATERAL (SELECT e.stage OPERATOR(pg_catalog.=) ANY (l.exits)
 							   AND e.stage OPERATOR(pg_catalog.<>) l.disqualified_stage AS lost) r
@@ -643,10 +643,10 @@ BEGIN
 	-- 2. do the ids of one kind find the rows of another?
 	kind := 'touchpoints'; "check" := 'contact known';
 	IF '{touchpoints,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts() c
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts_view c
 															WHERE c.contact_id OPERATOR(pg_catalog.=) t.contact_id))
 		INTO checked, bad
-		FROM (SELECT t.contact_id FROM @extschema@.source_touchpoints() t LIMIT sample_rows) t;
+		FROM (SELECT t.contact_id FROM @extschema@.source_touchpoints_view t LIMIT sample_rows) t;
 		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s touchpoints (%s%%) name a contact_id that is not in contacts%s.%s', bad, checked,
 						round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
@@ -659,10 +659,10 @@ BEGIN
 
 	kind := 'opportunity_contacts'; "check" := 'contact known';
 	IF '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts() c
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts_view c
 															WHERE c.contact_id OPERATOR(pg_catalog.=) oc.contact_id))
 		INTO checked, bad
-		FROM (SELECT oc.contact_id FROM @extschema@.source_opportunity_contacts() oc LIMIT sample_rows) oc;
+		FROM (SELECT oc.contact_id FROM @extschema@.source_opportunity_contacts_view oc LIMIT sample_rows) oc;
 		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunity contacts (%s%%) name a contact_id that is not in contacts%s.%s', bad,
 						checked, round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
@@ -675,10 +675,10 @@ BEGIN
 
 	kind := 'opportunity_contacts'; "check" := 'opportunity known';
 	IF '{opportunity_contacts,opportunities}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunities() o
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunities_view o
 															WHERE o.opportunity_id OPERATOR(pg_catalog.=) oc.opportunity_id))
 		INTO checked, bad
-		FROM (SELECT oc.opportunity_id FROM @extschema@.source_opportunity_contacts() oc LIMIT sample_rows) oc;
+		FROM (SELECT oc.opportunity_id FROM @extschema@.source_opportunity_contacts_view oc LIMIT sample_rows) oc;
 		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunity contacts (%s%%) name an opportunity_id that is not in opportunities%s.%s',
 						bad, checked, round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
@@ -691,10 +691,10 @@ BEGIN
 	-- 3. the opportunities: contacts, the lead-creation milestone, touches
 	kind := 'opportunities'; "check" := 'has contacts';
 	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty AND '{opportunity_contacts}' OPERATOR(pg_catalog.<@) readable THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunity_contacts() oc
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunity_contacts_view oc
 															WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
 		INTO checked, bad
-		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities() o LIMIT sample_rows) o;
+		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities_view o LIMIT sample_rows) o;
 		share := bad::numeric OPERATOR(pg_catalog./) checked;
 		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no contacts%s.%s', bad, checked,
@@ -709,11 +709,11 @@ BEGIN
 	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
 		AND '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) readable THEN
 		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
-					SELECT FROM @extschema@.source_opportunity_contacts() oc
-					JOIN @extschema@.source_contacts() c ON c.contact_id OPERATOR(pg_catalog.=) oc.contact_id
+					SELECT FROM @extschema@.source_opportunity_contacts_view oc
+					JOIN @extschema@.source_contacts_view c ON c.contact_id OPERATOR(pg_catalog.=) oc.contact_id
 					WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
 		INTO checked, bad
-		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities() o LIMIT sample_rows) o;
+		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities_view o LIMIT sample_rows) o;
 		share := bad::numeric OPERATOR(pg_catalog./) checked;
 		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no contact in contacts, so no lead-creation time%s.%s', bad,
@@ -729,11 +729,11 @@ BEGIN
 	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
 		AND '{opportunity_contacts,touchpoints}' OPERATOR(pg_catalog.<@) readable THEN
 		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
-					SELECT FROM @extschema@.source_opportunity_contacts() oc
-					JOIN @extschema@.source_touchpoints() t ON t.contact_id OPERATOR(pg_catalog.=) oc.contact_id
+					SELECT FROM @extschema@.source_opportunity_contacts_view oc
+					JOIN @extschema@.source_touchpoints_view t ON t.contact_id OPERATOR(pg_catalog.=) oc.contact_id
 					WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
 		INTO checked, bad
-		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities() o LIMIT sample_rows) o;
+		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities_view o LIMIT sample_rows) o;
 		share := bad::numeric OPERATOR(pg_catalog./) checked;
 		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no touch of any of their contacts%s.%s', bad, checked,
@@ -751,7 +751,7 @@ BEGIN
 															WHERE s.waterfall OPERATOR(pg_catalog.=) e.waterfall
 															  AND s.stage OPERATOR(pg_catalog.=) e.stage))
 		INTO checked, bad
-		FROM (SELECT e.waterfall, e.stage FROM @extschema@.source_stage_events() e LIMIT sample_rows) e;
+		FROM (SELECT e.waterfall, e.stage FROM @extschema@.source_stage_events_view e LIMIT sample_rows) e;
 		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'error' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s stage events name a waterfall or a stage that attribution.waterfalls does not have%s.%s',
 						bad, checked,
@@ -763,10 +763,10 @@ BEGIN
 
 	kind := 'stage_events'; "check" := 'contact known';
 	IF '{stage_events,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts() c
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts_view c
 															WHERE c.contact_id OPERATOR(pg_catalog.=) e.unit_id))
 		INTO checked, bad
-		FROM (SELECT e.unit_id FROM @extschema@.source_stage_events() e
+		FROM (SELECT e.unit_id FROM @extschema@.source_stage_events_view e
 			  JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) e.waterfall
 			  WHERE w.unit OPERATOR(pg_catalog.=) 'contact' LIMIT sample_rows) e;
 		IF checked OPERATOR(pg_catalog.=) 0 THEN
