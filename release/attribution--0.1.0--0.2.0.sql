@@ -103,6 +103,130 @@ DROP FUNCTION @extschema@.channel_credits_sum_serialize(internal);
 DROP FUNCTION @extschema@.channel_credits_sum_deserialize(bytea, internal);
 DROP FUNCTION @extschema@.channel_credits_sum_final(internal);
 
+-- path_agg() and merge(path_summary) with a storable state (replaced in
+-- place, so that views using them stay).
+CREATE TYPE @extschema@.path_agg_state;
+
+CREATE FUNCTION @extschema@.path_agg_state_in(cstring) RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.path_agg_state_out(@extschema@.path_agg_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.path_agg_state_recv(internal) RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.path_agg_state_send(@extschema@.path_agg_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.path_agg_state (
+	INPUT = @extschema@.path_agg_state_in,
+	OUTPUT = @extschema@.path_agg_state_out,
+	RECEIVE = @extschema@.path_agg_state_recv,
+	SEND = @extschema@.path_agg_state_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.path_agg_state IS
+'Partial state of path_agg() and merge(path_summary): the distinct paths with exact sums (text form: base64 of the binary form).';
+COMMENT ON FUNCTION @extschema@.path_agg_state_in(cstring) IS
+'Text input of path_agg_state.';
+COMMENT ON FUNCTION @extschema@.path_agg_state_out(@extschema@.path_agg_state) IS
+'Text output of path_agg_state.';
+COMMENT ON FUNCTION @extschema@.path_agg_state_recv(internal) IS
+'Binary input of path_agg_state.';
+COMMENT ON FUNCTION @extschema@.path_agg_state_send(@extschema@.path_agg_state) IS
+'Binary output of path_agg_state.';
+
+CREATE FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], boolean)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], boolean) IS
+'Transition function of path_agg(path, converted).';
+
+CREATE FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], boolean, double precision)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], boolean, double precision) IS
+'Transition function of path_agg(path, converted, value).';
+
+CREATE FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], double precision, double precision,
+										  double precision)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_counts_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], double precision, double precision,
+											   double precision) IS
+'Transition function of path_agg(path, conversions, value, non_conversions).';
+
+CREATE FUNCTION @extschema@.path_summary_merge_trans(@extschema@.path_agg_state, @extschema@.path_summary)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_summary_merge_state_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_summary_merge_trans(@extschema@.path_agg_state, @extschema@.path_summary) IS
+'Transition function of merge(path_summary).';
+
+CREATE FUNCTION @extschema@.path_agg_combine(@extschema@.path_agg_state, @extschema@.path_agg_state)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_agg_combine(@extschema@.path_agg_state, @extschema@.path_agg_state) IS
+'Combine function of path_agg and merge(path_summary): adds two partial states.';
+
+CREATE FUNCTION @extschema@.path_agg_final(@extschema@.path_agg_state)
+RETURNS @extschema@.path_summary
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_agg_final(@extschema@.path_agg_state) IS
+'Final function of path_agg and merge(path_summary): the canonical summary.';
+CREATE OR REPLACE AGGREGATE @extschema@.path_agg(path text[], converted boolean) (
+	SFUNC = @extschema@.path_agg_trans,
+	STYPE = @extschema@.path_agg_state,
+	SSPACE = 131072,
+	FINALFUNC = @extschema@.path_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.path_agg_combine,
+	PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE @extschema@.path_agg(path text[], converted boolean, value double precision) (
+	SFUNC = @extschema@.path_agg_trans,
+	STYPE = @extschema@.path_agg_state,
+	SSPACE = 131072,
+	FINALFUNC = @extschema@.path_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.path_agg_combine,
+	PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE @extschema@.path_agg(path text[], conversions double precision,
+									  value double precision, non_conversions double precision) (
+	SFUNC = @extschema@.path_agg_trans,
+	STYPE = @extschema@.path_agg_state,
+	SSPACE = 131072,
+	FINALFUNC = @extschema@.path_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.path_agg_combine,
+	PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE @extschema@.merge(@extschema@.path_summary) (
+	SFUNC = @extschema@.path_summary_merge_trans,
+	STYPE = @extschema@.path_agg_state,
+	SSPACE = 131072,
+	FINALFUNC = @extschema@.path_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.path_agg_combine,
+	PARALLEL = SAFE
+);
+DROP FUNCTION @extschema@.path_agg_trans(internal, text[], boolean);
+DROP FUNCTION @extschema@.path_agg_trans(internal, text[], boolean, double precision);
+DROP FUNCTION @extschema@.path_agg_trans(internal, text[], double precision, double precision, double precision);
+DROP FUNCTION @extschema@.path_summary_merge_trans(internal, @extschema@.path_summary);
+DROP FUNCTION @extschema@.path_agg_combine(internal, internal);
+DROP FUNCTION @extschema@.path_agg_serialize(internal);
+DROP FUNCTION @extschema@.path_agg_deserialize(bytea, internal);
+DROP FUNCTION @extschema@.path_agg_final(internal);
+
 
 -- ==== compatibility ====
 
