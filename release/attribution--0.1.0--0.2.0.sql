@@ -227,6 +227,54 @@ DROP FUNCTION @extschema@.path_agg_serialize(internal);
 DROP FUNCTION @extschema@.path_agg_deserialize(bytea, internal);
 DROP FUNCTION @extschema@.path_agg_final(internal);
 
+-- waterfall_agg() and merge(waterfall_summary) with the summary as their
+-- state (replaced in place, so that views using them stay).
+CREATE FUNCTION @extschema@.waterfall_agg_trans(@extschema@.waterfall_summary, @extschema@.stage_history)
+RETURNS @extschema@.waterfall_summary
+AS 'MODULE_PATHNAME', 'waterfall_state_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.waterfall_combine(@extschema@.waterfall_summary, @extschema@.waterfall_summary)
+RETURNS @extschema@.waterfall_summary
+AS 'MODULE_PATHNAME', 'waterfall_state_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.waterfall_final(@extschema@.waterfall_summary)
+RETURNS @extschema@.waterfall_summary
+AS 'MODULE_PATHNAME', 'waterfall_state_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE @extschema@.waterfall_agg(h @extschema@.stage_history) (
+	SFUNC = @extschema@.waterfall_agg_trans,
+	STYPE = @extschema@.waterfall_summary,
+	SSPACE = 8192,
+	COMBINEFUNC = @extschema@.waterfall_combine,
+	FINALFUNC = @extschema@.waterfall_final,
+	PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE @extschema@.merge(ws @extschema@.waterfall_summary) (
+	SFUNC = @extschema@.waterfall_combine,
+	STYPE = @extschema@.waterfall_summary,
+	SSPACE = 8192,
+	COMBINEFUNC = @extschema@.waterfall_combine,
+	FINALFUNC = @extschema@.waterfall_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON FUNCTION @extschema@.waterfall_agg_trans(@extschema@.waterfall_summary, @extschema@.stage_history) IS
+'Transition function of waterfall_agg: counts one stage history';
+COMMENT ON FUNCTION @extschema@.waterfall_combine(@extschema@.waterfall_summary, @extschema@.waterfall_summary) IS
+'Transition function of merge(waterfall_summary) and combine function of both waterfall aggregates: adds a summary';
+COMMENT ON FUNCTION @extschema@.waterfall_final(@extschema@.waterfall_summary) IS
+'Final function of waterfall_agg and merge(waterfall_summary)';
+DROP FUNCTION @extschema@.waterfall_agg_trans(internal, @extschema@.stage_history);
+DROP FUNCTION @extschema@.waterfall_merge_trans(internal, @extschema@.waterfall_summary);
+DROP FUNCTION @extschema@.waterfall_combine(internal, internal);
+DROP FUNCTION @extschema@.waterfall_serialize(internal);
+DROP FUNCTION @extschema@.waterfall_deserialize(bytea, internal);
+DROP FUNCTION @extschema@.waterfall_final(internal);
+
 
 -- ==== compatibility ====
 
