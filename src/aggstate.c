@@ -182,6 +182,30 @@ aggstate_error(const char *type_name, const char *detail_fmt,...)
 					 "function and are read by the same version of the extension.", type_name)));
 }
 
+uint64
+aggstate_get_varint(StringInfo msg, uint64 max, const char *type_name)
+{
+	uint64		v = 0;
+	int			shift;
+
+	for (shift = 0; shift < 64; shift += 7)
+	{
+		unsigned char b;
+
+		if (msg->cursor >= msg->len)
+			aggstate_error(type_name, "The data ends early.");
+		b = (unsigned char) msg->data[msg->cursor++];
+		v |= (uint64) (b & 0x7F) << shift;
+		if ((b & 0x80) == 0)
+		{
+			if (v > max)
+				aggstate_error(type_name, "A count or number is out of range.");
+			return v;
+		}
+	}
+	aggstate_error(type_name, "A number is too long.");
+}
+
 /* ---------- text form: base64 ---------- */
 
 static const char b64_digits[] =

@@ -154,6 +154,27 @@ aggstate_need(StringInfo msg, Size n, const char *type_name)
 		aggstate_error(type_name, "The data ends early.");
 }
 
+/* unsigned LEB128 integers, for compact payloads */
+static inline void
+aggstate_put_varint(StringInfo buf, uint64 v)
+{
+	unsigned char bytes[10];
+	int			n = 0;
+
+	do
+	{
+		bytes[n] = v & 0x7F;
+		v >>= 7;
+		if (v != 0)
+			bytes[n] |= 0x80;
+		n++;
+	} while (v != 0);
+	appendBinaryStringInfo(buf, (const char *) bytes, n);
+}
+
+/* read one, failing when it is cut off or exceeds max */
+extern uint64 aggstate_get_varint(StringInfo msg, uint64 max, const char *type_name);
+
 /* a message over the payload of a flat state, for the pq_getmsg functions */
 extern void aggstate_message(struct varlena *flat, StringInfo msg);
 
