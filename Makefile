@@ -29,6 +29,7 @@ REGRESS = extension
 REGRESS += rule_models rule_errors journey_type window_credit channel_credit labels
 REGRESS += stage_history waterfall
 REGRESS += paths path_summary markov shapley
+REGRESS += aggregate_states
 # reporting layer (SPEC section 5)
 REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo
 REGRESS += privileges robustness

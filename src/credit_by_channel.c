@@ -20,6 +20,7 @@
 #include "aggutil.h"
 #include "common/hashfn.h"
 #include "credit_map.h"
+#include "exactsum.h"
 #include "fmgr.h"
 #include "journey_state.h"
 #include "libpq/pqformat.h"
@@ -261,7 +262,10 @@ compare_entries(const void *a, const void *b, void *arg)
 	return (ja > jb) - (ja < jb);
 }
 
-/* add the credits of every journey, in the order of the journey ids */
+/*
+ * Add the credits of every journey, in the order of the journey ids, with
+ * compensated sums (as credit_sum_agg adds them).
+ */
 static CreditMapData *
 sum_journeys(ManyJourneys *many)
 {
@@ -269,7 +273,8 @@ sum_journeys(ManyJourneys *many)
 	journey_map_iterator it;
 	JourneyEntry *entry;
 	StrDict    *dict = NULL;
-	double	   *totals = NULL;
+	CompensatedSum *totals = NULL;
+	double	   *values;
 	bool	   *seen = NULL;
 	double		credit[MAX_JOURNEY_CHANNELS];
 	int32		numbers[MAX_JOURNEY_CHANNELS];
@@ -293,7 +298,7 @@ sum_journeys(ManyJourneys *many)
 		{
 			dict = journey_state_dict(state);
 			ntotals = strdict_size(dict);
-			totals = palloc0(Max(ntotals, 1) * sizeof(double));
+			totals = palloc0(Max(ntotals, 1) * sizeof(CompensatedSum));
 			seen = palloc0(Max(ntotals, 1) * sizeof(bool));
 		}
 		else if (journey_state_dict(state) != dict)
@@ -301,23 +306,24 @@ sum_journeys(ManyJourneys *many)
 		for (c = 0; c < nchannels; c++)
 		{
 			Assert(numbers[c] < ntotals);
-			totals[numbers[c]] += credit[c];
+			csum_add(&totals[numbers[c]], credit[c]);
 			seen[numbers[c]] = true;
 		}
 		if ((i & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
 	names = palloc(Max(ntotals, 1) * sizeof(char *));
+	values = palloc(Max(ntotals, 1) * sizeof(double));
 	lens = palloc(Max(ntotals, 1) * sizeof(int));
 	for (c = 0; c < ntotals; c++)
 	{
 		if (!seen[c])
 			continue;
 		names[n] = strdict_string(dict, c, &lens[n]);
-		totals[n] = totals[c];
+		values[n] = csum_value(&totals[c]);
 		n++;
 	}
-	return credit_map_build(n, names, lens, totals);
+	return credit_map_build(n, names, lens, values);
 }
 
 Datum

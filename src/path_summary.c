@@ -1593,8 +1593,10 @@ path_state_read(StringInfo msg, PathBuilder *b)
 		if ((i & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 		p = leb128_get(start, end, &nbytes);
-		if (p == NULL || nbytes == 0 || nbytes > (Size) (end - p))
+		if (p == NULL || nbytes > (Size) (end - p))
 			aggstate_error(PATH_STATE_TYPE, "The code of path %d is cut off.", i + 1);
+		if (nbytes == 0)
+			aggstate_error(PATH_STATE_TYPE, "Path %d has no channel.", i + 1);
 		code_end = p + nbytes;
 		if (b != NULL)
 			probe_reset(b);
