@@ -212,6 +212,9 @@ SELECT * FROM attribution.paths(attribution.path_agg_final(encode('\x01000000010
 -- counts that do not add up
 SELECT encode('\x02'::bytea, 'base64')::attribution.credit_by_channel_state;
 SELECT encode('\x010000'::bytea || '\x0000000000000000'::bytea, 'base64')::attribution.credit_by_channel_state AS no_journeys;
+SELECT encode('\x010000'::bytea || '\x0000000000000001'::bytea || '\x0000000000000007'::bytea || '\x0500000000',
+			  'base64')::attribution.credit_by_channel_state;
+-- (model number 0 of none: a model inline, which is cut off here)
 SELECT encode('\x010000'::bytea || '\x0000000000000001'::bytea || '\x0000000000000007'::bytea || '\x0000000000',
 			  'base64')::attribution.credit_by_channel_state;
 SELECT left(s, 12) AS prefix, length(s) AS chars

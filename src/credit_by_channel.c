@@ -90,11 +90,11 @@ static const RowArgs full_form = {
 };
 
 static ManyJourneys *
-many_create(MemoryContext aggcontext)
+many_create(MemoryContext aggcontext, uint32 initial_journeys)
 {
 	ManyJourneys *many = MemoryContextAllocZero(aggcontext, sizeof(ManyJourneys));
 
-	many->journeys = journey_map_create(aggcontext, 1024, NULL);
+	many->journeys = journey_map_create(aggcontext, initial_journeys, NULL);
 	return many;
 }
 
@@ -148,7 +148,7 @@ credit_by_channel_trans(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		journey_null_error();
 	if (many == NULL)
-		many = many_create(aggcontext);
+		many = many_create(aggcontext, 1024);
 	entry = journey_entry(many, PG_GETARG_INT64(1));
 	entry->state = journey_state_add_row(journey_call(fcinfo), aggcontext, entry->state, fcinfo, args);
 	PG_RETURN_POINTER(many);
@@ -171,7 +171,7 @@ credit_by_channel_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(a);
 	}
 	if (a == NULL)
-		a = many_create(aggcontext);
+		a = many_create(aggcontext, 1024);
 	journey_map_start_iterate(b->journeys, &it);
 	while ((from = journey_map_iterate(b->journeys, &it)) != NULL)
 	{
@@ -238,7 +238,7 @@ credit_by_channel_deserialize(PG_FUNCTION_ARGS)
 	/* a journey takes at least 60 bytes */
 	if (njourneys < 0 || njourneys > MAX_JOURNEYS || njourneys * 60 > msg.len - msg.cursor)
 		state_error("The journey count is out of range.");
-	many = many_create(aggcontext);
+	many = many_create(aggcontext, 1024);
 	for (i = 0; i < njourneys; i++)
 	{
 		JourneyEntry *entry = journey_entry(many, pq_getmsgint64(&msg));
@@ -355,7 +355,8 @@ credit_by_channel_final(PG_FUNCTION_ARGS)
 static void *
 many_state_create(void)
 {
-	ManyJourneys *many = many_create(CurrentMemoryContext);
+	/* small at first: a GROUP BY may keep many states */
+	ManyJourneys *many = many_create(CurrentMemoryContext, 64);
 
 	many->call = journey_call_create(CurrentMemoryContext);
 	return many;

@@ -884,6 +884,8 @@ struct JourneyTables
 
 #define SLOT_VALID 1
 #define SLOT_ID_NULL 2
+/* what model_write() writes: its number, the shares, the half-life, the lookback */
+#define MODEL_WIRE_BYTES (4 + 8 * NUM_POSITIONS + 8 + 1 + 8)
 
 void
 journey_call_write_tables(StringInfo msg, const JourneyCall *call)
@@ -935,8 +937,7 @@ journey_call_read_tables(JourneyCall *call, StringInfo msg, const char *type_nam
 	{
 		AttributionModel model;
 
-		/* 77 bytes: its number, the shares, the half-life, the lookback */
-		aggstate_need(msg, 4 + 8 * NUM_POSITIONS + 8 + 1 + 8, type_name);
+		aggstate_need(msg, MODEL_WIRE_BYTES, type_name);
 		model_read(msg, &model);
 		tables->models[i] = intern_model(call, &model);
 	}
@@ -949,10 +950,16 @@ journey_state_write_compact(StringInfo msg, const JourneyCall *call, const Journ
 	int			i;
 	int			s;
 
-	if (state->dict != call->dict || state->model < call->models ||
-		state->model >= call->models + call->nmodels)
+	if (state->dict != call->dict)
 		elog(ERROR, "journey_state_write_compact got a state of another call");
-	aggstate_put_varint(msg, state->model - call->models);
+	/* the model by its number in the call's table, or (not there) inline */
+	if (state->model >= call->models && state->model < call->models + call->nmodels)
+		aggstate_put_varint(msg, state->model - call->models);
+	else
+	{
+		aggstate_put_varint(msg, call->nmodels);
+		model_write(msg, state->model);
+	}
 	pq_sendbyte(msg, state->times_given);
 	for (i = 0; i < pg_popcount32(state->times_given); i++)
 		pq_sendint64(msg, state_times(state)[i]);
@@ -1006,9 +1013,18 @@ journey_state_read_compact(JourneyCall *call, MemoryContext aggcontext, StringIn
 	int			i;
 	int			s;
 
-	if (tables->nmodels == 0)
-		aggstate_error(type_name, "A journey refers to a model that is not in the state.");
-	model = tables->models[aggstate_get_varint(msg, tables->nmodels - 1, type_name)];
+	i = (int) aggstate_get_varint(msg, tables->nmodels, type_name);
+	if (i < tables->nmodels)
+		model = tables->models[i];
+	else
+	{
+		/* a model of its own, inline */
+		AttributionModel own;
+
+		aggstate_need(msg, MODEL_WIRE_BYTES, type_name);
+		model_read(msg, &own);
+		model = intern_model(call, &own);
+	}
 	aggstate_need(msg, 1, type_name);
 	given = pq_getmsgbyte(msg);
 	if (given & ~((1 << NUM_TIMES) - 1))

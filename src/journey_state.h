@@ -65,7 +65,9 @@ extern JourneyState *journey_state_read(JourneyCall *call, MemoryContext aggcont
 /*
  * The compact form of many journeys of one call (credit_by_channel's
  * storable state): the call's tables (channel names, models) once, then
- * each journey with its model and channels as numbers in those tables.
+ * each journey with its model and channels as numbers in those tables (a
+ * model that is not in the call's table follows its journey's number, as
+ * the number of models, inline).
  * Reading validates everything and raises "invalid <type_name> value".
  */
 typedef struct JourneyTables JourneyTables;
