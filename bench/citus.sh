@@ -14,12 +14,10 @@
 # node, as test/citus_lib.sh starts them, with work_mem = 256MB on every
 # node and the other settings at their defaults (max_parallel_workers_per_gather
 # = 2).  Each form runs BENCH_ROUNDS times on each side, interleaved; the
-# median is reported.  Bytes moved to the coordinator: the text of the rows
-# the workers return for the query's tasks (each task's command, as Citus
-# logs it, run again on its worker with COPY ... TO STDOUT and counted): the
-# tuple data, without the protocol around it.  The load average is printed
-# before and after: the machine may be shared, and a loaded machine slows
-# both sides unevenly.
+# median is reported.  Bytes moved to the coordinator: the tuple data the
+# workers return for the query's tasks (see bytes_moved below).  The load
+# average is printed before and after: the machine may be shared, and a
+# loaded machine slows both sides unevenly.
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
@@ -199,11 +197,23 @@ EOF
 	echo "${ms:-0}"
 }
 
-# bytes_moved <query>: the bytes of the rows the workers return to the
-# coordinator for the query: its tasks' commands (logged by Citus) run again
-# on their workers with COPY ... TO STDOUT, counted
+# bytes_moved <query>: the bytes the workers return to the coordinator for
+# the query, and how they were counted: Citus's own figure ("Tuple data
+# received from nodes" of EXPLAIN ANALYZE) where it can give it, otherwise
+# (EXPLAIN ANALYZE fails on Citus 13.2 when an aggregate is split with
+# worker_partial_agg) the query's tasks' commands, logged by Citus, run again
+# on their workers with COPY ... TO STDOUT and their output counted (a
+# partial state travels as text, so this is its size on the wire)
 bytes_moved() {
-	local query=$1 total=0 port q n
+	local query=$1 total=0 port q n line
+	line=$(coord -A -t -c "EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) $query" 2>/dev/null |
+		grep -m1 'Tuple data received from nodes:' || true)
+	if [ -n "$line" ]; then
+		echo "$line" | awk '{ n = $(NF - 1); u = $NF
+			f = u == "kB" ? 1024 : u == "MB" ? 1048576 : u == "GB" ? 1073741824 : 1
+			printf "%d explain\n", n * f }'
+		return
+	fi
 	coord -c "SET citus.log_remote_commands TO on" -c "$query" >/dev/null 2>"$out/remote.log"
 	awk '/^NOTICE:  issuing / { q = substr($0, 18); next }
 		 /^DETAIL:  on server / && q != "" {
@@ -214,7 +224,7 @@ bytes_moved() {
 		n=$(citus_psql "$port" -d postgres -c "COPY (${q%;}) TO STDOUT" | wc -c)
 		total=$((total + n))
 	done <"$out/tasks.tsv"
-	echo "$total $(wc -l <"$out/tasks.tsv")"
+	echo "$total count"
 }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -256,15 +266,18 @@ for form in "${forms[@]}"; do
 	c=$(median <"$out/$i.citus.times")
 	set -- $(bytes_moved "$query")
 	b=$1
-	tasks=$2
+	how=$2
 	if same_answer "$out/$i.single.rows" "$out/$i.citus.rows"; then same=yes; else same="**no**"; fi
-	awk -v n="$name" -v s="$s" -v c="$c" -v b="$b" -v t="$tasks" -v same="$same" 'BEGIN {
-		printf "| %s | %.2f s | %.2f s | %.2fx | %s in %d tasks | %s |\n", n, s / 1000, c / 1000, (s > 0 ? c / s : 0),
-			(b >= 1048576 ? sprintf("%.1f MB", b / 1048576) : sprintf("%.1f kB", b / 1024)), t, same }'
+	awk -v n="$name" -v s="$s" -v c="$c" -v b="$b" -v how="$how" -v same="$same" 'BEGIN {
+		printf "| %s | %.2f s | %.2f s | %.2fx | %s%s | %s |\n", n, s / 1000, c / 1000, (s > 0 ? c / s : 0),
+			(b >= 1048576 ? sprintf("%.1f MB", b / 1048576) : sprintf("%.1f kB", b / 1024)),
+			(how == "count" ? " (c)" : " (e)"), same }'
 done
 load_after=$(load)
 
 echo
+echo "Bytes: (e) Citus's own count (EXPLAIN ANALYZE, \"Tuple data received from nodes\"); (c) the output of the query's"
+echo "tasks run again with COPY ... TO STDOUT (where Citus's EXPLAIN ANALYZE fails: split aggregates)."
 echo "Data: $(echo "$counts" | awk '{ printf "%s touchpoints over %s journeys and %s channels; %s stage events of %s units; %s daily path rollups", $1, $2, $3, $4, $5, $6 }'),"
 echo "distributed over $shards shards on 2 workers (touchpoints by journey_id, stage events by unit_id, rollups by day)."
 echo "Rounds: $ROUNDS per form and side, interleaved; medians.  Settings: work_mem = 256MB on every node, other settings"
