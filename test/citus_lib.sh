@@ -22,7 +22,9 @@
 #                       to the tarball); applied only when the headers need it
 #   ATTR_CITUS_SHA256   the tarball's expected sha256 (default: from the
 #                       SHA256SUMS file next to the tarball)
-#   ATTR_CITUS_CACHE    the build cache (default /var/cache/attribution-citus)
+#   ATTR_CITUS_CACHE    the build cache (default /var/cache/attribution-citus,
+#                       or ~/.cache/attribution-citus for a user who cannot
+#                       write there)
 #   ATTR_CITUS_PORT     the coordinator's port; the workers take the next two
 #                       (default ATTR_PORT + 1)
 #   ATTR_PORT           the single node's port (test/lib.sh)
@@ -32,7 +34,13 @@ citus_defaults() {
 	vendor=$(cd "$srcdir/.." && pwd)/shared/vendor
 	ATTR_CITUS_TARBALL=${ATTR_CITUS_TARBALL:-$vendor/citus-13.2.2.tar.gz}
 	ATTR_CITUS_PATCH=${ATTR_CITUS_PATCH:-$(dirname "$ATTR_CITUS_TARBALL")/citus-13.2.2-pg15.20.patch}
-	ATTR_CITUS_CACHE=${ATTR_CITUS_CACHE:-/var/cache/attribution-citus}
+	if [ -z "${ATTR_CITUS_CACHE:-}" ]; then
+		if [ "$(id -u)" = 0 ] || [ -w /var/cache/attribution-citus ]; then
+			ATTR_CITUS_CACHE=/var/cache/attribution-citus
+		else
+			ATTR_CITUS_CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/attribution-citus
+		fi
+	fi
 	export ATTR_CITUS_TARBALL ATTR_CITUS_PATCH ATTR_CITUS_CACHE
 }
 
