@@ -378,6 +378,14 @@ many_state_write(void *state, StringInfo buf)
 	{
 		pq_sendint64(buf, entry->journey);
 		journey_state_write_compact(buf, many->call, entry->state);
+		if ((Size) buf->len > MAX_SERIALIZED_BYTES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many journeys to pass on as a partial credit_by_channel state"),
+					 errdetail("The journeys of one partial aggregate (a parallel worker's, or a shard's) take more than %zu bytes.",
+							   MAX_SERIALIZED_BYTES),
+					 errhint("Group by the journey with channel_credit() and add the results up with credit_sum_agg(), "
+							 "or run the query without parallel workers.")));
 		if ((++i & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
