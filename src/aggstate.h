@@ -45,6 +45,8 @@
 
 #include "postgres.h"
 
+#include "compat.h"
+
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/expandeddatum.h"
@@ -143,8 +145,8 @@ extern struct varlena *aggstate_recv(StringInfo msg);
  * "invalid <type> value" with a detail: every check of a payload (text
  * input, binary input, reading a flat state) raises this.
  */
-extern void aggstate_error(const char *type_name, const char *detail_fmt,...)
-			pg_attribute_printf(2, 3) pg_attribute_noreturn();
+pg_noreturn extern void aggstate_error(const char *type_name, const char *detail_fmt,...)
+			pg_attribute_printf(2, 3);
 
 /* fail unless n more bytes are left in msg */
 static inline void

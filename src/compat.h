@@ -24,6 +24,14 @@
 #endif
 
 /*
+ * pg_noreturn, written before a declaration, replaced the trailing
+ * pg_attribute_noreturn() in 18, which removed the latter.
+ */
+#ifndef pg_noreturn
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
+/*
  * Set up a materialized set-returning function call (InitMaterializedSRF()
  * from 15 on, done by hand before); see compat.c.
  */
