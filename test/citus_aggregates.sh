@@ -137,7 +137,8 @@ compare_query agg_waterfall_report "SELECT r.* FROM (SELECT attribution.merge(su
 split_check() {	# split_check <name> <query>
 	local plan
 	plan=$(coord -A -t -c "EXPLAIN (VERBOSE, COSTS OFF) $2" 2>&1 || true)
-	check "$(echo "$plan" | grep -q 'worker_partial_agg' && echo "$plan" | grep -q 'coord_combine_agg' && echo 1 || echo 0)" \
+	# (here-strings, not pipes: under pipefail, echo into grep -q can die of SIGPIPE)
+	check "$(grep -q 'worker_partial_agg' <<<"$plan" && grep -q 'coord_combine_agg' <<<"$plan" && echo 1 || echo 0)" \
 		"aggregates: $1 runs as partial aggregates on the workers"
 }
 split_check credit_sum_agg "SELECT attribution.credit_sum_agg(cc, revenue) FROM ($journeys) j"
