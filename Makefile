@@ -10,7 +10,7 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 
 MODULE_big = attribution
 # shared pieces
-OBJS = src/attribution.o src/compat.o src/aggutil.o src/arena.o src/textio.o src/strdict.o
+OBJS = src/attribution.o src/compat.o src/aggutil.o src/aggstate.o src/arena.o src/textio.o src/strdict.o
 # rule-based attribution (doc/rule_based.md)
 OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
 # the demand waterfall (doc/waterfall.md)
@@ -31,6 +31,8 @@ REGRESS = extension
 REGRESS += rule_models rule_errors journey_type window_credit channel_credit labels
 REGRESS += stage_history waterfall
 REGRESS += paths path_summary markov shapley
+# storable aggregate states (doc/scale-out-aggregates.md)
+REGRESS += aggregate_states
 # reporting layer (doc/reporting.md)
 REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo reporting_bi
 REGRESS += privileges robustness scale_out

@@ -1616,6 +1616,348 @@ COMMENT ON FUNCTION @extschema@.distribute() IS
 
 -- ==== scale-out: aggregates ====
 
+-- credit_sum_agg(channel_credits [, weight]): credit by channel over many
+-- journeys with a storable state, which distributed engines split into
+-- partial aggregates; sum() keeps working as its deprecated alias (replaced
+-- in place, so that views using it stay).
+CREATE TYPE @extschema@.credit_sum_state;
+
+CREATE FUNCTION @extschema@.credit_sum_state_in(cstring) RETURNS @extschema@.credit_sum_state
+	AS 'MODULE_PATHNAME', 'credit_sum_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_sum_state_out(@extschema@.credit_sum_state) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'credit_sum_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_sum_state_recv(internal) RETURNS @extschema@.credit_sum_state
+	AS 'MODULE_PATHNAME', 'credit_sum_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_sum_state_send(@extschema@.credit_sum_state) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'credit_sum_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.credit_sum_state (
+	INPUT = @extschema@.credit_sum_state_in,
+	OUTPUT = @extschema@.credit_sum_state_out,
+	RECEIVE = @extschema@.credit_sum_state_recv,
+	SEND = @extschema@.credit_sum_state_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.credit_sum_state IS
+	'Partial state of credit_sum_agg(): compensated credit sums by channel (text form: base64 of the binary form)';
+COMMENT ON FUNCTION @extschema@.credit_sum_state_in(cstring) IS 'Text input of credit_sum_state';
+COMMENT ON FUNCTION @extschema@.credit_sum_state_out(@extschema@.credit_sum_state) IS 'Text output of credit_sum_state';
+COMMENT ON FUNCTION @extschema@.credit_sum_state_recv(internal) IS 'Binary input of credit_sum_state';
+COMMENT ON FUNCTION @extschema@.credit_sum_state_send(@extschema@.credit_sum_state) IS 'Binary output of credit_sum_state';
+
+CREATE FUNCTION @extschema@.credit_sum_trans(@extschema@.credit_sum_state, @extschema@.channel_credits)
+	RETURNS @extschema@.credit_sum_state
+	AS 'MODULE_PATHNAME', 'credit_sum_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_sum_trans(@extschema@.credit_sum_state, @extschema@.channel_credits, float8)
+	RETURNS @extschema@.credit_sum_state
+	AS 'MODULE_PATHNAME', 'credit_sum_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_sum_combine(@extschema@.credit_sum_state, @extschema@.credit_sum_state)
+	RETURNS @extschema@.credit_sum_state
+	AS 'MODULE_PATHNAME', 'credit_sum_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_sum_final(@extschema@.credit_sum_state) RETURNS @extschema@.channel_credits
+	AS 'MODULE_PATHNAME', 'credit_sum_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.credit_sum_trans(@extschema@.credit_sum_state, @extschema@.channel_credits) IS
+	'Transition function of credit_sum_agg(channel_credits)';
+COMMENT ON FUNCTION @extschema@.credit_sum_trans(@extschema@.credit_sum_state, @extschema@.channel_credits, float8) IS
+	'Transition function of credit_sum_agg(channel_credits, float8)';
+COMMENT ON FUNCTION @extschema@.credit_sum_combine(@extschema@.credit_sum_state, @extschema@.credit_sum_state) IS
+	'Combine function of credit_sum_agg: adds two partial states';
+COMMENT ON FUNCTION @extschema@.credit_sum_final(@extschema@.credit_sum_state) IS
+	'Final function of credit_sum_agg: the credit by channel of a state';
+
+CREATE AGGREGATE @extschema@.credit_sum_agg(@extschema@.channel_credits) (
+	SFUNC = @extschema@.credit_sum_trans, STYPE = @extschema@.credit_sum_state, SSPACE = 1000,
+	COMBINEFUNC = @extschema@.credit_sum_combine,
+	FINALFUNC = @extschema@.credit_sum_final, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.credit_sum_agg(@extschema@.channel_credits, weight float8) (
+	SFUNC = @extschema@.credit_sum_trans, STYPE = @extschema@.credit_sum_state, SSPACE = 1000,
+	COMBINEFUNC = @extschema@.credit_sum_combine,
+	FINALFUNC = @extschema@.credit_sum_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.credit_sum_agg(@extschema@.channel_credits) IS
+	'Credit by channel added up over many journeys';
+COMMENT ON AGGREGATE @extschema@.credit_sum_agg(@extschema@.channel_credits, float8) IS
+	'Credit by channel times a weight per journey (its revenue, say), added up over many journeys';
+CREATE OR REPLACE AGGREGATE @extschema@.sum(@extschema@.channel_credits) (
+	SFUNC = @extschema@.credit_sum_trans, STYPE = @extschema@.credit_sum_state, SSPACE = 1000,
+	COMBINEFUNC = @extschema@.credit_sum_combine,
+	FINALFUNC = @extschema@.credit_sum_final, PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE @extschema@.sum(@extschema@.channel_credits, weight float8) (
+	SFUNC = @extschema@.credit_sum_trans, STYPE = @extschema@.credit_sum_state, SSPACE = 1000,
+	COMBINEFUNC = @extschema@.credit_sum_combine,
+	FINALFUNC = @extschema@.credit_sum_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.sum(@extschema@.channel_credits) IS
+	'Deprecated name of credit_sum_agg(channel_credits): credit by channel added up over many journeys';
+COMMENT ON AGGREGATE @extschema@.sum(@extschema@.channel_credits, float8) IS
+	'Deprecated name of credit_sum_agg(channel_credits, float8): credit by channel times a weight per journey, added up';
+DROP FUNCTION @extschema@.channel_credits_sum_trans(internal, @extschema@.channel_credits);
+DROP FUNCTION @extschema@.channel_credits_sum_trans(internal, @extschema@.channel_credits, float8);
+DROP FUNCTION @extschema@.channel_credits_sum_combine(internal, internal);
+DROP FUNCTION @extschema@.channel_credits_sum_serialize(internal);
+DROP FUNCTION @extschema@.channel_credits_sum_deserialize(bytea, internal);
+DROP FUNCTION @extschema@.channel_credits_sum_final(internal);
+
+-- path_agg() and merge(path_summary) with a storable state (replaced in
+-- place, so that views using them stay).
+CREATE TYPE @extschema@.path_agg_state;
+
+CREATE FUNCTION @extschema@.path_agg_state_in(cstring) RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.path_agg_state_out(@extschema@.path_agg_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.path_agg_state_recv(internal) RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.path_agg_state_send(@extschema@.path_agg_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.path_agg_state (
+	INPUT = @extschema@.path_agg_state_in,
+	OUTPUT = @extschema@.path_agg_state_out,
+	RECEIVE = @extschema@.path_agg_state_recv,
+	SEND = @extschema@.path_agg_state_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.path_agg_state IS
+'Partial state of path_agg() and merge(path_summary): the distinct paths with exact sums (text form: base64 of the binary form).';
+COMMENT ON FUNCTION @extschema@.path_agg_state_in(cstring) IS
+'Text input of path_agg_state.';
+COMMENT ON FUNCTION @extschema@.path_agg_state_out(@extschema@.path_agg_state) IS
+'Text output of path_agg_state.';
+COMMENT ON FUNCTION @extschema@.path_agg_state_recv(internal) IS
+'Binary input of path_agg_state.';
+COMMENT ON FUNCTION @extschema@.path_agg_state_send(@extschema@.path_agg_state) IS
+'Binary output of path_agg_state.';
+
+CREATE FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], boolean)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], boolean) IS
+'Transition function of path_agg(path, converted).';
+
+CREATE FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], boolean, double precision)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], boolean, double precision) IS
+'Transition function of path_agg(path, converted, value).';
+
+CREATE FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], double precision, double precision,
+										  double precision)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_counts_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], double precision, double precision,
+											   double precision) IS
+'Transition function of path_agg(path, conversions, value, non_conversions).';
+
+CREATE FUNCTION @extschema@.path_summary_merge_trans(@extschema@.path_agg_state, @extschema@.path_summary)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_summary_merge_state_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_summary_merge_trans(@extschema@.path_agg_state, @extschema@.path_summary) IS
+'Transition function of merge(path_summary).';
+
+CREATE FUNCTION @extschema@.path_agg_combine(@extschema@.path_agg_state, @extschema@.path_agg_state)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_agg_combine(@extschema@.path_agg_state, @extschema@.path_agg_state) IS
+'Combine function of path_agg and merge(path_summary): adds two partial states.';
+
+CREATE FUNCTION @extschema@.path_agg_final(@extschema@.path_agg_state)
+RETURNS @extschema@.path_summary
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.path_agg_final(@extschema@.path_agg_state) IS
+'Final function of path_agg and merge(path_summary): the canonical summary.';
+CREATE OR REPLACE AGGREGATE @extschema@.path_agg(path text[], converted boolean) (
+	SFUNC = @extschema@.path_agg_trans,
+	STYPE = @extschema@.path_agg_state,
+	SSPACE = 131072,
+	FINALFUNC = @extschema@.path_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.path_agg_combine,
+	PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE @extschema@.path_agg(path text[], converted boolean, value double precision) (
+	SFUNC = @extschema@.path_agg_trans,
+	STYPE = @extschema@.path_agg_state,
+	SSPACE = 131072,
+	FINALFUNC = @extschema@.path_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.path_agg_combine,
+	PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE @extschema@.path_agg(path text[], conversions double precision,
+									  value double precision, non_conversions double precision) (
+	SFUNC = @extschema@.path_agg_trans,
+	STYPE = @extschema@.path_agg_state,
+	SSPACE = 131072,
+	FINALFUNC = @extschema@.path_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.path_agg_combine,
+	PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE @extschema@.merge(@extschema@.path_summary) (
+	SFUNC = @extschema@.path_summary_merge_trans,
+	STYPE = @extschema@.path_agg_state,
+	SSPACE = 131072,
+	FINALFUNC = @extschema@.path_agg_final,
+	FINALFUNC_MODIFY = READ_ONLY,
+	COMBINEFUNC = @extschema@.path_agg_combine,
+	PARALLEL = SAFE
+);
+DROP FUNCTION @extschema@.path_agg_trans(internal, text[], boolean);
+DROP FUNCTION @extschema@.path_agg_trans(internal, text[], boolean, double precision);
+DROP FUNCTION @extschema@.path_agg_trans(internal, text[], double precision, double precision, double precision);
+DROP FUNCTION @extschema@.path_summary_merge_trans(internal, @extschema@.path_summary);
+DROP FUNCTION @extschema@.path_agg_combine(internal, internal);
+DROP FUNCTION @extschema@.path_agg_serialize(internal);
+DROP FUNCTION @extschema@.path_agg_deserialize(bytea, internal);
+DROP FUNCTION @extschema@.path_agg_final(internal);
+
+-- waterfall_agg() and merge(waterfall_summary) with the summary as their
+-- state (replaced in place, so that views using them stay).
+CREATE FUNCTION @extschema@.waterfall_agg_trans(@extschema@.waterfall_summary, @extschema@.stage_history)
+RETURNS @extschema@.waterfall_summary
+AS 'MODULE_PATHNAME', 'waterfall_state_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.waterfall_combine(@extschema@.waterfall_summary, @extschema@.waterfall_summary)
+RETURNS @extschema@.waterfall_summary
+AS 'MODULE_PATHNAME', 'waterfall_state_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.waterfall_final(@extschema@.waterfall_summary)
+RETURNS @extschema@.waterfall_summary
+AS 'MODULE_PATHNAME', 'waterfall_state_final'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE OR REPLACE AGGREGATE @extschema@.waterfall_agg(h @extschema@.stage_history) (
+	SFUNC = @extschema@.waterfall_agg_trans,
+	STYPE = @extschema@.waterfall_summary,
+	SSPACE = 8192,
+	COMBINEFUNC = @extschema@.waterfall_combine,
+	FINALFUNC = @extschema@.waterfall_final,
+	PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE @extschema@.merge(ws @extschema@.waterfall_summary) (
+	SFUNC = @extschema@.waterfall_combine,
+	STYPE = @extschema@.waterfall_summary,
+	SSPACE = 8192,
+	COMBINEFUNC = @extschema@.waterfall_combine,
+	FINALFUNC = @extschema@.waterfall_final,
+	PARALLEL = SAFE
+);
+
+COMMENT ON FUNCTION @extschema@.waterfall_agg_trans(@extschema@.waterfall_summary, @extschema@.stage_history) IS
+'Transition function of waterfall_agg: counts one stage history';
+COMMENT ON FUNCTION @extschema@.waterfall_combine(@extschema@.waterfall_summary, @extschema@.waterfall_summary) IS
+'Transition function of merge(waterfall_summary) and combine function of both waterfall aggregates: adds a summary';
+COMMENT ON FUNCTION @extschema@.waterfall_final(@extschema@.waterfall_summary) IS
+'Final function of waterfall_agg and merge(waterfall_summary)';
+DROP FUNCTION @extschema@.waterfall_agg_trans(internal, @extschema@.stage_history);
+DROP FUNCTION @extschema@.waterfall_merge_trans(internal, @extschema@.waterfall_summary);
+DROP FUNCTION @extschema@.waterfall_combine(internal, internal);
+DROP FUNCTION @extschema@.waterfall_serialize(internal);
+DROP FUNCTION @extschema@.waterfall_deserialize(bytea, internal);
+DROP FUNCTION @extschema@.waterfall_final(internal);
+
+-- credit_by_channel() with a storable state (replaced in place, so that
+-- views using it stay).
+CREATE TYPE @extschema@.credit_by_channel_state;
+
+CREATE FUNCTION @extschema@.credit_by_channel_state_in(cstring) RETURNS @extschema@.credit_by_channel_state
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_state_out(@extschema@.credit_by_channel_state) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_state_recv(internal) RETURNS @extschema@.credit_by_channel_state
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_state_send(@extschema@.credit_by_channel_state) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.credit_by_channel_state (
+	INPUT = @extschema@.credit_by_channel_state_in,
+	OUTPUT = @extschema@.credit_by_channel_state_out,
+	RECEIVE = @extschema@.credit_by_channel_state_recv,
+	SEND = @extschema@.credit_by_channel_state_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.credit_by_channel_state IS
+	'Partial state of credit_by_channel(): each journey summarised (text form: base64 of the binary form)';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_state_in(cstring) IS 'Text input of credit_by_channel_state';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_state_out(@extschema@.credit_by_channel_state) IS
+	'Text output of credit_by_channel_state';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_state_recv(internal) IS 'Binary input of credit_by_channel_state';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_state_send(@extschema@.credit_by_channel_state) IS
+	'Binary output of credit_by_channel_state';
+
+CREATE FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channel_state, bigint, text, timestamptz, text)
+	RETURNS @extschema@.credit_by_channel_state
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channel_state, bigint, text, timestamptz, text,
+	timestamptz) RETURNS @extschema@.credit_by_channel_state
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channel_state, bigint, text, timestamptz, text,
+	bigint, boolean, timestamptz, timestamptz, timestamptz, timestamptz, interval, float8[], interval)
+	RETURNS @extschema@.credit_by_channel_state
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_combine(@extschema@.credit_by_channel_state,
+	@extschema@.credit_by_channel_state) RETURNS @extschema@.credit_by_channel_state
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_final(@extschema@.credit_by_channel_state)
+	RETURNS @extschema@.channel_credits
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channel_state, bigint, text, timestamptz,
+	text) IS 'Transition function of credit_by_channel';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channel_state, bigint, text, timestamptz,
+	text, timestamptz) IS 'Transition function of credit_by_channel';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channel_state, bigint, text, timestamptz,
+	text, bigint, boolean, timestamptz, timestamptz, timestamptz, timestamptz, interval, float8[], interval) IS
+	'Transition function of credit_by_channel';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_combine(@extschema@.credit_by_channel_state,
+	@extschema@.credit_by_channel_state) IS 'Combine function of credit_by_channel: merges the journeys of two partial states';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_final(@extschema@.credit_by_channel_state) IS
+	'Final function of credit_by_channel: each journey''s credit, summed by channel in the order of the journey ids';
+
+CREATE OR REPLACE AGGREGATE @extschema@.credit_by_channel(journey_id bigint, model text, touched_at timestamptz, channel text) (
+	SFUNC = @extschema@.credit_by_channel_trans, STYPE = @extschema@.credit_by_channel_state, SSPACE = 100000000,
+	COMBINEFUNC = @extschema@.credit_by_channel_combine,
+	FINALFUNC = @extschema@.credit_by_channel_final, PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE @extschema@.credit_by_channel(journey_id bigint, model text, touched_at timestamptz, channel text,
+	converted_at timestamptz) (
+	SFUNC = @extschema@.credit_by_channel_trans, STYPE = @extschema@.credit_by_channel_state, SSPACE = 100000000,
+	COMBINEFUNC = @extschema@.credit_by_channel_combine,
+	FINALFUNC = @extschema@.credit_by_channel_final, PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE @extschema@.credit_by_channel(journey_id bigint, model text, touched_at timestamptz, channel text,
+	touch_id bigint, is_direct boolean, converted_at timestamptz, lead_created_at timestamptz,
+	opportunity_created_at timestamptz, closed_at timestamptz, half_life interval, weights float8[],
+	lookback interval) (
+	SFUNC = @extschema@.credit_by_channel_trans, STYPE = @extschema@.credit_by_channel_state, SSPACE = 100000000,
+	COMBINEFUNC = @extschema@.credit_by_channel_combine,
+	FINALFUNC = @extschema@.credit_by_channel_final, PARALLEL = SAFE
+);
+DROP FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text);
+DROP FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text, timestamptz);
+DROP FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text, bigint, boolean,
+	timestamptz, timestamptz, timestamptz, timestamptz, interval, float8[], interval);
+DROP FUNCTION @extschema@.credit_by_channel_combine(internal, internal);
+DROP FUNCTION @extschema@.credit_by_channel_serialize(internal);
+DROP FUNCTION @extschema@.credit_by_channel_deserialize(bytea, internal);
+DROP FUNCTION @extschema@.credit_by_channel_final(internal);
 
 
 -- ==== compatibility ====
@@ -1760,15 +2102,15 @@ BEGIN
 
 	FOR spec IN SELECT * FROM @extschema@.source_columns c WHERE c.kind = source_query.kind ORDER BY c.position
 	LOOP
-		IF relation IS NULL THEN
-			items := pg_catalog.array_append(items, pg_catalog.format('%I', spec.column_name));
-			CONTINUE;
-		END IF;
 		-- the body runs on the search_path of whoever queries the views (it
 		-- is inlined): its casts name their types with the schema
 		SELECT pg_catalog.format('%I.%I', n.nspname, t.typname) INTO cast_type
 		FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 		WHERE t.oid = spec.data_type::regtype;
+		IF relation IS NULL THEN
+			items := pg_catalog.array_append(items, pg_catalog.format('%I::%s AS %I', spec.column_name, cast_type, spec.column_name));
+			CONTINUE;
+		END IF;
 		SELECT a.attname,
 			   pg_catalog.format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, NULL) AS type_name,
 			   pg_catalog.format_type(a.atttypid, a.atttypmod) AS declared
@@ -1800,12 +2142,10 @@ BEGIN
 					ELSE pg_catalog.format('Cast it in a view over your table, for example SELECT %I::%s AS %I ...',
 								spec.column_name, spec.data_type, spec.column_name) END;
 		END IF;
-		IF col.type_name = spec.data_type THEN
-			items := pg_catalog.array_append(items, pg_catalog.format('s.%I', spec.column_name));
-		ELSE
-			items := pg_catalog.array_append(items, pg_catalog.format('s.%I::%s AS %I', spec.column_name,
-								  cast_type, spec.column_name));
-		END IF;
+		-- cast even to the same base type: a domain or a typmod would change
+		-- the type of the source view's column
+		items := pg_catalog.array_append(items, pg_catalog.format('s.%I::%s AS %I', spec.column_name,
+							  cast_type, spec.column_name));
 	END LOOP;
 	RETURN pg_catalog.format('SELECT %s FROM %s%s', pg_catalog.array_to_string(items, ', '), qualified,
 				  CASE WHEN relation IS NULL THEN '' ELSE ' s' END);
@@ -1814,7 +2154,9 @@ $$;
 COMMENT ON FUNCTION @extschema@.source_query(text, text) IS
 	'The SELECT the source function of a kind runs for a relation (NULL: the built-in table), after checking its columns';
 
-CREATE OR REPLACE FUNCTION @extschema@.switch_source(kind text, relation text, resolved regclass)
+DROP FUNCTION @extschema@.switch_source(text, text, regclass);
+CREATE FUNCTION @extschema@.switch_source(kind text, relation text, resolved regclass,
+										  direct boolean DEFAULT false)
 RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1823,6 +2165,12 @@ DECLARE
 	qualified text;
 	problems text;
 BEGIN
+	IF direct IS NULL THEN
+		RAISE EXCEPTION 'direct must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'direct says whether the reporting views read the relation itself or through the source function.',
+			HINT = 'Leave it out (false), or pass true for a relation Citus must see, such as a distributed table.';
+	END IF;
 	LOCK TABLE @extschema@.sources IN SHARE ROW EXCLUSIVE MODE;
 	IF resolved IS NOT NULL THEN
 		SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO qualified
@@ -1843,8 +2191,8 @@ BEGIN
 			PERFORM @extschema@.source_apply(kind, NULL);
 		END IF;
 	ELSE
-		INSERT INTO @extschema@.sources AS s (kind, relation) VALUES (switch_source.kind, qualified)
-		ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation;
+		INSERT INTO @extschema@.sources AS s (kind, relation, direct) VALUES (switch_source.kind, qualified, switch_source.direct)
+		ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation, direct = excluded.direct;
 	END IF;
 	-- do the sources still agree?  (a quick look at the first rows)
 	SELECT pg_catalog.string_agg(pg_catalog.format('%s, %s: %s', c.kind, c."check", c.detail), E'\n' ORDER BY c.n)
@@ -1859,12 +2207,15 @@ BEGIN
 	RETURN coalesce(qualified, pg_catalog.format('%I.%I', '@extschema@', kind));
 END
 $$;
-CREATE OR REPLACE FUNCTION @extschema@.use_source(kind text, relation text)
+COMMENT ON FUNCTION @extschema@.switch_source(text, text, regclass, boolean) IS
+	'The work of use_source() once the relation''s name is resolved: checks it, records it in sources and re-creates the source function; concurrent calls queue';
+DROP FUNCTION @extschema@.use_source(text, text, boolean);
+CREATE FUNCTION @extschema@.use_source(kind text, relation text, direct boolean DEFAULT false)
 RETURNS text
 LANGUAGE sql
-AS $$ SELECT @extschema@.switch_source(kind, relation, pg_catalog.to_regclass(relation)) $$;
-COMMENT ON FUNCTION @extschema@.use_source(text, text) IS
-	'Points the reporting views at your own table or view for one kind of source (touchpoints, contacts, ...) after checking its columns, and warns when check_sources() finds the sources disagree; NULL: back to the built-in table. Returns the relation now read';
+AS $$ SELECT @extschema@.switch_source(kind, relation, pg_catalog.to_regclass(relation), direct) $$;
+COMMENT ON FUNCTION @extschema@.use_source(text, text, boolean) IS
+	'Points the reporting views at your own table or view for one kind of source (touchpoints, contacts, ...) after checking its columns, and warns when check_sources() finds the sources disagree; NULL: back to the built-in table; direct: the views read the relation itself (needed for a distributed table on Citus; the extension then depends on it). Returns the relation now read';
 
 -- Credits and cents change type (numeric credits, bigint cents) and lead_quality
 -- reports rejection and lost reasons apart: these views are dropped and
@@ -1939,7 +2290,7 @@ SELECT oc.model, oc.opportunity_id, oc.account_id, oc.touchpoint_id, t.contact_i
 	   t.campaign, oc.touch_number, oc.credit, (oc.pipeline_cents * 0.01)::numeric(16,2) AS pipeline_credit,
 	   (CASE WHEN oc.is_won THEN oc.pipeline_cents ELSE 0 END * 0.01)::numeric(16,2) AS revenue_credit, oc.is_won
 FROM @extschema@.opportunity_credits oc
-JOIN @extschema@.source_touchpoints() t ON t.touchpoint_id = oc.touchpoint_id;
+JOIN @extschema@.source_touchpoints_view t ON t.touchpoint_id = oc.touchpoint_id;
 COMMENT ON VIEW @extschema@.opportunity_touch_credits IS
 	'Row-level attribution: every touch in the window of every opportunity''s journey under every enabled model, with its credit and its share of pipeline and revenue in cents';
 COMMENT ON COLUMN @extschema@.opportunity_touch_credits.model IS 'Name of the model (models.name)';
@@ -2001,7 +2352,7 @@ COMMENT ON COLUMN @extschema@.credit_facts.credit IS
 CREATE VIEW @extschema@.channel_performance WITH (security_invoker = true) AS
 WITH spend AS (
 	SELECT channel, sum(cost) AS cost
-	FROM @extschema@.source_campaign_costs()
+	FROM @extschema@.source_campaign_costs_view
 	GROUP BY channel
 ),
 by_key AS (
@@ -2085,7 +2436,7 @@ COMMENT ON COLUMN @extschema@.channel_performance.cost_per_won IS 'cost / attrib
 CREATE VIEW @extschema@.campaign_performance WITH (security_invoker = true) AS
 WITH spend AS (
 	SELECT channel, campaign, sum(cost) AS cost
-	FROM @extschema@.source_campaign_costs()
+	FROM @extschema@.source_campaign_costs_view
 	GROUP BY channel, campaign
 ),
 by_key AS (
@@ -2171,7 +2522,7 @@ COMMENT ON COLUMN @extschema@.campaign_performance.cost_per_won IS 'cost / attri
 CREATE VIEW @extschema@.campaign_performance_monthly WITH (security_invoker = true) AS
 WITH spend AS (
 	SELECT date_trunc('month', spent_on)::date AS month, channel, campaign, sum(cost) AS cost
-	FROM @extschema@.source_campaign_costs()
+	FROM @extschema@.source_campaign_costs_view
 	GROUP BY month, channel, campaign
 ),
 by_key AS (
@@ -2271,7 +2622,7 @@ WITH cohorts AS (
 	GROUP BY 1, 2
 ),
 as_of AS (
-	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events() e GROUP BY e.waterfall
+	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events_view e GROUP BY e.waterfall
 )
 SELECT c.waterfall, c.cohort, r.stage, r.stage_rank::integer AS stage_rank, c.units, r.reached, r.advanced,
 	   round(r.conversion_rate::numeric, 4) AS conversion_rate,
@@ -2415,7 +2766,7 @@ WITH firsts AS (
 	GROUP BY 1, 2, 3
 ),
 as_of AS (
-	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events() e GROUP BY e.waterfall
+	SELECT e.waterfall, max(e.entered_at) AS as_of FROM @extschema@.source_stage_events_view e GROUP BY e.waterfall
 ),
 periods AS (
 	SELECT t.waterfall, t.grain, t.period, t.stage, t.target,
@@ -2477,7 +2828,7 @@ reasons AS (
 		   row_number() OVER (PARTITION BY l.waterfall, l.channel, l.campaign, r.lost ORDER BY count(*) DESC, e.reason)
 			   AS reason_rank
 	FROM leads l
-	JOIN @extschema@.source_stage_events() e ON e.waterfall = l.waterfall AND e.unit_id = l.unit_id
+	JOIN @extschema@.source_stage_events_view e ON e.waterfall = l.waterfall AND e.unit_id = l.unit_id
 	CROSS JOIN LATERAL (SELECT e.stage = ANY (l.exits) AND e.stage <> l.disqualified_stage AS lost) r
 	WHERE e.reason IS NOT NULL
 	GROUP BY l.waterfall, l.channel, l.campaign, r.lost, e.reason
@@ -2527,6 +2878,7 @@ DECLARE
 	n_opp_accounts integer;
 	scale float8;
 	busy text;
+	citus_mode text;
 	t0 constant timestamptz := '2024-01-01 00:00:00+00';
 	as_of constant timestamptz := '2025-12-31 00:00:00+00';
 BEGIN
@@ -2542,14 +2894,22 @@ BEGIN
 			DETAIL = format('%s opportunities were asked for.', opportunities),
 			HINT = 'A few thousand opportunities make a demo that answers in about a second.';
 	END IF;
+	-- On Citus, opportunities and the configuration tables are reference
+	-- tables that the distributed tables point at: a transaction that read
+	-- or wrote distributed tables in parallel can no longer modify them, so
+	-- the whole load runs over one connection per node.
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+		citus_mode := current_setting('citus.multi_shard_modify_mode');
+		PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+	END IF;
 	SELECT string_agg(t, ', ') INTO busy FROM (
-		SELECT 'contacts' AS t WHERE EXISTS (SELECT FROM @extschema@.contacts)
-		UNION ALL SELECT 'opportunities' WHERE EXISTS (SELECT FROM @extschema@.opportunities)
-		UNION ALL SELECT 'touchpoints' WHERE EXISTS (SELECT FROM @extschema@.touchpoints)
-		UNION ALL SELECT 'campaign_costs' WHERE EXISTS (SELECT FROM @extschema@.campaign_costs)
-		UNION ALL SELECT 'stage_events' WHERE EXISTS (SELECT FROM @extschema@.stage_events)
-		UNION ALL SELECT 'stage_targets' WHERE EXISTS (SELECT FROM @extschema@.stage_targets)) s;
-	IF EXISTS (SELECT FROM @extschema@.waterfalls w WHERE w.name = 'deals'
+		SELECT 'contacts' AS t WHERE EXISTS (SELECT 1 FROM @extschema@.contacts)
+		UNION ALL SELECT 'opportunities' WHERE EXISTS (SELECT 1 FROM @extschema@.opportunities)
+		UNION ALL SELECT 'touchpoints' WHERE EXISTS (SELECT 1 FROM @extschema@.touchpoints)
+		UNION ALL SELECT 'campaign_costs' WHERE EXISTS (SELECT 1 FROM @extschema@.campaign_costs)
+		UNION ALL SELECT 'stage_events' WHERE EXISTS (SELECT 1 FROM @extschema@.stage_events)
+		UNION ALL SELECT 'stage_targets' WHERE EXISTS (SELECT 1 FROM @extschema@.stage_targets)) s;
+	IF EXISTS (SELECT 1 FROM @extschema@.waterfalls w WHERE w.name = 'deals'
 			   AND (w.ladder, w.exits, w.unit) IS DISTINCT FROM ('{discovery,proposal,negotiation,won}'::text[], '{lost}'::text[], 'opportunity')) THEN
 		RAISE EXCEPTION 'the demo data needs the waterfall "deals" it defines'
 			USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -2651,6 +3011,7 @@ BEGIN
 		) s
 	) t
 	WHERE t.touched_at <= as_of;
+	CREATE INDEX ON demo_touches (contact_id, touched_at);
 	ANALYZE demo_touches;
 
 	INSERT INTO @extschema@.touchpoints (touchpoint_id, contact_id, touched_at, channel, campaign, is_direct)
@@ -2696,9 +3057,9 @@ BEGIN
 
 	-- the contacts of each opportunity: the account's first contact always,
 	-- the others often; sometimes the first contact holds two roles
-	INSERT INTO @extschema@.opportunity_contacts (opportunity_id, contact_id, role)
+	CREATE TEMP TABLE demo_opportunity_contacts ON COMMIT DROP AS
 	SELECT o.opportunity_id, c.contact_id,
-		   (ARRAY['decision_maker', 'champion', 'influencer', 'technical_evaluator', 'end_user'])[c.contact_number]
+		   (ARRAY['decision_maker', 'champion', 'influencer', 'technical_evaluator', 'end_user'])[c.contact_number] AS role
 	FROM demo_opportunities o
 	JOIN demo_contacts c ON c.account_key = o.account_key AND c.created_at <= as_of
 	WHERE NOT o.without_contacts
@@ -2708,6 +3069,14 @@ BEGIN
 	FROM demo_opportunities o
 	JOIN demo_contacts c ON c.account_key = o.account_key AND c.contact_number = 1 AND c.created_at <= as_of
 	WHERE NOT o.without_contacts AND @extschema@.demo_uniform(seed, o.opportunity_key, 502) < 0.15;
+	ANALYZE demo_opportunity_contacts;
+
+	INSERT INTO @extschema@.opportunity_contacts (opportunity_id, contact_id, role)
+	SELECT opportunity_id, contact_id, role FROM demo_opportunity_contacts;
+
+	-- The rest reads the scratch tables only, never the tables just loaded:
+	-- on Citus, joins of distributed tables with local ones and lateral
+	-- subqueries over them cannot always be planned.
 
 	-- the demand waterfall of every contact
 	CREATE TEMP TABLE demo_stage_events (unit_id text, stage text, entered_at timestamptz, reason text) ON COMMIT DROP;
@@ -2717,12 +3086,13 @@ BEGIN
 	INSERT INTO demo_stage_events
 	SELECT c.contact_id, e.stage, e.entered_at, e.reason
 	FROM (
-		SELECT DISTINCT ON (oc.contact_id) oc.contact_id, o.created_at AS opened_at, o.closed_at, o.is_won
-		FROM @extschema@.opportunity_contacts oc
-		JOIN @extschema@.opportunities o ON o.opportunity_id = oc.opportunity_id
+		SELECT DISTINCT ON (oc.contact_id) oc.contact_id, o.created_at AS opened_at, o.closed_at,
+			   o.closed_at IS NOT NULL AND o.wins AS is_won
+		FROM demo_opportunity_contacts oc
+		JOIN demo_opportunities o ON o.opportunity_id = oc.opportunity_id
 		ORDER BY oc.contact_id, o.created_at, o.opportunity_id
 	) f
-	JOIN @extschema@.contacts c ON c.contact_id = f.contact_id
+	JOIN demo_contacts c ON c.contact_id = f.contact_id
 	JOIN demo_contacts dc ON dc.contact_id = f.contact_id
 	CROSS JOIN LATERAL (
 		SELECT * FROM (VALUES
@@ -2761,14 +3131,15 @@ BEGIN
 				   @extschema@.demo_uniform(seed, dc.contact_key, 615) AS u2,
 				   @extschema@.demo_uniform(seed, dc.contact_key, 616) AS u3,
 				   @extschema@.demo_uniform(seed, dc.contact_key, 617) AS u_reason
-			FROM @extschema@.contacts c
+			FROM demo_contacts c
 			JOIN demo_contacts dc ON dc.contact_id = c.contact_id
 			JOIN demo_accounts a ON a.account_key = dc.account_key
 			LEFT JOIN LATERAL (
-				SELECT t.channel FROM @extschema@.touchpoints t
+				SELECT t.channel FROM demo_touches t
 				WHERE t.contact_id = c.contact_id AND t.touched_at <= c.created_at
 				ORDER BY t.touched_at DESC, t.touchpoint_id DESC LIMIT 1) t ON true
-			WHERE NOT EXISTS (SELECT FROM @extschema@.opportunity_contacts oc WHERE oc.contact_id = c.contact_id)
+			WHERE c.created_at <= as_of
+			  AND NOT EXISTS (SELECT 1 FROM demo_opportunity_contacts oc WHERE oc.contact_id = c.contact_id)
 		) p
 	) s
 	CROSS JOIN LATERAL (
@@ -2815,8 +3186,8 @@ BEGIN
 	VALUES ('deals', '{discovery,proposal,negotiation,won}', '{lost}', 'opportunity',
 			'The sales stages of every opportunity (demo data): its unit is the deal')
 	ON CONFLICT (name) DO NOTHING;
-	INSERT INTO @extschema@.stage_events (unit_id, stage, entered_at, waterfall, reason)
-	SELECT o.opportunity_id, e.stage, e.entered_at, 'deals', e.reason
+	CREATE TEMP TABLE demo_deal_events ON COMMIT DROP AS
+	SELECT o.opportunity_id AS unit_id, e.stage, e.entered_at, e.reason
 	FROM demo_opportunities o
 	CROSS JOIN LATERAL (SELECT o.closed_at IS NOT NULL AND o.wins AS won,
 							   @extschema@.demo_uniform(seed, o.opportunity_key, 901) AS u) w
@@ -2831,6 +3202,8 @@ BEGIN
 		) v(stage, entered_at, reason)
 	) e
 	WHERE e.entered_at IS NOT NULL AND e.entered_at <= as_of;
+	INSERT INTO @extschema@.stage_events (unit_id, stage, entered_at, waterfall, reason)
+	SELECT unit_id, stage, entered_at, 'deals', reason FROM demo_deal_events;
 
 	-- targets for 2025: last year's monthly average of first entries, plus growth
 	INSERT INTO @extschema@.stage_targets (waterfall, period, stage, target, grain)
@@ -2840,19 +3213,27 @@ BEGIN
 		   'month'
 	FROM (
 		SELECT e.waterfall, e.stage, count(*) / 12.0 AS per_month
-		FROM (SELECT waterfall, unit_id, stage, min(entered_at) AS first_at FROM @extschema@.stage_events
-			  WHERE waterfall IN ('default', 'deals') GROUP BY waterfall, unit_id, stage) e
+		FROM (SELECT 'default' AS waterfall, unit_id, stage, min(entered_at) AS first_at FROM demo_stage_events
+			  WHERE entered_at <= as_of GROUP BY unit_id, stage
+			  UNION ALL
+			  SELECT 'deals', unit_id, stage, min(entered_at) FROM demo_deal_events
+			  GROUP BY unit_id, stage) e
 		WHERE e.first_at >= timestamptz '2024-01-01 00:00:00+00' AND e.first_at < timestamptz '2025-01-01 00:00:00+00'
 		GROUP BY e.waterfall, e.stage
 	) f
 	JOIN @extschema@.waterfall_stages s ON s.waterfall = f.waterfall AND s.stage = f.stage AND NOT s.is_exit,
 	generate_series(timestamp '2025-01-01', timestamp '2025-12-01', interval '1 month') m;
 
-	DROP TABLE demo_accounts, demo_contacts, demo_touches, demo_opportunities, demo_stage_events;
+	DROP TABLE demo_accounts, demo_contacts, demo_touches, demo_opportunities, demo_opportunity_contacts,
+		demo_stage_events, demo_deal_events;
 	-- the views' plans depend on the statistics of what was just loaded
-	ANALYZE @extschema@.contacts, @extschema@.opportunities, @extschema@.opportunity_contacts,
-		@extschema@.touchpoints, @extschema@.campaign_costs, @extschema@.stage_events, @extschema@.stage_targets,
-		@extschema@.models, @extschema@.waterfalls, @extschema@.waterfall_stages;
+	-- (on Citus, the workers analyze their shards themselves: an ANALYZE of
+	-- the tables cannot run in the transaction that loaded them)
+	IF citus_mode IS NULL THEN
+		ANALYZE @extschema@.contacts, @extschema@.opportunities, @extschema@.opportunity_contacts,
+			@extschema@.touchpoints, @extschema@.campaign_costs, @extschema@.stage_events, @extschema@.stage_targets,
+			@extschema@.models, @extschema@.waterfalls, @extschema@.waterfall_stages;
+	END IF;
 
 	RETURN QUERY
 	SELECT t.table_name, t.rows_loaded FROM (
@@ -2864,6 +3245,10 @@ BEGIN
 		UNION ALL SELECT 6, 'stage_events', count(*) FROM @extschema@.stage_events
 		UNION ALL SELECT 7, 'stage_targets', count(*) FROM @extschema@.stage_targets) t
 	ORDER BY t.n;
+
+	IF citus_mode IS NOT NULL THEN
+		PERFORM set_config('citus.multi_shard_modify_mode', citus_mode, true);
+	END IF;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.generate_demo_data(integer, bigint) IS
@@ -3203,7 +3588,7 @@ WITH exited AS (
 	FROM @extschema@.stage_histories h
 	JOIN @extschema@.waterfall_stages s ON s.waterfall OPERATOR(pg_catalog.=) h.waterfall
 		AND s.stage OPERATOR(pg_catalog.=) h.current_stage AND s.is_exit
-	JOIN @extschema@.source_stage_events() e ON e.waterfall OPERATOR(pg_catalog.=) h.waterfall
+	JOIN @extschema@.source_stage_events_view e ON e.waterfall OPERATOR(pg_catalog.=) h.waterfall
 		AND e.unit_id OPERATOR(pg_catalog.=) h.unit_id AND e.stage OPERATOR(pg_catalog.=) h.current_stage
 	WHERE h.furthest_stage IS NOT NULL
 	ORDER BY h.waterfall, h.unit_id, e.entered_at DESC
@@ -3318,7 +3703,7 @@ reasons AS (
 	SELECT l.waterfall, l.channel, r.lost, e.reason, count(*) AS times,
 		   row_number() OVER (PARTITION BY l.waterfall, l.channel, r.lost ORDER BY count(*) DESC, e.reason) AS reason_rank
 	FROM leads l
-	JOIN @extschema@.source_stage_events() e ON e.waterfall OPERATOR(pg_catalog.=) l.waterfall
+	JOIN @extschema@.source_stage_events_view e ON e.waterfall OPERATOR(pg_catalog.=) l.waterfall
 		AND e.unit_id OPERATOR(pg_catalog.=) l.unit_id
 	CROSS JOIN LATERAL (SELECT e.stage OPERATOR(pg_catalog.=) ANY (l.exits)
 							   AND e.stage OPERATOR(pg_catalog.<>) l.disqualified_stage AS lost) r
@@ -3504,10 +3889,10 @@ BEGIN
 	-- 2. do the ids of one kind find the rows of another?
 	kind := 'touchpoints'; "check" := 'contact known';
 	IF '{touchpoints,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts() c
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts_view c
 															WHERE c.contact_id OPERATOR(pg_catalog.=) t.contact_id))
 		INTO checked, bad
-		FROM (SELECT t.contact_id FROM @extschema@.source_touchpoints() t LIMIT sample_rows) t;
+		FROM (SELECT t.contact_id FROM @extschema@.source_touchpoints_view t LIMIT sample_rows) t;
 		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s touchpoints (%s%%) name a contact_id that is not in contacts%s.%s', bad, checked,
 						round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
@@ -3520,10 +3905,10 @@ BEGIN
 
 	kind := 'opportunity_contacts'; "check" := 'contact known';
 	IF '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts() c
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts_view c
 															WHERE c.contact_id OPERATOR(pg_catalog.=) oc.contact_id))
 		INTO checked, bad
-		FROM (SELECT oc.contact_id FROM @extschema@.source_opportunity_contacts() oc LIMIT sample_rows) oc;
+		FROM (SELECT oc.contact_id FROM @extschema@.source_opportunity_contacts_view oc LIMIT sample_rows) oc;
 		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunity contacts (%s%%) name a contact_id that is not in contacts%s.%s', bad,
 						checked, round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
@@ -3536,10 +3921,10 @@ BEGIN
 
 	kind := 'opportunity_contacts'; "check" := 'opportunity known';
 	IF '{opportunity_contacts,opportunities}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunities() o
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunities_view o
 															WHERE o.opportunity_id OPERATOR(pg_catalog.=) oc.opportunity_id))
 		INTO checked, bad
-		FROM (SELECT oc.opportunity_id FROM @extschema@.source_opportunity_contacts() oc LIMIT sample_rows) oc;
+		FROM (SELECT oc.opportunity_id FROM @extschema@.source_opportunity_contacts_view oc LIMIT sample_rows) oc;
 		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunity contacts (%s%%) name an opportunity_id that is not in opportunities%s.%s',
 						bad, checked, round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
@@ -3552,10 +3937,10 @@ BEGIN
 	-- 3. the opportunities: contacts, the lead-creation milestone, touches
 	kind := 'opportunities'; "check" := 'has contacts';
 	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty AND '{opportunity_contacts}' OPERATOR(pg_catalog.<@) readable THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunity_contacts() oc
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunity_contacts_view oc
 															WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
 		INTO checked, bad
-		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities() o LIMIT sample_rows) o;
+		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities_view o LIMIT sample_rows) o;
 		share := bad::numeric OPERATOR(pg_catalog./) checked;
 		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no contacts%s.%s', bad, checked,
@@ -3570,11 +3955,11 @@ BEGIN
 	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
 		AND '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) readable THEN
 		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
-					SELECT FROM @extschema@.source_opportunity_contacts() oc
-					JOIN @extschema@.source_contacts() c ON c.contact_id OPERATOR(pg_catalog.=) oc.contact_id
+					SELECT FROM @extschema@.source_opportunity_contacts_view oc
+					JOIN @extschema@.source_contacts_view c ON c.contact_id OPERATOR(pg_catalog.=) oc.contact_id
 					WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
 		INTO checked, bad
-		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities() o LIMIT sample_rows) o;
+		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities_view o LIMIT sample_rows) o;
 		share := bad::numeric OPERATOR(pg_catalog./) checked;
 		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no contact in contacts, so no lead-creation time%s.%s', bad,
@@ -3590,11 +3975,11 @@ BEGIN
 	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
 		AND '{opportunity_contacts,touchpoints}' OPERATOR(pg_catalog.<@) readable THEN
 		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
-					SELECT FROM @extschema@.source_opportunity_contacts() oc
-					JOIN @extschema@.source_touchpoints() t ON t.contact_id OPERATOR(pg_catalog.=) oc.contact_id
+					SELECT FROM @extschema@.source_opportunity_contacts_view oc
+					JOIN @extschema@.source_touchpoints_view t ON t.contact_id OPERATOR(pg_catalog.=) oc.contact_id
 					WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
 		INTO checked, bad
-		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities() o LIMIT sample_rows) o;
+		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities_view o LIMIT sample_rows) o;
 		share := bad::numeric OPERATOR(pg_catalog./) checked;
 		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no touch of any of their contacts%s.%s', bad, checked,
@@ -3612,7 +3997,7 @@ BEGIN
 															WHERE s.waterfall OPERATOR(pg_catalog.=) e.waterfall
 															  AND s.stage OPERATOR(pg_catalog.=) e.stage))
 		INTO checked, bad
-		FROM (SELECT e.waterfall, e.stage FROM @extschema@.source_stage_events() e LIMIT sample_rows) e;
+		FROM (SELECT e.waterfall, e.stage FROM @extschema@.source_stage_events_view e LIMIT sample_rows) e;
 		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'error' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s stage events name a waterfall or a stage that attribution.waterfalls does not have%s.%s',
 						bad, checked,
@@ -3624,10 +4009,10 @@ BEGIN
 
 	kind := 'stage_events'; "check" := 'contact known';
 	IF '{stage_events,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts() c
+		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts_view c
 															WHERE c.contact_id OPERATOR(pg_catalog.=) e.unit_id))
 		INTO checked, bad
-		FROM (SELECT e.unit_id FROM @extschema@.source_stage_events() e
+		FROM (SELECT e.unit_id FROM @extschema@.source_stage_events_view e
 			  JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) e.waterfall
 			  WHERE w.unit OPERATOR(pg_catalog.=) 'contact' LIMIT sample_rows) e;
 		IF checked OPERATOR(pg_catalog.=) 0 THEN

@@ -38,6 +38,7 @@ _PG_init(void)
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("attribution");
+	drop_guard_install();
 }
 
 Size

@@ -40,4 +40,10 @@ extern Size attribution_max_memory(void);
 pg_noreturn extern void attribution_memory_error(const char *function, Size needed,
 												 const char *what);
 
+/*
+ * Install the guard that keeps a DROP ... CASCADE of another object from
+ * dropping the extension (drop_guard.c); called when the library loads.
+ */
+extern void drop_guard_install(void);
+
 #endif							/* ATTRIBUTION_ATTRIBUTION_H */

@@ -23,10 +23,12 @@
 
 #include "compat.h"
 
+#include "aggstate.h"
 #include "aggutil.h"
 #include "attribution.h"
 #include "common/hashfn.h"
 #include "credit_map.h"
+#include "exactsum.h"
 #include "fmgr.h"
 #include "journey_state.h"
 #include "libpq/pqformat.h"
@@ -38,6 +40,13 @@ PG_FUNCTION_INFO_V1(credit_by_channel_combine);
 PG_FUNCTION_INFO_V1(credit_by_channel_serialize);
 PG_FUNCTION_INFO_V1(credit_by_channel_deserialize);
 PG_FUNCTION_INFO_V1(credit_by_channel_final);
+PG_FUNCTION_INFO_V1(credit_by_channel_state_in);
+PG_FUNCTION_INFO_V1(credit_by_channel_state_out);
+PG_FUNCTION_INFO_V1(credit_by_channel_state_recv);
+PG_FUNCTION_INFO_V1(credit_by_channel_state_send);
+PG_FUNCTION_INFO_V1(credit_by_channel_state_trans);
+PG_FUNCTION_INFO_V1(credit_by_channel_state_combine);
+PG_FUNCTION_INFO_V1(credit_by_channel_state_final);
 
 #define STATE_VERSION 1
 /* the documented cap on the journeys of one call (each takes 150-300 bytes) */
@@ -77,6 +86,7 @@ typedef struct ManyJourneys
 	journey_map_hash *journeys;
 	int64		njourneys;
 	Size		bytes;			/* of the journeys' summaries */
+	JourneyCall *call;			/* a storable state's own; NULL: the call site's */
 } ManyJourneys;
 
 /* the least memory a new journey takes (a summary of two channels) */
@@ -109,11 +119,11 @@ static const RowArgs full_form = {
 };
 
 static ManyJourneys *
-many_create(MemoryContext aggcontext)
+many_create(MemoryContext aggcontext, uint32 initial_journeys)
 {
 	ManyJourneys *many = MemoryContextAllocZero(aggcontext, sizeof(ManyJourneys));
 
-	many->journeys = journey_map_create(aggcontext, 1024, NULL);
+	many->journeys = journey_map_create(aggcontext, initial_journeys, NULL);
 	return many;
 }
 
@@ -141,6 +151,22 @@ journey_entry(ManyJourneys *many, int64 journey)
 	return entry;
 }
 
+static void
+journey_null_error(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+			 errmsg("journey_id must not be NULL"),
+			 errdetail("Every touch must belong to a journey."),
+			 errhint("Filter out touches without a journey.")));
+}
+
+/*
+ * The support functions of version 0.1.0, with an `internal` state (a
+ * ManyJourneys of the call site), kept so that a database still on 0.1.0
+ * works with this library until it is updated; the storable state follows
+ * below.
+ */
 Datum
 credit_by_channel_trans(PG_FUNCTION_ARGS)
 {
@@ -153,13 +179,9 @@ credit_by_channel_trans(PG_FUNCTION_ARGS)
 	Size		before;
 
 	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("journey_id must not be NULL"),
-				 errdetail("Every touch must belong to a journey."),
-				 errhint("Filter out touches without a journey.")));
+		journey_null_error();
 	if (many == NULL)
-		many = many_create(aggcontext);
+		many = many_create(aggcontext, 1024);
 	entry = journey_entry(many, PG_GETARG_INT64(1));
 	call = journey_call(fcinfo);
 	before = journey_call_allocated(call);
@@ -185,7 +207,7 @@ credit_by_channel_combine(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(a);
 	}
 	if (a == NULL)
-		a = many_create(aggcontext);
+		a = many_create(aggcontext, 1024);
 	journey_map_start_iterate(b->journeys, &it);
 	while ((from = journey_map_iterate(b->journeys, &it)) != NULL)
 	{
@@ -254,7 +276,7 @@ credit_by_channel_deserialize(PG_FUNCTION_ARGS)
 	/* a journey takes at least 60 bytes */
 	if (njourneys < 0 || njourneys > MAX_JOURNEYS || njourneys * 60 > msg.len - msg.cursor)
 		state_error("The journey count is out of range.");
-	many = many_create(aggcontext);
+	many = many_create(aggcontext, 1024);
 	for (i = 0; i < njourneys; i++)
 	{
 		JourneyEntry *entry = journey_entry(many, pq_getmsgint64(&msg));
@@ -280,7 +302,10 @@ compare_entries(const void *a, const void *b, void *arg)
 	return (ja > jb) - (ja < jb);
 }
 
-/* add the credits of every journey, in the order of the journey ids */
+/*
+ * Add the credits of every journey, in the order of the journey ids, with
+ * compensated sums (as credit_sum_agg adds them).
+ */
 static CreditMapData *
 sum_journeys(ManyJourneys *many)
 {
@@ -288,7 +313,8 @@ sum_journeys(ManyJourneys *many)
 	journey_map_iterator it;
 	JourneyEntry *entry;
 	StrDict    *dict = NULL;
-	double	   *totals = NULL;
+	CompensatedSum *totals = NULL;
+	double	   *values;
 	bool	   *seen = NULL;
 	double		credit[MAX_JOURNEY_CHANNELS];
 	int32		numbers[MAX_JOURNEY_CHANNELS];
@@ -312,7 +338,7 @@ sum_journeys(ManyJourneys *many)
 		{
 			dict = journey_state_dict(state);
 			ntotals = strdict_size(dict);
-			totals = palloc0(Max(ntotals, 1) * sizeof(double));
+			totals = palloc0(Max(ntotals, 1) * sizeof(CompensatedSum));
 			seen = palloc0(Max(ntotals, 1) * sizeof(bool));
 		}
 		else if (journey_state_dict(state) != dict)
@@ -320,23 +346,24 @@ sum_journeys(ManyJourneys *many)
 		for (c = 0; c < nchannels; c++)
 		{
 			Assert(numbers[c] < ntotals);
-			totals[numbers[c]] += credit[c];
+			csum_add(&totals[numbers[c]], credit[c]);
 			seen[numbers[c]] = true;
 		}
 		if ((i & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
 	names = palloc(Max(ntotals, 1) * sizeof(char *));
+	values = palloc(Max(ntotals, 1) * sizeof(double));
 	lens = palloc(Max(ntotals, 1) * sizeof(int));
 	for (c = 0; c < ntotals; c++)
 	{
 		if (!seen[c])
 			continue;
 		names[n] = strdict_string(dict, c, &lens[n]);
-		totals[n] = totals[c];
+		values[n] = csum_value(&totals[c]);
 		n++;
 	}
-	return credit_map_build(n, names, lens, totals);
+	return credit_map_build(n, names, lens, values);
 }
 
 Datum
@@ -347,4 +374,221 @@ credit_by_channel_final(PG_FUNCTION_ARGS)
 	if (many == NULL)
 		PG_RETURN_NULL();
 	PG_RETURN_POINTER(sum_journeys(many));
+}
+
+/*
+ * The storable state, credit_by_channel_state (see aggstate.h): the same
+ * ManyJourneys in an expanded object, with a JourneyCall of its own (its
+ * channel dictionary, models and arena live in the object's memory
+ * context, so the state never depends on fn_extra, which a distributed
+ * engine's calls do not keep).  Flat form:
+ *		version byte
+ *		the call's tables: channel names and models (journey_state.h)
+ *		int64 the number of journeys, then per journey its int64 id and its
+ *			compact state (model and channels by number, counts as LEB128)
+ * A journey of position-based credit over a few channels takes 40 to 60
+ * bytes, against about 40 bytes per touch for its rows.
+ */
+#define MANY_STATE_VERSION 1
+#define MANY_STATE_TYPE "credit_by_channel_state"
+
+static void *
+many_state_create(void)
+{
+	/* small at first: a GROUP BY may keep many states */
+	ManyJourneys *many = many_create(CurrentMemoryContext, 64);
+
+	many->call = journey_call_create(CurrentMemoryContext);
+	return many;
+}
+
+static void
+many_state_write(void *state, StringInfo buf)
+{
+	ManyJourneys *many = state;
+	journey_map_iterator it;
+	JourneyEntry *entry;
+	int64		i = 0;
+
+	pq_sendbyte(buf, MANY_STATE_VERSION);
+	journey_call_write_tables(buf, many->call);
+	pq_sendint64(buf, many->njourneys);
+	journey_map_start_iterate(many->journeys, &it);
+	while ((entry = journey_map_iterate(many->journeys, &it)) != NULL)
+	{
+		pq_sendint64(buf, entry->journey);
+		journey_state_write_compact(buf, many->call, entry->state);
+		if ((Size) buf->len > MAX_SERIALIZED_BYTES)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many journeys to pass on as a partial credit_by_channel state"),
+					 errdetail("The journeys of one partial aggregate (a parallel worker's, or a shard's) take more than %zu bytes.",
+							   MAX_SERIALIZED_BYTES),
+					 errhint("Group by the journey with channel_credit() and add the results up with credit_sum_agg(), "
+							 "or run the query without parallel workers.")));
+		if ((++i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* read a flat state, validating it, and merge its journeys into many */
+static void
+many_state_read(StringInfo msg, ManyJourneys *many)
+{
+	JourneyTables *tables;
+	int64		njourneys;
+	int64		i;
+
+	aggstate_need(msg, 1, MANY_STATE_TYPE);
+	if (pq_getmsgbyte(msg) != MANY_STATE_VERSION)
+		aggstate_error(MANY_STATE_TYPE, "The format version is unknown.");
+	tables = journey_call_read_tables(many->call, CurrentMemoryContext, msg, MANY_STATE_TYPE);
+	aggstate_need(msg, 8, MANY_STATE_TYPE);
+	njourneys = pq_getmsgint64(msg);
+	/* a journey takes at least 13 bytes */
+	if (njourneys < 0 || njourneys > MAX_JOURNEYS || njourneys * 13 > msg->len - msg->cursor)
+		aggstate_error(MANY_STATE_TYPE, "The journey count is out of range.");
+	for (i = 0; i < njourneys; i++)
+	{
+		int64		journey;
+		JourneyState *read;
+		JourneyEntry *entry;
+
+		Size		before = journey_call_allocated(many->call);
+
+		aggstate_need(msg, 8, MANY_STATE_TYPE);
+		journey = pq_getmsgint64(msg);
+		read = journey_state_read_compact(many->call, CurrentMemoryContext, msg, tables, MANY_STATE_TYPE);
+		entry = journey_entry(many, journey);
+		if (entry->state == NULL)
+			entry->state = read;
+		else
+			entry->state = journey_state_merge(many->call, CurrentMemoryContext, entry->state, read);
+		many->bytes += journey_call_allocated(many->call) - before;
+		if ((i & 4095) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (msg->cursor != msg->len)
+		aggstate_error(MANY_STATE_TYPE, "Bytes follow the last journey.");
+}
+
+static void
+many_state_merge_flat(void *state, StringInfo msg)
+{
+	many_state_read(msg, (ManyJourneys *) state);
+}
+
+static void
+many_state_merge_state(void *state, void *other)
+{
+	ManyJourneys *a = state;
+	ManyJourneys *b = other;
+	journey_map_iterator it;
+	JourneyEntry *from;
+
+	journey_map_start_iterate(b->journeys, &it);
+	while ((from = journey_map_iterate(b->journeys, &it)) != NULL)
+	{
+		JourneyEntry *to = journey_entry(a, from->journey);
+		Size		before = journey_call_allocated(a->call);
+
+		to->state = journey_state_merge(a->call, CurrentMemoryContext, to->state, from->state);
+		a->bytes += journey_call_allocated(a->call) - before;
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static const AggStateKind many_kind = {
+	MANY_STATE_TYPE, many_state_create, many_state_write, many_state_merge_flat, many_state_merge_state
+};
+
+/* type I/O of credit_by_channel_state: the input functions read the state to validate it */
+
+static struct varlena *
+many_state_validated(struct varlena *flat)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "credit_by_channel_state input",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	StringInfoData msg;
+
+	aggstate_message(flat, &msg);
+	many_state_read(&msg, many_state_create());
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return flat;
+}
+
+Datum
+credit_by_channel_state_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(many_state_validated(aggstate_text_in(PG_GETARG_CSTRING(0), MANY_STATE_TYPE)));
+}
+
+Datum
+credit_by_channel_state_out(PG_FUNCTION_ARGS)
+{
+	struct varlena *flat = aggstate_flat(PG_GETARG_DATUM(0));
+
+	PG_RETURN_CSTRING(aggstate_text_out(VARDATA(flat), VARSIZE(flat) - VARHDRSZ));
+}
+
+Datum
+credit_by_channel_state_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(many_state_validated(aggstate_recv((StringInfo) PG_GETARG_POINTER(0))));
+}
+
+Datum
+credit_by_channel_state_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(aggstate_send(PG_GETARG_DATUM(0)));
+}
+
+Datum
+credit_by_channel_state_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_trans");
+	const RowArgs *args = PG_NARGS() > 6 ? &full_form :
+		PG_NARGS() == 6 ? &converted_form : &short_form;
+	ExpandedAggState *eas;
+	ManyJourneys *many;
+	JourneyEntry *entry;
+	Size		before;
+
+	if (PG_ARGISNULL(1))
+		journey_null_error();
+	eas = aggstate_for_update(fcinfo, 0, &many_kind, aggcontext);
+	many = eas->state;
+	entry = journey_entry(many, PG_GETARG_INT64(1));
+	before = journey_call_allocated(many->call);
+	entry->state = journey_state_add_row(many->call, eas->hdr.eoh_context, entry->state, fcinfo, args);
+	many->bytes += journey_call_allocated(many->call) - before;
+	aggstate_changed(eas);
+	PG_RETURN_DATUM(aggstate_datum(eas));
+}
+
+Datum
+credit_by_channel_state_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_combine");
+	ExpandedAggState *eas;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	eas = aggstate_for_update(fcinfo, 0, &many_kind, aggcontext);
+	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
+	PG_RETURN_DATUM(aggstate_datum(eas));
+}
+
+Datum
+credit_by_channel_state_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(sum_journeys(aggstate_read(PG_GETARG_DATUM(0), &many_kind)));
 }

@@ -1,8 +1,10 @@
 /*
  * credit_map.c
  *		The attribution.channel_credits type (credit by channel), the
- *		aggregate sum(channel_credits [, weight]) that adds them up over many
- *		journeys, and each(channel_credits) that reads one.
+ *		aggregate credit_sum_agg(channel_credits [, weight]) (also under its
+ *		deprecated name sum()) that adds them up over many journeys, with its
+ *		storable state credit_sum_state, and each(channel_credits) that reads
+ *		one.
  *
  * Text form: {"email": 0.5, "paid search": 0.5}; channels are written in
  * bytewise order of their names and credits in the shortest form that reads
@@ -12,6 +14,7 @@
 
 #include "compat.h"
 
+#include "aggstate.h"
 #include "aggutil.h"
 
 #include <math.h>
@@ -20,6 +23,7 @@
 #include "funcapi.h"
 #include "libpq/pqformat.h"
 #include "credit_map.h"
+#include "exactsum.h"
 #include "miscadmin.h"
 #include "strdict.h"
 #include "textio.h"
@@ -36,6 +40,13 @@ PG_FUNCTION_INFO_V1(channel_credits_sum_combine);
 PG_FUNCTION_INFO_V1(channel_credits_sum_serialize);
 PG_FUNCTION_INFO_V1(channel_credits_sum_deserialize);
 PG_FUNCTION_INFO_V1(channel_credits_sum_final);
+PG_FUNCTION_INFO_V1(credit_sum_state_in);
+PG_FUNCTION_INFO_V1(credit_sum_state_out);
+PG_FUNCTION_INFO_V1(credit_sum_state_recv);
+PG_FUNCTION_INFO_V1(credit_sum_state_send);
+PG_FUNCTION_INFO_V1(credit_sum_trans);
+PG_FUNCTION_INFO_V1(credit_sum_combine);
+PG_FUNCTION_INFO_V1(credit_sum_final);
 
 #define MAX_MAP_CHANNELS 1000000
 
@@ -317,103 +328,361 @@ channel_credits_each(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* ---------- sum(channel_credits [, weight]) ---------- */
+/* ---------- credit_sum_agg(channel_credits [, weight]) ---------- */
 
-typedef struct CreditSumState
+/*
+ * The state: each channel's compensated sum of credit times weight, channels
+ * numbered in order of first appearance.  Compensated sums keep the result
+ * within about one rounding of the exact sum whatever the order of the rows
+ * and however a plan splits them (parallel workers, the nodes of a
+ * distributed table), so every plan gives the same credits to the last bit
+ * or two.
+ *
+ * Its flat form (credit_sum_state): the version byte, int32 the number of
+ * channels, then per channel int32 length, the name's bytes, float8 sum and
+ * float8 compensation.
+ */
+#define SUM_STATE_VERSION 1
+
+typedef struct CreditSum
 {
 	StrDict    *channels;
-	double	   *credits;		/* by channel index */
+	CompensatedSum *sums;		/* by channel index */
 	int			capacity;
-} CreditSumState;
+} CreditSum;
 
-static CreditSumState *
-sum_state_create(void)
+static void *
+sum_create(void)
 {
-	CreditSumState *state = palloc(sizeof(CreditSumState));
+	CreditSum  *sum = palloc(sizeof(CreditSum));
 
-	state->channels = strdict_create(32);
-	state->capacity = 32;
-	state->credits = palloc0(state->capacity * sizeof(double));
-	return state;
+	sum->channels = strdict_create(32);
+	sum->capacity = 32;
+	sum->sums = palloc0(sum->capacity * sizeof(CompensatedSum));
+	return sum;
 }
 
 static void
-sum_state_add(CreditSumState *state, const char *name, int len, double credit)
+sum_out_of_range(const char *name, int len)
 {
-	int			index = strdict_intern(state->channels, name, len);
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("credit of channel \"%.*s\" is out of range", len, name),
+			 errdetail("The sum of its credits exceeds the range of double precision."),
+			 errhint("Use smaller weights, for example revenue in thousands.")));
+}
 
-	if (index >= state->capacity)
+/* the sum of a channel, added when new */
+static CompensatedSum *
+sum_channel(CreditSum *sum, const char *name, int len)
+{
+	int			index = strdict_intern(sum->channels, name, len);
+
+	if (index >= sum->capacity)
 	{
-		int			old = state->capacity;
+		int			old = sum->capacity;
 
 		if (index >= MAX_MAP_CHANNELS)
 			too_many_channels(index + 1);
-		state->capacity *= 2;
-		state->credits = repalloc(state->credits, state->capacity * sizeof(double));
-		memset(state->credits + old, 0, (state->capacity - old) * sizeof(double));
+		sum->capacity *= 2;
+		sum->sums = repalloc(sum->sums, sum->capacity * sizeof(CompensatedSum));
+		memset(sum->sums + old, 0, (sum->capacity - old) * sizeof(CompensatedSum));
 	}
-	state->credits[index] += credit;
-	/* a value must read back: no infinite (or NaN) credit may come out */
-	if (!isfinite(state->credits[index]))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("credit of channel \"%.*s\" is out of range", len, name),
-				 errdetail("The sum of its credits exceeds the range of double precision."),
-				 errhint("Use smaller weights, for example revenue in thousands.")));
+	return &sum->sums[index];
 }
+
+static void
+sum_add(CreditSum *sum, const char *name, int len, double credit)
+{
+	CompensatedSum *s = sum_channel(sum, name, len);
+
+	csum_add(s, credit);
+	/* a value must read back: no infinite (or NaN) credit may come out */
+	if (!isfinite(s->sum) || !isfinite(s->compensation))
+		sum_out_of_range(name, len);
+}
+
+/* add credits times weight */
+static void
+sum_add_map(CreditSum *sum, const CreditMapData *map, double weight)
+{
+	const char *name = CREDIT_MAP_NAMES(map);
+	int			i;
+
+	for (i = 0; i < map->nchannels; i++)
+	{
+		int			len = strlen(name);
+
+		sum_add(sum, name, len, CREDIT_MAP_CREDITS(map)[i] * weight);
+		name += len + 1;
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/* add a compensated sum (of another state) to a channel */
+static void
+sum_add_csum(CreditSum *sum, const char *name, int len, const CompensatedSum *add)
+{
+	CompensatedSum *s = sum_channel(sum, name, len);
+
+	csum_add(s, add->sum);
+	s->compensation += add->compensation;
+	if (!isfinite(s->sum) || !isfinite(s->compensation))
+		sum_out_of_range(name, len);
+}
+
+static void
+sum_merge_state(void *state, void *other)
+{
+	CreditSum  *a = state;
+	CreditSum  *b = other;
+	int			i;
+
+	for (i = 0; i < strdict_size(b->channels); i++)
+	{
+		int			len;
+		const char *name = strdict_string(b->channels, i, &len);
+
+		sum_add_csum(a, name, len, &b->sums[i]);
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+static void
+sum_write(void *state, StringInfo buf)
+{
+	CreditSum  *sum = state;
+	int			n = strdict_size(sum->channels);
+	int			i;
+
+	pq_sendbyte(buf, SUM_STATE_VERSION);
+	pq_sendint32(buf, n);
+	for (i = 0; i < n; i++)
+	{
+		int			len;
+		const char *name = strdict_string(sum->channels, i, &len);
+
+		pq_sendint32(buf, len);
+		pq_sendbytes(buf, name, len);
+		pq_sendfloat8(buf, sum->sums[i].sum);
+		pq_sendfloat8(buf, sum->sums[i].compensation);
+	}
+}
+
+/*
+ * Read a payload, validating it, and add it to sum (when sum is empty,
+ * repeated channels are caught too: the input functions pass an empty one).
+ */
+static void
+sum_read(StringInfo msg, CreditSum *sum)
+{
+	const char *type_name = "credit_sum_state";
+	bool		was_empty = strdict_size(sum->channels) == 0;
+	int			n;
+	int			i;
+
+	aggstate_need(msg, 5, type_name);
+	if (pq_getmsgbyte(msg) != SUM_STATE_VERSION)
+		aggstate_error(type_name, "The format version is unknown.");
+	n = pq_getmsgint(msg, 4);
+	/* each channel takes at least 20 bytes */
+	if (n < 0 || n > MAX_MAP_CHANNELS || (int64) n * 20 > msg->len - msg->cursor)
+		aggstate_error(type_name, "The channel count %d is out of range.", n);
+	for (i = 0; i < n; i++)
+	{
+		int			len = pq_getmsgint(msg, 4);
+		const char *name;
+		CompensatedSum s;
+
+		if (len < 0 || (int64) len + 16 > msg->len - msg->cursor)
+			aggstate_error(type_name, "A channel name length exceeds the data.");
+		name = pq_getmsgbytes(msg, len);
+		if (memchr(name, '\0', len) != NULL || !pg_verifymbstr(name, len, true))
+			aggstate_error(type_name, "Channel name %d is not valid text in the server encoding.", i + 1);
+		s.sum = pq_getmsgfloat8(msg);
+		s.compensation = pq_getmsgfloat8(msg);
+		if (!isfinite(s.sum) || !isfinite(s.compensation))
+			aggstate_error(type_name, "The credit of channel %d is not finite.", i + 1);
+		sum_add_csum(sum, name, len, &s);
+		if (was_empty && strdict_size(sum->channels) != i + 1)
+			aggstate_error(type_name, "Channel %d appears twice.", i + 1);
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (msg->cursor != msg->len)
+		aggstate_error(type_name, "Bytes follow the last channel.");
+}
+
+static void
+sum_merge_flat(void *state, StringInfo msg)
+{
+	sum_read(msg, (CreditSum *) state);
+}
+
+static const AggStateKind credit_sum_kind = {
+	"credit_sum_state", sum_create, sum_write, sum_merge_flat, sum_merge_state
+};
+
+/* the result: channels in bytewise order */
+static CreditMapData *
+sum_result(CreditSum *sum)
+{
+	int			n = strdict_size(sum->channels);
+	const char **names = palloc(Max(n, 1) * sizeof(char *));
+	int		   *lens = palloc(Max(n, 1) * sizeof(int));
+	double	   *credits = palloc(Max(n, 1) * sizeof(double));
+	int			i;
+
+	for (i = 0; i < n; i++)
+	{
+		names[i] = strdict_string(sum->channels, i, &lens[i]);
+		credits[i] = csum_value(&sum->sums[i]);
+		if (!isfinite(credits[i]))
+			sum_out_of_range(names[i], lens[i]);
+	}
+	return credit_map_build(n, names, lens, credits);
+}
+
+/* the weight argument (1 when the form has none); false when it is NULL */
+static bool
+row_weight(FunctionCallInfo fcinfo, double *weight)
+{
+	*weight = 1.0;
+	if (PG_NARGS() <= 2)
+		return true;
+	if (PG_ARGISNULL(2))
+		return false;
+	*weight = PG_GETARG_FLOAT8(2);
+	if (!isfinite(*weight))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weight must be finite"),
+				 errdetail("The weight is %s.", isnan(*weight) ? "NaN" : "infinite"),
+				 errhint("Give a finite value, such as the journey's revenue.")));
+	return true;
+}
+
+/* type I/O of credit_sum_state */
+
+static struct varlena *
+sum_validated(struct varlena *flat)
+{
+	StringInfoData msg;
+
+	aggstate_message(flat, &msg);
+	sum_read(&msg, sum_create());
+	return flat;
+}
+
+Datum
+credit_sum_state_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(sum_validated(aggstate_text_in(PG_GETARG_CSTRING(0), "credit_sum_state")));
+}
+
+Datum
+credit_sum_state_out(PG_FUNCTION_ARGS)
+{
+	struct varlena *flat = aggstate_flat(PG_GETARG_DATUM(0));
+
+	PG_RETURN_CSTRING(aggstate_text_out(VARDATA(flat), VARSIZE(flat) - VARHDRSZ));
+}
+
+Datum
+credit_sum_state_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(sum_validated(aggstate_recv((StringInfo) PG_GETARG_POINTER(0))));
+}
+
+Datum
+credit_sum_state_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(aggstate_send(PG_GETARG_DATUM(0)));
+}
+
+/* credit_sum_agg(channel_credits [, weight]) and its deprecated name sum() */
+
+Datum
+credit_sum_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_sum_trans");
+	ExpandedAggState *eas;
+	MemoryContext old;
+	double		weight;
+
+	if (PG_ARGISNULL(1) || !row_weight(fcinfo, &weight))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	eas = aggstate_for_update(fcinfo, 0, &credit_sum_kind, aggcontext);
+	old = MemoryContextSwitchTo(eas->hdr.eoh_context);
+	sum_add_map(eas->state, PG_GETARG_CREDIT_MAP(1), weight);
+	MemoryContextSwitchTo(old);
+	aggstate_changed(eas);
+	PG_RETURN_DATUM(aggstate_datum(eas));
+}
+
+Datum
+credit_sum_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_sum_combine");
+	ExpandedAggState *eas;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	eas = aggstate_for_update(fcinfo, 0, &credit_sum_kind, aggcontext);
+	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
+	PG_RETURN_DATUM(aggstate_datum(eas));
+}
+
+Datum
+credit_sum_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(sum_result(aggstate_read(PG_GETARG_DATUM(0), &credit_sum_kind)));
+}
+
+/*
+ * The support functions of sum(channel_credits [, weight]) as version 0.1.0
+ * declared it, with an `internal` state (a CreditSum), kept so that a
+ * database still on 0.1.0 works with this library until it is updated.
+ */
 
 Datum
 channel_credits_sum_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credits_sum_trans");
-	CreditSumState *state = PG_ARGISNULL(0) ? NULL : (CreditSumState *) PG_GETARG_POINTER(0);
-	CreditMapData *map;
-	const char *name;
-	double		weight = 1.0;
+	CreditSum  *sum = PG_ARGISNULL(0) ? NULL : (CreditSum *) PG_GETARG_POINTER(0);
 	MemoryContext old;
-	int			i;
+	double		weight;
 
-	if (PG_ARGISNULL(1) || (PG_NARGS() > 2 && PG_ARGISNULL(2)))
+	if (PG_ARGISNULL(1) || !row_weight(fcinfo, &weight))
 	{
-		if (state == NULL)
+		if (sum == NULL)
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(state);
+		PG_RETURN_POINTER(sum);
 	}
-	if (PG_NARGS() > 2)
-	{
-		weight = PG_GETARG_FLOAT8(2);
-		if (!isfinite(weight))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("weight must be finite"),
-					 errdetail("The weight is %s.", isnan(weight) ? "NaN" : "infinite"),
-					 errhint("Give a finite value, such as the journey's revenue.")));
-	}
-	map = PG_GETARG_CREDIT_MAP(1);
 	old = MemoryContextSwitchTo(aggcontext);
-	if (state == NULL)
-		state = sum_state_create();
-	name = CREDIT_MAP_NAMES(map);
-	for (i = 0; i < map->nchannels; i++)
-	{
-		int			len = strlen(name);
-
-		sum_state_add(state, name, len, CREDIT_MAP_CREDITS(map)[i] * weight);
-		name += len + 1;
-		CHECK_FOR_INTERRUPTS();
-	}
+	if (sum == NULL)
+		sum = sum_create();
+	sum_add_map(sum, PG_GETARG_CREDIT_MAP(1), weight);
 	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(state);
+	PG_RETURN_POINTER(sum);
 }
 
 Datum
 channel_credits_sum_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credits_sum_combine");
-	CreditSumState *a = PG_ARGISNULL(0) ? NULL : (CreditSumState *) PG_GETARG_POINTER(0);
-	CreditSumState *b = PG_ARGISNULL(1) ? NULL : (CreditSumState *) PG_GETARG_POINTER(1);
+	CreditSum  *a = PG_ARGISNULL(0) ? NULL : (CreditSum *) PG_GETARG_POINTER(0);
+	CreditSum  *b = PG_ARGISNULL(1) ? NULL : (CreditSum *) PG_GETARG_POINTER(1);
 	MemoryContext old;
-	int			i;
 
 	if (b == NULL)
 	{
@@ -423,15 +692,8 @@ channel_credits_sum_combine(PG_FUNCTION_ARGS)
 	}
 	old = MemoryContextSwitchTo(aggcontext);
 	if (a == NULL)
-		a = sum_state_create();
-	for (i = 0; i < strdict_size(b->channels); i++)
-	{
-		int			len;
-		const char *name = strdict_string(b->channels, i, &len);
-
-		sum_state_add(a, name, len, b->credits[i]);
-		CHECK_FOR_INTERRUPTS();
-	}
+		a = sum_create();
+	sum_merge_state(a, b);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(a);
 }
@@ -439,16 +701,10 @@ channel_credits_sum_combine(PG_FUNCTION_ARGS)
 Datum
 channel_credits_sum_serialize(PG_FUNCTION_ARGS)
 {
-	CreditSumState *state = (CreditSumState *) PG_GETARG_POINTER(0);
-	int			n = strdict_size(state->channels);
-	const char **names = palloc(Max(n, 1) * sizeof(char *));
 	StringInfoData msg;
-	int			i;
 
-	for (i = 0; i < n; i++)
-		names[i] = strdict_string(state->channels, i, NULL);
 	pq_begintypsend(&msg);
-	write_entries(&msg, n, names, state->credits);
+	sum_write(PG_GETARG_POINTER(0), &msg);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&msg));
 }
 
@@ -456,45 +712,22 @@ Datum
 channel_credits_sum_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credits_sum_deserialize");
-	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	StringInfoData msg;
-	MapBuilder	b = {0};
-	CreditSumState *state;
 	MemoryContext old;
-	int			i;
+	CreditSum  *sum;
 
-	agg_state_message(bytes, &msg);
-	read_entries(&msg, &b);
-	if (msg.cursor != msg.len)
-		map_wire_error("Bytes follow the last channel.");
+	agg_state_message(PG_GETARG_BYTEA_PP(0), &msg);
 	old = MemoryContextSwitchTo(aggcontext);
-	state = sum_state_create();
-	for (i = 0; i < b.n; i++)
-	{
-		if (strdict_lookup(state->channels, b.names[i], b.lens[i]) >= 0)
-			map_wire_error("A channel appears twice.");
-		sum_state_add(state, b.names[i], b.lens[i], b.credits[i]);
-		CHECK_FOR_INTERRUPTS();
-	}
+	sum = sum_create();
+	sum_read(&msg, sum);
 	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(state);
+	PG_RETURN_POINTER(sum);
 }
 
 Datum
 channel_credits_sum_final(PG_FUNCTION_ARGS)
 {
-	CreditSumState *state = PG_ARGISNULL(0) ? NULL : (CreditSumState *) PG_GETARG_POINTER(0);
-	int			n;
-	const char **names;
-	int		   *lens;
-	int			i;
-
-	if (state == NULL)
+	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	n = strdict_size(state->channels);
-	names = palloc(Max(n, 1) * sizeof(char *));
-	lens = palloc(Max(n, 1) * sizeof(int));
-	for (i = 0; i < n; i++)
-		names[i] = strdict_string(state->channels, i, &lens[i]);
-	PG_RETURN_POINTER(credit_map_build(n, names, lens, state->credits));
+	PG_RETURN_POINTER(sum_result((CreditSum *) PG_GETARG_POINTER(0)));
 }

@@ -37,6 +37,7 @@
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "attribution.h"
 
 #define GUARDED_EXTENSION "attribution"
 
@@ -50,8 +51,6 @@ typedef enum DropGuardState
 static DropGuardState guard_state = GUARD_IDLE;
 static bool guard_installed = false;
 static object_access_hook_type prev_object_access_hook = NULL;
-
-static void drop_guard_install(void);
 
 /* the schema of an extension, NULL if it does not exist */
 static char *
@@ -157,7 +156,7 @@ drop_guard_xact_callback(XactEvent event, void *arg)
 	}
 }
 
-static void
+void
 drop_guard_install(void)
 {
 	if (guard_installed)
@@ -166,14 +165,6 @@ drop_guard_install(void)
 	object_access_hook = drop_guard_object_access;
 	RegisterXactCallback(drop_guard_xact_callback, NULL);
 	guard_installed = true;
-}
-
-void		_PG_init(void);
-
-void
-_PG_init(void)
-{
-	drop_guard_install();
 }
 
 PG_FUNCTION_INFO_V1(attribution_drop_guard);

@@ -24,6 +24,8 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
 #define EXACTSUM_MAX_TERMS 3
 
 typedef struct ExactSum
@@ -63,5 +65,33 @@ extern bool exactsum_is_finite(const ExactSum *sum);
 extern double exactsum_round(const ExactSum *sum);
 /* the sum as 0 to 3 non-negative doubles adding up to it exactly */
 extern int	exactsum_terms(const ExactSum *sum, double *terms);
+
+/*
+ * Neumaier's compensated summation: credits added over millions of paths
+ * keep an error of about one rounding instead of one per addition.
+ */
+typedef struct CompensatedSum
+{
+	double		sum;
+	double		compensation;
+} CompensatedSum;
+
+static inline void
+csum_add(CompensatedSum *s, double x)
+{
+	double		t = s->sum + x;
+
+	if (fabs(s->sum) >= fabs(x))
+		s->compensation += (s->sum - t) + x;
+	else
+		s->compensation += (x - t) + s->sum;
+	s->sum = t;
+}
+
+static inline double
+csum_value(const CompensatedSum *s)
+{
+	return s->sum + s->compensation;
+}
 
 #endif							/* ATTRIBUTION_EXACTSUM_H */

@@ -32,6 +32,7 @@
 
 #include <math.h>
 
+#include "aggstate.h"
 #include "arena.h"
 #include "journey_state.h"
 #include "fmgr.h"
@@ -195,6 +196,18 @@ journey_call(FunctionCallInfo fcinfo)
 		fcinfo->flinfo->fn_extra = cache;
 		MemoryContextSwitchTo(old);
 	}
+	return cache;
+}
+
+JourneyCall *
+journey_call_create(MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	JourneyCall *cache = palloc0(sizeof(JourneyCall));
+
+	cache->dict = strdict_create(64);
+	cache->arenas = arenaset_create(cxt);
+	MemoryContextSwitchTo(old);
 	return cache;
 }
 
@@ -934,6 +947,258 @@ journey_state_read(JourneyCall *cache, MemoryContext aggcontext, StringInfo msg)
 			read_key(msg, state, state_slot(state, s));
 	if (state_slot(state, SLOT_FIRST) && (n_window > 0) != state_slot(state, SLOT_FIRST)->valid)
 		state_error("The first touch does not match the window's touches.");
+	check_read_state(state);
+	return state;
+}
+
+/* ---------- the compact form of many journeys ---------- */
+
+struct JourneyTables
+{
+	int			nmodels;
+	const AttributionModel **models;	/* interned in the reading call */
+	int			nchannels;
+	int32	   *channels;		/* numbers in the reading call's dictionary */
+};
+
+#define SLOT_VALID 1
+#define SLOT_ID_NULL 2
+/* what model_write() writes: its number, the shares, the half-life, the lookback */
+#define MODEL_WIRE_BYTES (4 + 8 * NUM_POSITIONS + 8 + 1 + 8)
+
+void
+journey_call_write_tables(StringInfo msg, const JourneyCall *call)
+{
+	int			n = strdict_size(call->dict);
+	int			i;
+
+	aggstate_put_varint(msg, n);
+	for (i = 0; i < n; i++)
+	{
+		int			len;
+		const char *name = strdict_string(call->dict, i, &len);
+
+		aggstate_put_varint(msg, len);
+		pq_sendbytes(msg, name, len);
+	}
+	aggstate_put_varint(msg, call->nmodels);
+	for (i = 0; i < call->nmodels; i++)
+		model_write(msg, &call->models[i]);
+}
+
+JourneyTables *
+journey_call_read_tables(JourneyCall *call, MemoryContext aggcontext, StringInfo msg,
+						 const char *type_name)
+{
+	JourneyTables *tables = palloc0(sizeof(JourneyTables));
+	StrDict    *seen = strdict_create(64);
+	int			i;
+
+	tables->nchannels = (int) aggstate_get_varint(msg, MAX_JOURNEY_CHANNELS * 256, type_name);
+	if (tables->nchannels > msg->len - msg->cursor)
+		aggstate_error(type_name, "The channel count is out of range.");
+	tables->channels = palloc(Max(tables->nchannels, 1) * sizeof(int32));
+	for (i = 0; i < tables->nchannels; i++)
+	{
+		int			len = (int) aggstate_get_varint(msg, PG_INT32_MAX, type_name);
+		const char *name;
+
+		aggstate_need(msg, len, type_name);
+		name = pq_getmsgbytes(msg, len);
+		if (memchr(name, '\0', len) != NULL || !pg_verifymbstr(name, len, true))
+			aggstate_error(type_name, "Channel name %d is not valid text in the server encoding.", i + 1);
+		if (strdict_intern(seen, name, len) != i)
+			aggstate_error(type_name, "Channel name %d appears twice.", i + 1);
+		tables->channels[i] = channel_number(call, name, len);
+	}
+	tables->nmodels = (int) aggstate_get_varint(msg, MAX_CACHED_MODELS, type_name);
+	tables->models = palloc(Max(tables->nmodels, 1) * sizeof(AttributionModel *));
+	for (i = 0; i < tables->nmodels; i++)
+	{
+		AttributionModel model;
+
+		aggstate_need(msg, MODEL_WIRE_BYTES, type_name);
+		model_read(msg, &model);
+		tables->models[i] = keep_model(call, aggcontext, &model);
+	}
+	return tables;
+}
+
+void
+journey_state_write_compact(StringInfo msg, const JourneyCall *call, const JourneyState *state)
+{
+	int			i;
+	int			s;
+
+	if (state->dict != call->dict)
+		elog(ERROR, "journey_state_write_compact got a state of another call");
+	/* the model by its number in the call's table, or (not there) inline */
+	if (state->model >= call->models && state->model < call->models + call->nmodels)
+		aggstate_put_varint(msg, state->model - call->models);
+	else
+	{
+		aggstate_put_varint(msg, call->nmodels);
+		model_write(msg, state->model);
+	}
+	pq_sendbyte(msg, state->times_given);
+	for (i = 0; i < pg_popcount32(state->times_given); i++)
+		pq_sendint64(msg, state_times(state)[i]);
+	aggstate_put_varint(msg, state->n_rows);
+	aggstate_put_varint(msg, state->n_window);
+	aggstate_put_varint(msg, state->first_dups);
+	if (state->model->time_decay)
+		pq_sendint64(msg, state->decay_ref);
+	aggstate_put_varint(msg, state->nchannels);
+	for (i = 0; i < state->nchannels; i++)
+	{
+		aggstate_put_varint(msg, state_channels(state)[i].channel);
+		aggstate_put_varint(msg, state_channels(state)[i].count);
+		if (state->model->time_decay)
+			pq_sendfloat8(msg, state_decay(state)[i]);
+	}
+	for (s = 0; s < NUM_SLOTS; s++)
+	{
+		const TouchKey *key = state_slot(state, s);
+		int			c = 0;
+
+		if (key == NULL)
+			continue;
+		pq_sendbyte(msg, (key->valid ? SLOT_VALID : 0) | (key->id_isnull ? SLOT_ID_NULL : 0));
+		if (!key->valid)
+			continue;
+		pq_sendint64(msg, key->at);
+		if (!key->id_isnull)
+			pq_sendint64(msg, key->id);
+		/* the channel as its index in the journey's channel list */
+		while (state_channels(state)[c].channel != key->channel)
+			c++;
+		aggstate_put_varint(msg, c);
+	}
+}
+
+JourneyState *
+journey_state_read_compact(JourneyCall *call, MemoryContext aggcontext, StringInfo msg,
+						   const JourneyTables *tables, const char *type_name)
+{
+	const AttributionModel *model;
+	JourneyTimes times;
+	JourneyState *state;
+	TimestampTz values[NUM_TIMES];
+	int			given;
+	int32		n_rows,
+				n_window,
+				first_dups;
+	int			nchannels;
+	int64		counted = 0;
+	int			i;
+	int			s;
+
+	i = (int) aggstate_get_varint(msg, tables->nmodels, type_name);
+	if (i < tables->nmodels)
+		model = tables->models[i];
+	else
+	{
+		/* a model of its own, inline */
+		AttributionModel own;
+
+		aggstate_need(msg, MODEL_WIRE_BYTES, type_name);
+		model_read(msg, &own);
+		model = keep_model(call, aggcontext, &own);
+	}
+	aggstate_need(msg, 1, type_name);
+	given = pq_getmsgbyte(msg);
+	if (given & ~((1 << NUM_TIMES) - 1))
+		aggstate_error(type_name, "The set of journey times is invalid.");
+	aggstate_need(msg, 8 * pg_popcount32(given), type_name);
+	for (i = 0; i < pg_popcount32(given); i++)
+	{
+		values[i] = pq_getmsgint64(msg);
+		if (TIMESTAMP_NOT_FINITE(values[i]) || !IS_VALID_TIMESTAMP(values[i]))
+			aggstate_error(type_name, "A journey time is infinite or out of range.");
+	}
+	memset(&times, 0, sizeof(times));
+	i = 0;
+	if ((times.has_converted = (given & (1 << TIME_CONVERTED)) != 0))
+		times.converted_at = values[i++];
+	if ((times.has_lead = (given & (1 << TIME_LEAD)) != 0))
+		times.lead_at = values[i++];
+	if ((times.has_opportunity = (given & (1 << TIME_OPPORTUNITY)) != 0))
+		times.opportunity_at = values[i++];
+	if ((times.has_closed = (given & (1 << TIME_CLOSED)) != 0))
+		times.closed_at = values[i++];
+	n_rows = (int32) aggstate_get_varint(msg, MAX_JOURNEY_TOUCHES, type_name);
+	n_window = (int32) aggstate_get_varint(msg, n_rows, type_name);
+	first_dups = (int32) aggstate_get_varint(msg, n_window, type_name);
+
+	state = state_create(call, aggcontext, call->dict, model, &times, INITIAL_CHANNELS);
+	state->n_rows = n_rows;
+	state->n_window = n_window;
+	state->first_dups = first_dups;
+	if (model->time_decay)
+	{
+		aggstate_need(msg, 8, type_name);
+		state->decay_ref = pq_getmsgint64(msg);
+	}
+	nchannels = (int) aggstate_get_varint(msg, MAX_JOURNEY_CHANNELS, type_name);
+	for (i = 0; i < nchannels; i++)
+	{
+		int32		number = (int32) aggstate_get_varint(msg, PG_INT32_MAX, type_name);
+		int32		count;
+		int			c;
+
+		if (tables->nchannels == 0 || number >= tables->nchannels)
+			aggstate_error(type_name, "A journey refers to a channel that is not in the state.");
+		c = channel_slot(call, aggcontext, &state, tables->channels[number]);
+		if (c != i)
+			aggstate_error(type_name, "A channel appears twice in a journey.");
+		count = (int32) aggstate_get_varint(msg, MAX_JOURNEY_TOUCHES, type_name);
+		if (count <= 0)
+			aggstate_error(type_name, "A channel's count is out of range.");
+		state_channels(state)[c].count = count;
+		counted += count;
+		if (model->time_decay)
+		{
+			double		decay;
+
+			aggstate_need(msg, 8, type_name);
+			decay = pq_getmsgfloat8(msg);
+			if (!isfinite(decay) || decay < 0)
+				aggstate_error(type_name, "A channel's weight is out of range.");
+			state_decay(state)[c] = decay;
+		}
+	}
+	if (counted != state->n_window)
+		aggstate_error(type_name, "The channel counts do not add up to the window's touches.");
+	for (s = 0; s < NUM_SLOTS; s++)
+	{
+		TouchKey   *key = state_slot(state, s);
+		int			flags;
+
+		if (key == NULL)
+			continue;
+		aggstate_need(msg, 1, type_name);
+		flags = pq_getmsgbyte(msg);
+		if (flags & ~(SLOT_VALID | SLOT_ID_NULL))
+			aggstate_error(type_name, "A position's flags are invalid.");
+		key->valid = (flags & SLOT_VALID) != 0;
+		key->id_isnull = (flags & SLOT_ID_NULL) != 0;
+		key->at = 0;
+		key->id = 0;
+		key->channel = 0;
+		if (!key->valid)
+			continue;
+		aggstate_need(msg, key->id_isnull ? 8 : 16, type_name);
+		key->at = pq_getmsgint64(msg);
+		if (TIMESTAMP_NOT_FINITE(key->at))
+			aggstate_error(type_name, "A position's time is infinite.");
+		if (!key->id_isnull)
+			key->id = pq_getmsgint64(msg);
+		if (state->nchannels == 0)
+			aggstate_error(type_name, "A position refers to an unknown channel.");
+		key->channel = state_channels(state)[aggstate_get_varint(msg, state->nchannels - 1, type_name)].channel;
+	}
+	if (state_slot(state, SLOT_FIRST) && (n_window > 0) != state_slot(state, SLOT_FIRST)->valid)
+		aggstate_error(type_name, "The first touch does not match the window's touches.");
 	check_read_state(state);
 	return state;
 }

@@ -42,6 +42,13 @@ typedef struct RowArgs
 #define MAX_JOURNEY_CHANNELS 4096
 
 extern JourneyCall *journey_call(FunctionCallInfo fcinfo);
+
+/*
+ * A call cache owned by a state rather than by the call site, in cxt: for
+ * a state that must not depend on fn_extra (a storable state, which
+ * distributed engines advance through function calls of their own).
+ */
+extern JourneyCall *journey_call_create(MemoryContext cxt);
 extern StrDict *journey_call_dict(const JourneyCall *call);
 /* bytes the call has carved for states and models so far (for memory limits) */
 extern Size journey_call_allocated(const JourneyCall *call);
@@ -56,6 +63,23 @@ extern JourneyState *journey_state_merge(JourneyCall *call, MemoryContext aggcon
 extern void journey_state_write(StringInfo msg, const JourneyState *state);
 extern JourneyState *journey_state_read(JourneyCall *call, MemoryContext aggcontext,
 										StringInfo msg);
+
+/*
+ * The compact form of many journeys of one call (credit_by_channel's
+ * storable state): the call's tables (channel names, models) once, then
+ * each journey with its model and channels as numbers in those tables (a
+ * model that is not in the call's table follows its journey's number, as
+ * the number of models, inline).
+ * Reading validates everything and raises "invalid <type_name> value".
+ */
+typedef struct JourneyTables JourneyTables;
+
+extern void journey_call_write_tables(StringInfo msg, const JourneyCall *call);
+extern JourneyTables *journey_call_read_tables(JourneyCall *call, MemoryContext aggcontext, StringInfo msg,
+												const char *type_name);
+extern void journey_state_write_compact(StringInfo msg, const JourneyCall *call, const JourneyState *state);
+extern JourneyState *journey_state_read_compact(JourneyCall *call, MemoryContext aggcontext, StringInfo msg,
+												const JourneyTables *tables, const char *type_name);
 
 /*
  * The journey's credit by channel: credit[c] and channel_numbers[c] (numbers

@@ -41,6 +41,7 @@
 #include <math.h>
 
 #include "access/tupmacs.h"
+#include "aggstate.h"
 #include "aggutil.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
@@ -67,6 +68,15 @@ PG_FUNCTION_INFO_V1(attribution_path_agg_serialize);
 PG_FUNCTION_INFO_V1(attribution_path_agg_deserialize);
 PG_FUNCTION_INFO_V1(attribution_path_agg_final);
 PG_FUNCTION_INFO_V1(attribution_paths);
+PG_FUNCTION_INFO_V1(attribution_path_agg_state_in);
+PG_FUNCTION_INFO_V1(attribution_path_agg_state_out);
+PG_FUNCTION_INFO_V1(attribution_path_agg_state_recv);
+PG_FUNCTION_INFO_V1(attribution_path_agg_state_send);
+PG_FUNCTION_INFO_V1(attribution_path_agg_state_trans);
+PG_FUNCTION_INFO_V1(attribution_path_agg_state_counts_trans);
+PG_FUNCTION_INFO_V1(attribution_path_summary_merge_state_trans);
+PG_FUNCTION_INFO_V1(attribution_path_agg_state_combine);
+PG_FUNCTION_INFO_V1(attribution_path_agg_state_final);
 
 #define PS_VERSION 1
 #define PS_WIRE_VERSION 1
@@ -1457,38 +1467,290 @@ attribution_path_summary_send(PG_FUNCTION_ARGS)
 
 /* ---------- the aggregates ---------- */
 
-static PathBuilder *
-state_or_new(FunctionCallInfo fcinfo, MemoryContext aggcontext)
-{
-	PathBuilder *b;
-	MemoryContext old;
+static PathBuilder *state_or_new(FunctionCallInfo fcinfo, MemoryContext aggcontext);
 
-	if (!PG_ARGISNULL(0))
-		return (PathBuilder *) PG_GETARG_POINTER(0);
-	old = MemoryContextSwitchTo(aggcontext);
-	b = builder_create();
-	MemoryContextSwitchTo(old);
-	return b;
+/*
+ * The aggregates path_agg() and merge(path_summary) have a storable state,
+ * path_agg_state (see aggstate.h): a PathBuilder in an expanded object while
+ * they run.  Its flat form:
+ *		version byte
+ *		int32 number of channels, each as int32 length and bytes (ids in
+ *			this order)
+ *		int32 number of paths, each as: the length in bytes of its code
+ *			(LEB128), the code (channel ids in the code above), a flags
+ *			byte like the stored form's (bits 0-1, 2-3, 4-5 the number of
+ *			terms of conversions, value and non-conversions; bit 6 value is
+ *			the same as conversions), then the terms, float8
+ * Paths are in the builder's order (first appearance), not sorted: the final
+ * function sorts once, where the partial states meet.  A path takes its code
+ * plus about 10 bytes per non-zero quantity.
+ */
+#define PATH_STATE_VERSION 1
+#define PATH_STATE_TYPE "path_agg_state"
+
+static void
+path_state_write(void *state, StringInfo buf)
+{
+	PathBuilder *b = state;
+	int			n_channels = strdict_size(b->channels);
+	uint32		i;
+	int			c;
+
+	pq_sendbyte(buf, PATH_STATE_VERSION);
+	pq_sendint32(buf, n_channels);
+	for (c = 0; c < n_channels; c++)
+	{
+		int			len;
+		const char *name = strdict_string(b->channels, c, &len);
+
+		pq_sendint32(buf, len);
+		pq_sendbytes(buf, name, len);
+	}
+	pq_sendint32(buf, (int32) b->n_paths);
+	for (i = 0; i < b->n_paths; i++)
+	{
+		const PathRec *rec = &b->paths[i];
+		double		terms[PS_QUANTITIES][EXACTSUM_MAX_TERMS];
+		int			nterms[PS_QUANTITIES];
+		unsigned char head[5 + 1];
+		int			head_len;
+		uint8		flags;
+		int			q;
+		int			t;
+
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		flags = path_rec_terms(rec, terms, nterms);
+		head_len = leb128_put(head, rec->nbytes);
+		pq_sendbytes(buf, (const char *) head, head_len);
+		pq_sendbytes(buf, (const char *) b->arena + rec->offset, rec->nbytes);
+		pq_sendbyte(buf, flags);
+		for (q = 0; q < PS_QUANTITIES; q++)
+			for (t = 0; t < nterms[q]; t++)
+				pq_sendfloat8(buf, terms[q][t]);
+	}
+}
+
+/*
+ * Read a flat state, validating all of it, and add its paths to b; with b
+ * NULL, only validate (the input functions).
+ */
+static void
+path_state_read(StringInfo msg, PathBuilder *b)
+{
+	int32		n_channels;
+	int32		n_paths;
+	int		   *map;
+	StrDict    *seen = NULL;
+	int32		i;
+
+	aggstate_need(msg, 1 + 4, PATH_STATE_TYPE);
+	if (pq_getmsgbyte(msg) != PATH_STATE_VERSION)
+		aggstate_error(PATH_STATE_TYPE, "The format version is unknown.");
+	n_channels = (int32) pq_getmsgint(msg, 4);
+	if (n_channels < 0 || n_channels > PS_MAX_CHANNELS ||
+		(int64) n_channels * 4 > msg->len - msg->cursor)
+		aggstate_error(PATH_STATE_TYPE, "The channel count %d is out of range.", n_channels);
+	map = palloc(Max(n_channels, 1) * sizeof(int));
+	if (b == NULL)
+		seen = strdict_create(Max(n_channels, 16));
+	for (i = 0; i < n_channels; i++)
+	{
+		int32		len;
+		const char *name;
+
+		aggstate_need(msg, 4, PATH_STATE_TYPE);
+		len = (int32) pq_getmsgint(msg, 4);
+		if (len < 0)
+			aggstate_error(PATH_STATE_TYPE, "Channel name %d has a negative length.", i + 1);
+		aggstate_need(msg, len, PATH_STATE_TYPE);
+		name = pq_getmsgbytes(msg, len);
+		if (memchr(name, '\0', len) != NULL || !pg_verifymbstr(name, len, true))
+			aggstate_error(PATH_STATE_TYPE, "Channel name %d is not valid text in the server encoding.", i + 1);
+		if (b != NULL)
+			map[i] = builder_intern_channel(b, name, len);
+		else if (strdict_intern(seen, name, len) != i)
+			aggstate_error(PATH_STATE_TYPE, "Channel name %d appears twice.", i + 1);
+	}
+	aggstate_need(msg, 4, PATH_STATE_TYPE);
+	n_paths = (int32) pq_getmsgint(msg, 4);
+	/* a path takes at least 3 bytes: its length, one channel, its flags */
+	if (n_paths < 0 || (int64) n_paths * 3 > msg->len - msg->cursor)
+		aggstate_error(PATH_STATE_TYPE, "The path count %d is out of range.", n_paths);
+	for (i = 0; i < n_paths; i++)
+	{
+		const unsigned char *start = (const unsigned char *) msg->data + msg->cursor;
+		const unsigned char *end = (const unsigned char *) msg->data + msg->len;
+		const unsigned char *p;
+		const unsigned char *code_end;
+		uint32		nbytes = 0;
+		int			touches = 0;
+		ExactSum	sums[PS_QUANTITIES];
+		const char *problem;
+		uint8		flags;
+		int			q;
+
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		p = leb128_get(start, end, &nbytes);
+		if (p == NULL || nbytes > (Size) (end - p))
+			aggstate_error(PATH_STATE_TYPE, "The code of path %d is cut off.", i + 1);
+		if (nbytes == 0)
+			aggstate_error(PATH_STATE_TYPE, "Path %d has no channel.", i + 1);
+		code_end = p + nbytes;
+		if (b != NULL)
+			probe_reset(b);
+		while (p < code_end)
+		{
+			uint32		id = 0;
+
+			p = channel_code_get(p, code_end, &id);
+			if (p == NULL || id >= (uint32) n_channels)
+				aggstate_error(PATH_STATE_TYPE, "Path %d refers to a channel that is not in the state.", i + 1);
+			if (b != NULL)
+				probe_append(b, map[id]);
+			touches++;
+		}
+		msg->cursor += code_end - start;
+		aggstate_need(msg, 1, PATH_STATE_TYPE);
+		flags = (uint8) pq_getmsgbyte(msg);
+		if ((flags & 0x80) != 0 ||
+			((flags & PS_FLAG_VALUE_IS_CONVERSIONS) != 0 && ((flags >> 2) & 3) != 0))
+			aggstate_error(PATH_STATE_TYPE, "The flags of path %d are invalid.", i + 1);
+		for (q = 0; q < PS_QUANTITIES; q++)
+		{
+			int			nterms = (flags >> (2 * q)) & 3;
+
+			exactsum_init(&sums[q]);
+			aggstate_need(msg, sizeof(double) * nterms, PATH_STATE_TYPE);
+			while (nterms-- > 0)
+			{
+				double		term = pq_getmsgfloat8(msg);
+
+				problem = term_problem(term);
+				if (problem != NULL)
+					aggstate_error(PATH_STATE_TYPE, "%s (path %d).", problem, i + 1);
+				exactsum_add_double(&sums[q], term);
+			}
+		}
+		if (flags & PS_FLAG_VALUE_IS_CONVERSIONS)
+			sums[PS_VALUE] = sums[PS_CONVERSIONS];
+		problem = entry_problem(touches, sums);
+		if (problem != NULL)
+			aggstate_error(PATH_STATE_TYPE, "%s (path %d).", problem, i + 1);
+		if (b != NULL)
+			builder_add_probe_sums(b, sums);
+	}
+	if (msg->cursor != msg->len)
+		aggstate_error(PATH_STATE_TYPE, "Bytes follow the last path.");
+	pfree(map);
+}
+
+static void *
+path_state_create(void)
+{
+	return builder_create();
+}
+
+static void
+path_state_merge_flat(void *state, StringInfo msg)
+{
+	path_state_read(msg, (PathBuilder *) state);
+}
+
+static void
+path_state_merge_state(void *state, void *other)
+{
+	builder_merge((PathBuilder *) state, (PathBuilder *) other);
+}
+
+static const AggStateKind path_state_kind = {
+	PATH_STATE_TYPE, path_state_create, path_state_write, path_state_merge_flat, path_state_merge_state
+};
+
+/* type I/O of path_agg_state */
+
+static struct varlena *
+path_state_validated(struct varlena *flat)
+{
+	StringInfoData msg;
+
+	aggstate_message(flat, &msg);
+	path_state_read(&msg, NULL);
+	return flat;
+}
+
+Datum
+attribution_path_agg_state_in(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(path_state_validated(aggstate_text_in(PG_GETARG_CSTRING(0), PATH_STATE_TYPE)));
+}
+
+Datum
+attribution_path_agg_state_out(PG_FUNCTION_ARGS)
+{
+	struct varlena *flat = aggstate_flat(PG_GETARG_DATUM(0));
+
+	PG_RETURN_CSTRING(aggstate_text_out(VARDATA(flat), VARSIZE(flat) - VARHDRSZ));
+}
+
+Datum
+attribution_path_agg_state_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(path_state_validated(aggstate_recv((StringInfo) PG_GETARG_POINTER(0))));
+}
+
+Datum
+attribution_path_agg_state_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(aggstate_send(PG_GETARG_DATUM(0)));
+}
+
+/*
+ * The transition functions.  Each form's row reader (a PathRowAdder)
+ * checks and detoasts its arguments in the per-row context and adds the
+ * row to the builder in the state's context.  Every transition function
+ * exists twice: for the storable state, and with the `internal` state that
+ * version 0.1.0 declared (kept so that a database still on 0.1.0 works
+ * with this library until it is updated).
+ */
+typedef void (*PathRowAdder) (FunctionCallInfo fcinfo, PathBuilder *b, MemoryContext cxt);
+
+static Datum
+path_trans(FunctionCallInfo fcinfo, bool storable, PathRowAdder add, const char *name)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, name);
+	ExpandedAggState *eas;
+
+	/* a journey without a path (or a NULL summary) is skipped, like NULLs in sum() */
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	if (!storable)
+	{
+		PathBuilder *b = state_or_new(fcinfo, aggcontext);
+
+		add(fcinfo, b, aggcontext);
+		PG_RETURN_POINTER(b);
+	}
+	eas = aggstate_for_update(fcinfo, 0, &path_state_kind, aggcontext);
+	add(fcinfo, eas->state, eas->hdr.eoh_context);
+	aggstate_changed(eas);
+	PG_RETURN_DATUM(aggstate_datum(eas));
 }
 
 /* path_agg(path text[], converted bool [, value float8]) */
-Datum
-attribution_path_agg_trans(PG_FUNCTION_ARGS)
+static void
+add_journey_row(FunctionCallInfo fcinfo, PathBuilder *b, MemoryContext cxt)
 {
-	MemoryContext aggcontext = agg_memory_context(fcinfo, "path_agg");
-	PathBuilder *b;
 	MemoryContext old;
 	bool		converted;
 	double		value = 1.0;
 	ArrayType  *path;
 
-	if (PG_ARGISNULL(1))
-	{
-		/* a journey without a path is skipped, like NULLs in sum() */
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
-	}
 	if (PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -1503,33 +1765,23 @@ attribution_path_agg_trans(PG_FUNCTION_ARGS)
 	}
 	/* detoast in the per-row context, before switching */
 	path = PG_GETARG_ARRAYTYPE_P(1);
-	b = state_or_new(fcinfo, aggcontext);
-	old = MemoryContextSwitchTo(aggcontext);
+	old = MemoryContextSwitchTo(cxt);
 	if (converted)
 		builder_add_row(b, path, 1.0, value, 0.0);
 	else
 		builder_add_row(b, path, 0.0, 0.0, 1.0);
 	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(b);
 }
 
 /* path_agg(path text[], conversions float8, value float8, non_conversions float8) */
-Datum
-attribution_path_agg_counts_trans(PG_FUNCTION_ARGS)
+static void
+add_counts_row(FunctionCallInfo fcinfo, PathBuilder *b, MemoryContext cxt)
 {
-	MemoryContext aggcontext = agg_memory_context(fcinfo, "path_agg");
-	PathBuilder *b;
 	MemoryContext old;
 	double		quantities[PS_QUANTITIES];
 	ArrayType  *path;
 	int			q;
 
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
-	}
 	for (q = 0; q < PS_QUANTITIES; q++)
 	{
 		/* NULL counts as 0, as in sum() */
@@ -1543,35 +1795,100 @@ attribution_path_agg_counts_trans(PG_FUNCTION_ARGS)
 				 errdetail("A row has value %g but no conversions.", quantities[PS_VALUE]),
 				 errhint("Value is the value of the conversions of a path; give it with the conversions it belongs to.")));
 	path = PG_GETARG_ARRAYTYPE_P(1);
-	b = state_or_new(fcinfo, aggcontext);
-	old = MemoryContextSwitchTo(aggcontext);
+	old = MemoryContextSwitchTo(cxt);
 	builder_add_row(b, path, quantities[PS_CONVERSIONS],
 					quantities[PS_VALUE], quantities[PS_NON_CONVERSIONS]);
 	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(b);
 }
 
 /* merge(path_summary) */
-Datum
-attribution_path_summary_merge_trans(PG_FUNCTION_ARGS)
+static void
+add_summary_row(FunctionCallInfo fcinfo, PathBuilder *b, MemoryContext cxt)
 {
-	MemoryContext aggcontext = agg_memory_context(fcinfo, "merge");
-	PathBuilder *b;
-	MemoryContext old;
-	PathSummary *summary;
+	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(1);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	builder_add_summary(b, summary);
+	MemoryContextSwitchTo(old);
+}
+
+Datum
+attribution_path_agg_state_trans(PG_FUNCTION_ARGS)
+{
+	return path_trans(fcinfo, true, add_journey_row, "path_agg");
+}
+
+Datum
+attribution_path_agg_state_counts_trans(PG_FUNCTION_ARGS)
+{
+	return path_trans(fcinfo, true, add_counts_row, "path_agg");
+}
+
+Datum
+attribution_path_summary_merge_state_trans(PG_FUNCTION_ARGS)
+{
+	return path_trans(fcinfo, true, add_summary_row, "merge");
+}
+
+Datum
+attribution_path_agg_state_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "path_agg combine");
+	ExpandedAggState *eas;
 
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 	}
-	summary = PG_GETARG_PATH_SUMMARY_P(1);
-	b = state_or_new(fcinfo, aggcontext);
+	/* with no first state, the second is copied into a new one */
+	eas = aggstate_for_update(fcinfo, 0, &path_state_kind, aggcontext);
+	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
+	PG_RETURN_DATUM(aggstate_datum(eas));
+}
+
+/* the final function writes a sorted copy: the state does not change */
+Datum
+attribution_path_agg_state_final(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_POINTER(builder_finish(aggstate_read(PG_GETARG_DATUM(0), &path_state_kind)));
+}
+
+/* the functions of version 0.1.0, with an internal state */
+
+static PathBuilder *
+state_or_new(FunctionCallInfo fcinfo, MemoryContext aggcontext)
+{
+	PathBuilder *b;
+	MemoryContext old;
+
+	if (!PG_ARGISNULL(0))
+		return (PathBuilder *) PG_GETARG_POINTER(0);
 	old = MemoryContextSwitchTo(aggcontext);
-	builder_add_summary(b, summary);
+	b = builder_create();
 	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(b);
+	return b;
+}
+
+Datum
+attribution_path_agg_trans(PG_FUNCTION_ARGS)
+{
+	return path_trans(fcinfo, false, add_journey_row, "path_agg");
+}
+
+Datum
+attribution_path_agg_counts_trans(PG_FUNCTION_ARGS)
+{
+	return path_trans(fcinfo, false, add_counts_row, "path_agg");
+}
+
+Datum
+attribution_path_summary_merge_trans(PG_FUNCTION_ARGS)
+{
+	return path_trans(fcinfo, false, add_summary_row, "merge");
 }
 
 Datum

@@ -89,34 +89,6 @@ extern void path_reader_rewind(PathReader *reader);
 extern text *path_reader_channel_text(const PathReader *reader, int channel);
 
 /*
- * Neumaier's compensated summation: credits added over millions of paths
- * keep an error of about one rounding instead of one per addition.
- */
-typedef struct CompensatedSum
-{
-	double		sum;
-	double		compensation;
-} CompensatedSum;
-
-static inline void
-csum_add(CompensatedSum *s, double x)
-{
-	double		t = s->sum + x;
-
-	if (fabs(s->sum) >= fabs(x))
-		s->compensation += (s->sum - t) + x;
-	else
-		s->compensation += (x - t) + s->sum;
-	s->sum = t;
-}
-
-static inline double
-csum_value(const CompensatedSum *s)
-{
-	return s->sum + s->compensation;
-}
-
-/*
  * The models of a path summary compute in double precision with the
  * summary's conversions, non-conversions and values, which may each be up to
  * the largest double.  Sums that leave the range of double precision are an

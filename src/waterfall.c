@@ -34,6 +34,7 @@
 #include <float.h>
 #include <math.h>
 
+#include "aggstate.h"
 #include "aggutil.h"
 #include "common/int.h"
 #include "duration_hist.h"
@@ -42,6 +43,7 @@
 #include "miscadmin.h"
 #include "stage_history.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #define SUMMARY_VERSION 1
 
@@ -58,6 +60,9 @@ PG_FUNCTION_INFO_V1(waterfall_final);
 PG_FUNCTION_INFO_V1(waterfall_report);
 PG_FUNCTION_INFO_V1(waterfall_exits);
 PG_FUNCTION_INFO_V1(reverse_waterfall);
+PG_FUNCTION_INFO_V1(waterfall_state_trans);
+PG_FUNCTION_INFO_V1(waterfall_state_combine);
+PG_FUNCTION_INFO_V1(waterfall_state_final);
 
 typedef struct WaterfallState
 {
@@ -464,7 +469,140 @@ waterfall_summary_in(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(state_to_value(state));
 }
 
-/* the aggregates waterfall_agg(stage_history) and merge(waterfall_summary) */
+/*
+ * The aggregates waterfall_agg(stage_history) and merge(waterfall_summary).
+ *
+ * Their state type is waterfall_summary itself (see aggstate.h): while they
+ * run, a WaterfallState in an expanded object; flattened, the stored form
+ * of the summary.  So a partial state that a parallel worker or a node of a
+ * distributed table ships is a summary (its text form lossless and a few
+ * kB whatever the number of units), the combine function is merge()'s
+ * transition function, and the final function only flattens the state.
+ */
+typedef struct WaterfallBox
+{
+	WaterfallState *state;		/* NULL until the first history or summary */
+} WaterfallBox;
+
+static void *
+box_create(void)
+{
+	return palloc0(sizeof(WaterfallBox));
+}
+
+static void
+box_write(void *state, StringInfo buf)
+{
+	WaterfallBox *box = state;
+
+	if (box->state == NULL)
+		elog(ERROR, "an empty waterfall_agg state has no flat form");
+	state_write(buf, box->state, false);
+}
+
+static void
+box_merge_state(void *state, void *other)
+{
+	WaterfallBox *box = state;
+	WaterfallBox *from = other;
+
+	if (from->state == NULL)
+		return;
+	if (box->state == NULL)
+		box->state = state_copy(from->state, CurrentMemoryContext);
+	else
+		state_merge(box->state, from->state, CurrentMemoryContext);
+}
+
+static void
+box_merge_flat(void *state, StringInfo msg)
+{
+	WaterfallBox *box = state;
+	MemoryContext tmp;
+	MemoryContext old;
+	WaterfallState *summary;
+
+	if (box->state == NULL)
+	{
+		box->state = state_read(msg, false, CurrentMemoryContext);
+		return;
+	}
+	/* read into a scratch context, then add into the state's */
+	tmp = AllocSetContextCreate(CurrentMemoryContext, "waterfall merge", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(tmp);
+	summary = state_read(msg, false, tmp);
+	MemoryContextSwitchTo(old);
+	state_merge(box->state, summary, CurrentMemoryContext);
+	MemoryContextDelete(tmp);
+}
+
+static const AggStateKind waterfall_kind = {
+	"waterfall_summary", box_create, box_write, box_merge_flat, box_merge_state
+};
+
+Datum
+waterfall_state_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "waterfall_agg_trans");
+	ExpandedAggState *eas;
+	WaterfallBox *box;
+	HistoryView view;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	history_view(PG_GETARG_VARLENA_PP(1), &view);
+	eas = aggstate_for_update(fcinfo, 0, &waterfall_kind, aggcontext);
+	box = eas->state;
+	if (box->state == NULL)
+		box->state = state_create(view.ladder, eas->hdr.eoh_context);
+	else if (!ladder_equal(box->state->ladder, view.ladder))
+		ladder_different_error(box->state->ladder, view.ladder, "stage histories of one waterfall summary");
+	state_add_history(box->state, &view, eas->hdr.eoh_context);
+	aggstate_changed(eas);
+	PG_RETURN_DATUM(aggstate_datum(eas));
+}
+
+/* the combine function, and merge()'s transition function */
+Datum
+waterfall_state_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "waterfall_combine");
+	ExpandedAggState *eas;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	eas = aggstate_for_update(fcinfo, 0, &waterfall_kind, aggcontext);
+	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
+	PG_RETURN_DATUM(aggstate_datum(eas));
+}
+
+/* the summary: the state's flat form, in the caller's memory */
+Datum
+waterfall_state_final(PG_FUNCTION_ARGS)
+{
+	WaterfallBox *box;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	box = aggstate_read(PG_GETARG_DATUM(0), &waterfall_kind);
+	if (box->state == NULL)
+		PG_RETURN_NULL();
+	PG_RETURN_BYTEA_P(state_to_value(box->state));
+}
+
+/*
+ * The support functions of version 0.1.0, with an `internal` state (a
+ * WaterfallState), kept so that a database still on 0.1.0 works with this
+ * library until it is updated.
+ */
 
 Datum
 waterfall_agg_trans(PG_FUNCTION_ARGS)

@@ -55,6 +55,9 @@
  * forgotten.  Consumers that call a function the installed version does not
  * have are skipped.
  */
+/* the models of the state seeds */
+#define TOUCH_MODELS_SEEDS "unnest('{linear,time_decay,position_based,w_shaped,last_non_direct}'::text[]) m"
+
 typedef struct TypeSpec
 {
 	const char *type;
@@ -107,6 +110,29 @@ static const TypeSpec type_specs[] = {
 			"SELECT count(*) FROM attribution.waterfall_exits($1::attribution.waterfall_summary)",
 			"SELECT count(*), sum(volume) FROM attribution.reverse_waterfall($1::attribution.waterfall_summary, 40)",
 			"SELECT attribution.merge(ws)::text FROM (VALUES ($1::attribution.waterfall_summary), ($1)) v(ws)",
+		NULL}},
+	{"credit_sum_state",
+		"SELECT fuzz.credit_sum_state(cc, w) FROM (SELECT journey_id, journey_id * 1.5 w, "
+		"attribution.channel_credit(m, touched_at, channel) cc FROM fuzz.touches, "
+		"unnest('{linear,time_decay,first_touch}'::text[]) m GROUP BY journey_id, m) s GROUP BY journey_id % 4",
+		{"SELECT count(*), sum(credit) FROM attribution.each(attribution.credit_sum_final($1::attribution.credit_sum_state))",
+			"SELECT fuzz.credit_sum_states(s)::text FROM (VALUES ($1::attribution.credit_sum_state), ($1)) v(s)",
+		NULL}},
+	{"credit_by_channel_state",
+		"SELECT fuzz.journeys_state(journey_id, m, touched_at, channel, touch_id, is_direct, converted_at, lead_at, "
+		"opportunity_at, closed_at, '3 days', NULL, '30 days') FROM fuzz.touches, " TOUCH_MODELS_SEEDS
+		" GROUP BY journey_id % 4, m "
+		"UNION ALL SELECT fuzz.journeys_state(journey_id, 'custom', touched_at, channel, touch_id, is_direct, NULL, lead_at, "
+		"opportunity_at, closed_at, NULL, '{.1,.2,.3,.1,.2,.1}', NULL) FROM fuzz.touches GROUP BY journey_id % 3",
+		{"SELECT count(*), sum(credit) FROM attribution.each(attribution.credit_by_channel_final("
+			"$1::attribution.credit_by_channel_state))",
+			"SELECT fuzz.journeys_states(s)::text FROM (VALUES ($1::attribution.credit_by_channel_state), ($1)) v(s)",
+		NULL}},
+	{"path_agg_state",
+		"SELECT fuzz.path_state(path, converted, value) FROM fuzz.paths GROUP BY g",
+		{"SELECT count(*), sum(conversions) FROM attribution.paths(attribution.path_agg_final($1::attribution.path_agg_state))",
+			"SELECT fuzz.path_states(s)::text FROM (VALUES ($1::attribution.path_agg_state), ($1)) v(s)",
+			"SELECT count(*) FROM attribution.markov(attribution.path_agg_final($1::attribution.path_agg_state))",
 		NULL}},
 	{"path_summary",
 		"SELECT attribution.path_agg(path, converted, value) FROM fuzz.paths GROUP BY g "
@@ -347,6 +373,21 @@ static const char *const setup_sql[] = {
 	"journey_id % 3 = 0 AS converted, (journey_id * 37 % 1000)::float8 AS value "
 	"FROM fuzz.touches GROUP BY journey_id",
 	"CREATE TABLE fuzz.state_input (id int, b bytea) WITH (autovacuum_enabled = off)",
+	/* the storable states: aggregates that return a state, and ones that combine states */
+	"CREATE AGGREGATE fuzz.credit_sum_state(attribution.channel_credits, float8) ("
+	"SFUNC = attribution.credit_sum_trans, STYPE = attribution.credit_sum_state)",
+	"CREATE AGGREGATE fuzz.credit_sum_states(attribution.credit_sum_state) ("
+	"SFUNC = attribution.credit_sum_combine, STYPE = attribution.credit_sum_state, FINALFUNC = attribution.credit_sum_final)",
+	"CREATE AGGREGATE fuzz.path_state(text[], boolean, float8) ("
+	"SFUNC = attribution.path_agg_trans, STYPE = attribution.path_agg_state)",
+	"CREATE AGGREGATE fuzz.path_states(attribution.path_agg_state) ("
+	"SFUNC = attribution.path_agg_combine, STYPE = attribution.path_agg_state, FINALFUNC = attribution.path_agg_final)",
+	"CREATE AGGREGATE fuzz.journeys_state(bigint, text, timestamptz, text, bigint, boolean, timestamptz, timestamptz, "
+	"timestamptz, timestamptz, interval, float8[], interval) ("
+	"SFUNC = attribution.credit_by_channel_trans, STYPE = attribution.credit_by_channel_state)",
+	"CREATE AGGREGATE fuzz.journeys_states(attribution.credit_by_channel_state) ("
+	"SFUNC = attribution.credit_by_channel_combine, STYPE = attribution.credit_by_channel_state, "
+	"FINALFUNC = attribution.credit_by_channel_final)",
 };
 
 /* words the text mutations insert: the tokens of every text form, and edge values */

@@ -44,6 +44,19 @@ static const TypeCase cases[] = {
 	{"attribution.path_summary", "[[[\"b\",\"a\"],1,2,3],[[\"a\"],1,1,0],[[\"a\\\"b\",\"c\\\\d\"],2.5,1e300,7]]"},
 	{"attribution.path_summary", "[]"},
 	{"attribution.path_summary", "[[[\"a\",\"b\\\"c\"],3,0.3+2.7755575615628914e-17,1],[[\"b\"],0,0,2]]"},
+	/* the partial states: the base64 of their binary forms */
+	{"attribution.credit_sum_state", "AQAAAAA="},
+	{"attribution.credit_sum_state", "AQAAAAIAAAADd2ViP7mZmZmZmZq8cUs39LUfcQAAAAN4XHmBusmns7cwLwAAAAAAAAAA"},
+	{"attribution.path_agg_state",
+	"AQAAAAQAAAABYQAAAANiImMAAAABYgAAAANjXGQAAAADAgABBUAAAAAAAAAAfjfkPIgAdZwBAlA/8AAAAAAAAAEDBT/wAAAAAAAAP7mZmZmZmZo="},
+	{"attribution.credit_by_channel_state",
+		"AQMFZW1haWwHZGkicmVjdAN3ZWICAAAABD/ZmZmZmZmaAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAP9mZmZmZmZo/yZmZmZmZmgAAAAAAAAAA"
+		"AAAAAAAAAAAAAAAAAAAAAAAAAAALAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABCYZoc"
+		"dAAAAAAAAAAAAAAAAAAAAAAAAAACAAAAAAAAAAIBAQACsSZMRsAAAgIAAAKxEi5vYAACAgE/7PuwMadBpQABP/AAAAAAAAAAAAAAAAAAAQAB"
+	"AAKxJkxGwAACAgECAAEBAQEAArDV1OlAAAAAAAAAAAAHAAMAArDp8sCgAAE="},
+	{"attribution.credit_by_channel_state",
+		"AQEBYQEAAAADAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAD/wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	"AAAAAAAAAAABAAAAAAAAAAUAAAEBAAEAAQ=="},
 };
 
 /* the type's oid, 0 when the installed version does not have it */

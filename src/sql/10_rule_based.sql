@@ -1,6 +1,6 @@
 -- Rule-based attribution (doc/rule_based.md): the journey type and its
 -- aggregate, credits(), the window function credit(), and the summary path
--- channel_credit() / sum() / each().
+-- channel_credit() / credit_sum_agg() / each().
 
 -- ---------------------------------------------------------------- journey
 
@@ -214,93 +214,167 @@ COMMENT ON AGGREGATE @extschema@.channel_credit(text, timestamptz, text, bigint,
 	timestamptz, timestamptz, timestamptz, interval, float8[], interval) IS
 	'One journey''s credit by channel under a rule-based model, every option (NULL = not given; NULL half_life = 7 days)';
 
--- sum(channel_credits [, weight]): credit by channel over many journeys
-CREATE FUNCTION @extschema@.channel_credits_sum_trans(internal, @extschema@.channel_credits) RETURNS internal
-	AS 'MODULE_PATHNAME', 'channel_credits_sum_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.channel_credits_sum_trans(internal, @extschema@.channel_credits, float8) RETURNS internal
-	AS 'MODULE_PATHNAME', 'channel_credits_sum_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.channel_credits_sum_combine(internal, internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'channel_credits_sum_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.channel_credits_sum_serialize(internal) RETURNS bytea
-	AS 'MODULE_PATHNAME', 'channel_credits_sum_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.channel_credits_sum_deserialize(bytea, internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'channel_credits_sum_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.channel_credits_sum_final(internal) RETURNS @extschema@.channel_credits
-	AS 'MODULE_PATHNAME', 'channel_credits_sum_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.channel_credits_sum_trans(internal, @extschema@.channel_credits) IS 'Transition function of sum(channel_credits)';
-COMMENT ON FUNCTION @extschema@.channel_credits_sum_trans(internal, @extschema@.channel_credits, float8) IS 'Transition function of sum(channel_credits, float8)';
-COMMENT ON FUNCTION @extschema@.channel_credits_sum_combine(internal, internal) IS 'Combine function of sum(channel_credits)';
-COMMENT ON FUNCTION @extschema@.channel_credits_sum_serialize(internal) IS 'Serialize function of sum(channel_credits)';
-COMMENT ON FUNCTION @extschema@.channel_credits_sum_deserialize(bytea, internal) IS 'Deserialize function of sum(channel_credits)';
-COMMENT ON FUNCTION @extschema@.channel_credits_sum_final(internal) IS 'Final function of sum(channel_credits)';
+-- credit_sum_agg(channel_credits [, weight]): credit by channel over many
+-- journeys.  Its state is a storable type, so that parallel query and
+-- distributed engines (Citus) aggregate partially where the rows are and
+-- ship only the states: the base64 of the binary form in the text form.
+CREATE TYPE @extschema@.credit_sum_state;
 
-CREATE AGGREGATE @extschema@.sum(@extschema@.channel_credits) (
-	SFUNC = @extschema@.channel_credits_sum_trans, STYPE = internal, SSPACE = 1000,
-	COMBINEFUNC = @extschema@.channel_credits_sum_combine,
-	SERIALFUNC = @extschema@.channel_credits_sum_serialize,
-	DESERIALFUNC = @extschema@.channel_credits_sum_deserialize,
-	FINALFUNC = @extschema@.channel_credits_sum_final, PARALLEL = SAFE
+CREATE FUNCTION @extschema@.credit_sum_state_in(cstring) RETURNS @extschema@.credit_sum_state
+	AS 'MODULE_PATHNAME', 'credit_sum_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_sum_state_out(@extschema@.credit_sum_state) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'credit_sum_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_sum_state_recv(internal) RETURNS @extschema@.credit_sum_state
+	AS 'MODULE_PATHNAME', 'credit_sum_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_sum_state_send(@extschema@.credit_sum_state) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'credit_sum_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.credit_sum_state (
+	INPUT = @extschema@.credit_sum_state_in,
+	OUTPUT = @extschema@.credit_sum_state_out,
+	RECEIVE = @extschema@.credit_sum_state_recv,
+	SEND = @extschema@.credit_sum_state_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
 );
-CREATE AGGREGATE @extschema@.sum(@extschema@.channel_credits, weight float8) (
-	SFUNC = @extschema@.channel_credits_sum_trans, STYPE = internal, SSPACE = 1000,
-	COMBINEFUNC = @extschema@.channel_credits_sum_combine,
-	SERIALFUNC = @extschema@.channel_credits_sum_serialize,
-	DESERIALFUNC = @extschema@.channel_credits_sum_deserialize,
-	FINALFUNC = @extschema@.channel_credits_sum_final, PARALLEL = SAFE
+COMMENT ON TYPE @extschema@.credit_sum_state IS
+	'Partial state of credit_sum_agg(): compensated credit sums by channel (text form: base64 of the binary form)';
+COMMENT ON FUNCTION @extschema@.credit_sum_state_in(cstring) IS 'Text input of credit_sum_state';
+COMMENT ON FUNCTION @extschema@.credit_sum_state_out(@extschema@.credit_sum_state) IS 'Text output of credit_sum_state';
+COMMENT ON FUNCTION @extschema@.credit_sum_state_recv(internal) IS 'Binary input of credit_sum_state';
+COMMENT ON FUNCTION @extschema@.credit_sum_state_send(@extschema@.credit_sum_state) IS 'Binary output of credit_sum_state';
+
+CREATE FUNCTION @extschema@.credit_sum_trans(@extschema@.credit_sum_state, @extschema@.channel_credits)
+	RETURNS @extschema@.credit_sum_state
+	AS 'MODULE_PATHNAME', 'credit_sum_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_sum_trans(@extschema@.credit_sum_state, @extschema@.channel_credits, float8)
+	RETURNS @extschema@.credit_sum_state
+	AS 'MODULE_PATHNAME', 'credit_sum_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_sum_combine(@extschema@.credit_sum_state, @extschema@.credit_sum_state)
+	RETURNS @extschema@.credit_sum_state
+	AS 'MODULE_PATHNAME', 'credit_sum_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_sum_final(@extschema@.credit_sum_state) RETURNS @extschema@.channel_credits
+	AS 'MODULE_PATHNAME', 'credit_sum_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.credit_sum_trans(@extschema@.credit_sum_state, @extschema@.channel_credits) IS
+	'Transition function of credit_sum_agg(channel_credits)';
+COMMENT ON FUNCTION @extschema@.credit_sum_trans(@extschema@.credit_sum_state, @extschema@.channel_credits, float8) IS
+	'Transition function of credit_sum_agg(channel_credits, float8)';
+COMMENT ON FUNCTION @extschema@.credit_sum_combine(@extschema@.credit_sum_state, @extschema@.credit_sum_state) IS
+	'Combine function of credit_sum_agg: adds two partial states';
+COMMENT ON FUNCTION @extschema@.credit_sum_final(@extschema@.credit_sum_state) IS
+	'Final function of credit_sum_agg: the credit by channel of a state';
+
+CREATE AGGREGATE @extschema@.credit_sum_agg(@extschema@.channel_credits) (
+	SFUNC = @extschema@.credit_sum_trans, STYPE = @extschema@.credit_sum_state, SSPACE = 1000,
+	COMBINEFUNC = @extschema@.credit_sum_combine,
+	FINALFUNC = @extschema@.credit_sum_final, PARALLEL = SAFE
 );
-COMMENT ON AGGREGATE @extschema@.sum(@extschema@.channel_credits) IS
+CREATE AGGREGATE @extschema@.credit_sum_agg(@extschema@.channel_credits, weight float8) (
+	SFUNC = @extschema@.credit_sum_trans, STYPE = @extschema@.credit_sum_state, SSPACE = 1000,
+	COMBINEFUNC = @extschema@.credit_sum_combine,
+	FINALFUNC = @extschema@.credit_sum_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.credit_sum_agg(@extschema@.channel_credits) IS
 	'Credit by channel added up over many journeys';
-COMMENT ON AGGREGATE @extschema@.sum(@extschema@.channel_credits, float8) IS
+COMMENT ON AGGREGATE @extschema@.credit_sum_agg(@extschema@.channel_credits, float8) IS
 	'Credit by channel times a weight per journey (its revenue, say), added up over many journeys';
 
--- credit_by_channel(): the summary path in one aggregate over many journeys
-CREATE FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text) RETURNS internal
-	AS 'MODULE_PATHNAME', 'credit_by_channel_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text, timestamptz) RETURNS internal
-	AS 'MODULE_PATHNAME', 'credit_by_channel_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text, bigint, boolean,
-	timestamptz, timestamptz, timestamptz, timestamptz, interval, float8[], interval) RETURNS internal
-	AS 'MODULE_PATHNAME', 'credit_by_channel_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.credit_by_channel_combine(internal, internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'credit_by_channel_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION @extschema@.credit_by_channel_serialize(internal) RETURNS bytea
-	AS 'MODULE_PATHNAME', 'credit_by_channel_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.credit_by_channel_deserialize(bytea, internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'credit_by_channel_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION @extschema@.credit_by_channel_final(internal) RETURNS @extschema@.channel_credits
-	AS 'MODULE_PATHNAME', 'credit_by_channel_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text) IS 'Transition function of credit_by_channel';
-COMMENT ON FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text, timestamptz) IS 'Transition function of credit_by_channel';
-COMMENT ON FUNCTION @extschema@.credit_by_channel_trans(internal, bigint, text, timestamptz, text, bigint, boolean,
-	timestamptz, timestamptz, timestamptz, timestamptz, interval, float8[], interval) IS 'Transition function of credit_by_channel';
-COMMENT ON FUNCTION @extschema@.credit_by_channel_combine(internal, internal) IS 'Combine function of credit_by_channel';
-COMMENT ON FUNCTION @extschema@.credit_by_channel_serialize(internal) IS 'Serialize function of credit_by_channel';
-COMMENT ON FUNCTION @extschema@.credit_by_channel_deserialize(bytea, internal) IS 'Deserialize function of credit_by_channel';
-COMMENT ON FUNCTION @extschema@.credit_by_channel_final(internal) IS 'Final function of credit_by_channel';
+-- sum(channel_credits [, weight]): the name of 0.1.0, kept as a deprecated
+-- alias of credit_sum_agg with the same support functions.  Distributed
+-- engines can treat an aggregate named sum as the built-in one; with a
+-- storable state Citus splits it like any aggregate with a combine function.
+CREATE AGGREGATE @extschema@.sum(@extschema@.channel_credits) (
+	SFUNC = @extschema@.credit_sum_trans, STYPE = @extschema@.credit_sum_state, SSPACE = 1000,
+	COMBINEFUNC = @extschema@.credit_sum_combine,
+	FINALFUNC = @extschema@.credit_sum_final, PARALLEL = SAFE
+);
+CREATE AGGREGATE @extschema@.sum(@extschema@.channel_credits, weight float8) (
+	SFUNC = @extschema@.credit_sum_trans, STYPE = @extschema@.credit_sum_state, SSPACE = 1000,
+	COMBINEFUNC = @extschema@.credit_sum_combine,
+	FINALFUNC = @extschema@.credit_sum_final, PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.sum(@extschema@.channel_credits) IS
+	'Deprecated name of credit_sum_agg(channel_credits): credit by channel added up over many journeys';
+COMMENT ON AGGREGATE @extschema@.sum(@extschema@.channel_credits, float8) IS
+	'Deprecated name of credit_sum_agg(channel_credits, float8): credit by channel times a weight per journey, added up';
+
+-- credit_by_channel(): the summary path in one aggregate over many journeys.
+-- Its state is a storable type (the journeys, each summarised in a few
+-- dozen bytes), so that parallel query and distributed engines (Citus)
+-- aggregate partially where the rows are and ship only the states.
+CREATE TYPE @extschema@.credit_by_channel_state;
+
+CREATE FUNCTION @extschema@.credit_by_channel_state_in(cstring) RETURNS @extschema@.credit_by_channel_state
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_state_out(@extschema@.credit_by_channel_state) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_state_recv(internal) RETURNS @extschema@.credit_by_channel_state
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_state_send(@extschema@.credit_by_channel_state) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.credit_by_channel_state (
+	INPUT = @extschema@.credit_by_channel_state_in,
+	OUTPUT = @extschema@.credit_by_channel_state_out,
+	RECEIVE = @extschema@.credit_by_channel_state_recv,
+	SEND = @extschema@.credit_by_channel_state_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.credit_by_channel_state IS
+	'Partial state of credit_by_channel(): each journey summarised (text form: base64 of the binary form)';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_state_in(cstring) IS 'Text input of credit_by_channel_state';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_state_out(@extschema@.credit_by_channel_state) IS
+	'Text output of credit_by_channel_state';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_state_recv(internal) IS 'Binary input of credit_by_channel_state';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_state_send(@extschema@.credit_by_channel_state) IS
+	'Binary output of credit_by_channel_state';
+
+CREATE FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channel_state, bigint, text, timestamptz, text)
+	RETURNS @extschema@.credit_by_channel_state
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channel_state, bigint, text, timestamptz, text,
+	timestamptz) RETURNS @extschema@.credit_by_channel_state
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channel_state, bigint, text, timestamptz, text,
+	bigint, boolean, timestamptz, timestamptz, timestamptz, timestamptz, interval, float8[], interval)
+	RETURNS @extschema@.credit_by_channel_state
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_combine(@extschema@.credit_by_channel_state,
+	@extschema@.credit_by_channel_state) RETURNS @extschema@.credit_by_channel_state
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION @extschema@.credit_by_channel_final(@extschema@.credit_by_channel_state)
+	RETURNS @extschema@.channel_credits
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channel_state, bigint, text, timestamptz,
+	text) IS 'Transition function of credit_by_channel';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channel_state, bigint, text, timestamptz,
+	text, timestamptz) IS 'Transition function of credit_by_channel';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channel_state, bigint, text, timestamptz,
+	text, bigint, boolean, timestamptz, timestamptz, timestamptz, timestamptz, interval, float8[], interval) IS
+	'Transition function of credit_by_channel';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_combine(@extschema@.credit_by_channel_state,
+	@extschema@.credit_by_channel_state) IS 'Combine function of credit_by_channel: merges the journeys of two partial states';
+COMMENT ON FUNCTION @extschema@.credit_by_channel_final(@extschema@.credit_by_channel_state) IS
+	'Final function of credit_by_channel: each journey''s credit, summed by channel in the order of the journey ids';
 
 CREATE AGGREGATE @extschema@.credit_by_channel(journey_id bigint, model text, touched_at timestamptz, channel text) (
-	SFUNC = @extschema@.credit_by_channel_trans, STYPE = internal, SSPACE = 100000000,
+	SFUNC = @extschema@.credit_by_channel_trans, STYPE = @extschema@.credit_by_channel_state, SSPACE = 100000000,
 	COMBINEFUNC = @extschema@.credit_by_channel_combine,
-	SERIALFUNC = @extschema@.credit_by_channel_serialize,
-	DESERIALFUNC = @extschema@.credit_by_channel_deserialize,
 	FINALFUNC = @extschema@.credit_by_channel_final, PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.credit_by_channel(journey_id bigint, model text, touched_at timestamptz, channel text,
 	converted_at timestamptz) (
-	SFUNC = @extschema@.credit_by_channel_trans, STYPE = internal, SSPACE = 100000000,
+	SFUNC = @extschema@.credit_by_channel_trans, STYPE = @extschema@.credit_by_channel_state, SSPACE = 100000000,
 	COMBINEFUNC = @extschema@.credit_by_channel_combine,
-	SERIALFUNC = @extschema@.credit_by_channel_serialize,
-	DESERIALFUNC = @extschema@.credit_by_channel_deserialize,
 	FINALFUNC = @extschema@.credit_by_channel_final, PARALLEL = SAFE
 );
 CREATE AGGREGATE @extschema@.credit_by_channel(journey_id bigint, model text, touched_at timestamptz, channel text,
 	touch_id bigint, is_direct boolean, converted_at timestamptz, lead_created_at timestamptz,
 	opportunity_created_at timestamptz, closed_at timestamptz, half_life interval, weights float8[],
 	lookback interval) (
-	SFUNC = @extschema@.credit_by_channel_trans, STYPE = internal, SSPACE = 100000000,
+	SFUNC = @extschema@.credit_by_channel_trans, STYPE = @extschema@.credit_by_channel_state, SSPACE = 100000000,
 	COMBINEFUNC = @extschema@.credit_by_channel_combine,
-	SERIALFUNC = @extschema@.credit_by_channel_serialize,
-	DESERIALFUNC = @extschema@.credit_by_channel_deserialize,
 	FINALFUNC = @extschema@.credit_by_channel_final, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.credit_by_channel(bigint, text, timestamptz, text) IS

@@ -88,71 +88,92 @@ COMMENT ON FUNCTION @extschema@.path_summary_send(@extschema@.path_summary) IS
 
 -- ---------- aggregates ----------
 
-CREATE FUNCTION @extschema@.path_agg_trans(internal, text[], boolean)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'attribution_path_agg_trans'
+-- The state of path_agg() and merge(path_summary) is a storable type, so
+-- that parallel query and distributed engines (Citus) aggregate partially
+-- where the rows are and ship only the states (the base64 of the binary
+-- form in the text form).
+CREATE TYPE @extschema@.path_agg_state;
+
+CREATE FUNCTION @extschema@.path_agg_state_in(cstring) RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.path_agg_state_out(@extschema@.path_agg_state) RETURNS cstring
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.path_agg_state_recv(internal) RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION @extschema@.path_agg_state_send(@extschema@.path_agg_state) RETURNS bytea
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE @extschema@.path_agg_state (
+	INPUT = @extschema@.path_agg_state_in,
+	OUTPUT = @extschema@.path_agg_state_out,
+	RECEIVE = @extschema@.path_agg_state_recv,
+	SEND = @extschema@.path_agg_state_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = extended
+);
+COMMENT ON TYPE @extschema@.path_agg_state IS
+'Partial state of path_agg() and merge(path_summary): the distinct paths with exact sums (text form: base64 of the binary form).';
+COMMENT ON FUNCTION @extschema@.path_agg_state_in(cstring) IS
+'Text input of path_agg_state.';
+COMMENT ON FUNCTION @extschema@.path_agg_state_out(@extschema@.path_agg_state) IS
+'Text output of path_agg_state.';
+COMMENT ON FUNCTION @extschema@.path_agg_state_recv(internal) IS
+'Binary input of path_agg_state.';
+COMMENT ON FUNCTION @extschema@.path_agg_state_send(@extschema@.path_agg_state) IS
+'Binary output of path_agg_state.';
+
+CREATE FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], boolean)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_trans(internal, text[], boolean) IS
+COMMENT ON FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], boolean) IS
 'Transition function of path_agg(path, converted).';
 
-CREATE FUNCTION @extschema@.path_agg_trans(internal, text[], boolean, double precision)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'attribution_path_agg_trans'
+CREATE FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], boolean, double precision)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_trans(internal, text[], boolean, double precision) IS
+COMMENT ON FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], boolean, double precision) IS
 'Transition function of path_agg(path, converted, value).';
 
-CREATE FUNCTION @extschema@.path_agg_trans(internal, text[], double precision, double precision, double precision)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'attribution_path_agg_counts_trans'
+CREATE FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], double precision, double precision,
+										  double precision)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_counts_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_trans(internal, text[], double precision, double precision, double precision) IS
+COMMENT ON FUNCTION @extschema@.path_agg_trans(@extschema@.path_agg_state, text[], double precision, double precision,
+											   double precision) IS
 'Transition function of path_agg(path, conversions, value, non_conversions).';
 
-CREATE FUNCTION @extschema@.path_summary_merge_trans(internal, @extschema@.path_summary)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'attribution_path_summary_merge_trans'
+CREATE FUNCTION @extschema@.path_summary_merge_trans(@extschema@.path_agg_state, @extschema@.path_summary)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_summary_merge_state_trans'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_summary_merge_trans(internal, @extschema@.path_summary) IS
+COMMENT ON FUNCTION @extschema@.path_summary_merge_trans(@extschema@.path_agg_state, @extschema@.path_summary) IS
 'Transition function of merge(path_summary).';
 
-CREATE FUNCTION @extschema@.path_agg_combine(internal, internal)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'attribution_path_agg_combine'
+CREATE FUNCTION @extschema@.path_agg_combine(@extschema@.path_agg_state, @extschema@.path_agg_state)
+RETURNS @extschema@.path_agg_state
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_combine'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_combine(internal, internal) IS
-'Combine function of path_agg and merge(path_summary).';
+COMMENT ON FUNCTION @extschema@.path_agg_combine(@extschema@.path_agg_state, @extschema@.path_agg_state) IS
+'Combine function of path_agg and merge(path_summary): adds two partial states.';
 
-CREATE FUNCTION @extschema@.path_agg_serialize(internal)
-RETURNS bytea
-AS 'MODULE_PATHNAME', 'attribution_path_agg_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_serialize(internal) IS
-'Serialization function of path_agg and merge(path_summary).';
-
-CREATE FUNCTION @extschema@.path_agg_deserialize(bytea, internal)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'attribution_path_agg_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_deserialize(bytea, internal) IS
-'Deserialization function of path_agg and merge(path_summary).';
-
-CREATE FUNCTION @extschema@.path_agg_final(internal)
+CREATE FUNCTION @extschema@.path_agg_final(@extschema@.path_agg_state)
 RETURNS @extschema@.path_summary
-AS 'MODULE_PATHNAME', 'attribution_path_agg_final'
+AS 'MODULE_PATHNAME', 'attribution_path_agg_state_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION @extschema@.path_agg_final(internal) IS
+COMMENT ON FUNCTION @extschema@.path_agg_final(@extschema@.path_agg_state) IS
 'Final function of path_agg and merge(path_summary): the canonical summary.';
 
+-- the final function writes a sorted copy and leaves the state as it was
 CREATE AGGREGATE @extschema@.path_agg(path text[], converted boolean) (
 	SFUNC = @extschema@.path_agg_trans,
-	STYPE = internal,
+	STYPE = @extschema@.path_agg_state,
 	SSPACE = 131072,
 	FINALFUNC = @extschema@.path_agg_final,
 	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = @extschema@.path_agg_combine,
-	SERIALFUNC = @extschema@.path_agg_serialize,
-	DESERIALFUNC = @extschema@.path_agg_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.path_agg(text[], boolean) IS
@@ -160,13 +181,11 @@ COMMENT ON AGGREGATE @extschema@.path_agg(text[], boolean) IS
 
 CREATE AGGREGATE @extschema@.path_agg(path text[], converted boolean, value double precision) (
 	SFUNC = @extschema@.path_agg_trans,
-	STYPE = internal,
+	STYPE = @extschema@.path_agg_state,
 	SSPACE = 131072,
 	FINALFUNC = @extschema@.path_agg_final,
 	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = @extschema@.path_agg_combine,
-	SERIALFUNC = @extschema@.path_agg_serialize,
-	DESERIALFUNC = @extschema@.path_agg_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.path_agg(text[], boolean, double precision) IS
@@ -175,13 +194,11 @@ COMMENT ON AGGREGATE @extschema@.path_agg(text[], boolean, double precision) IS
 CREATE AGGREGATE @extschema@.path_agg(path text[], conversions double precision,
 									  value double precision, non_conversions double precision) (
 	SFUNC = @extschema@.path_agg_trans,
-	STYPE = internal,
+	STYPE = @extschema@.path_agg_state,
 	SSPACE = 131072,
 	FINALFUNC = @extschema@.path_agg_final,
 	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = @extschema@.path_agg_combine,
-	SERIALFUNC = @extschema@.path_agg_serialize,
-	DESERIALFUNC = @extschema@.path_agg_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.path_agg(text[], double precision, double precision, double precision) IS
@@ -189,13 +206,11 @@ COMMENT ON AGGREGATE @extschema@.path_agg(text[], double precision, double preci
 
 CREATE AGGREGATE @extschema@.merge(@extschema@.path_summary) (
 	SFUNC = @extschema@.path_summary_merge_trans,
-	STYPE = internal,
+	STYPE = @extschema@.path_agg_state,
 	SSPACE = 131072,
 	FINALFUNC = @extschema@.path_agg_final,
 	FINALFUNC_MODIFY = READ_ONLY,
 	COMBINEFUNC = @extschema@.path_agg_combine,
-	SERIALFUNC = @extschema@.path_agg_serialize,
-	DESERIALFUNC = @extschema@.path_agg_deserialize,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE @extschema@.merge(@extschema@.path_summary) IS

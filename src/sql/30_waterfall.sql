@@ -249,69 +249,48 @@ COMMENT ON FUNCTION @extschema@.waterfall_summary_recv(internal) IS
 COMMENT ON FUNCTION @extschema@.waterfall_summary_send(@extschema@.waterfall_summary) IS
 'Binary output of waterfall_summary';
 
-CREATE FUNCTION @extschema@.waterfall_agg_trans(internal, @extschema@.stage_history)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'waterfall_agg_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION @extschema@.waterfall_merge_trans(internal, @extschema@.waterfall_summary)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'waterfall_merge_trans'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION @extschema@.waterfall_combine(internal, internal)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'waterfall_combine'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
-
-CREATE FUNCTION @extschema@.waterfall_serialize(internal)
-RETURNS bytea
-AS 'MODULE_PATHNAME', 'waterfall_serialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE FUNCTION @extschema@.waterfall_deserialize(bytea, internal)
-RETURNS internal
-AS 'MODULE_PATHNAME', 'waterfall_deserialize'
-LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-
-CREATE FUNCTION @extschema@.waterfall_final(internal)
+-- The state of waterfall_agg() and merge(waterfall_summary) is the summary
+-- type itself, so that parallel query and distributed engines (Citus)
+-- aggregate partially where the rows are and ship only summaries; merging
+-- two partial states is merge()'s transition.
+CREATE FUNCTION @extschema@.waterfall_agg_trans(@extschema@.waterfall_summary, @extschema@.stage_history)
 RETURNS @extschema@.waterfall_summary
-AS 'MODULE_PATHNAME', 'waterfall_final'
+AS 'MODULE_PATHNAME', 'waterfall_state_trans'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.waterfall_combine(@extschema@.waterfall_summary, @extschema@.waterfall_summary)
+RETURNS @extschema@.waterfall_summary
+AS 'MODULE_PATHNAME', 'waterfall_state_combine'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION @extschema@.waterfall_final(@extschema@.waterfall_summary)
+RETURNS @extschema@.waterfall_summary
+AS 'MODULE_PATHNAME', 'waterfall_state_final'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE AGGREGATE @extschema@.waterfall_agg(h @extschema@.stage_history) (
 	SFUNC = @extschema@.waterfall_agg_trans,
-	STYPE = internal,
+	STYPE = @extschema@.waterfall_summary,
 	SSPACE = 8192,
 	COMBINEFUNC = @extschema@.waterfall_combine,
-	SERIALFUNC = @extschema@.waterfall_serialize,
-	DESERIALFUNC = @extschema@.waterfall_deserialize,
 	FINALFUNC = @extschema@.waterfall_final,
 	PARALLEL = SAFE
 );
 
 CREATE AGGREGATE @extschema@.merge(ws @extschema@.waterfall_summary) (
-	SFUNC = @extschema@.waterfall_merge_trans,
-	STYPE = internal,
+	SFUNC = @extschema@.waterfall_combine,
+	STYPE = @extschema@.waterfall_summary,
 	SSPACE = 8192,
 	COMBINEFUNC = @extschema@.waterfall_combine,
-	SERIALFUNC = @extschema@.waterfall_serialize,
-	DESERIALFUNC = @extschema@.waterfall_deserialize,
 	FINALFUNC = @extschema@.waterfall_final,
 	PARALLEL = SAFE
 );
 
-COMMENT ON FUNCTION @extschema@.waterfall_agg_trans(internal, @extschema@.stage_history) IS
+COMMENT ON FUNCTION @extschema@.waterfall_agg_trans(@extschema@.waterfall_summary, @extschema@.stage_history) IS
 'Transition function of waterfall_agg: counts one stage history';
-COMMENT ON FUNCTION @extschema@.waterfall_merge_trans(internal, @extschema@.waterfall_summary) IS
-'Transition function of merge(waterfall_summary): adds one summary';
-COMMENT ON FUNCTION @extschema@.waterfall_combine(internal, internal) IS
-'Combine function of waterfall_agg and merge(waterfall_summary)';
-COMMENT ON FUNCTION @extschema@.waterfall_serialize(internal) IS
-'Serialize function of waterfall_agg and merge(waterfall_summary)';
-COMMENT ON FUNCTION @extschema@.waterfall_deserialize(bytea, internal) IS
-'Deserialize function of waterfall_agg and merge(waterfall_summary)';
-COMMENT ON FUNCTION @extschema@.waterfall_final(internal) IS
+COMMENT ON FUNCTION @extschema@.waterfall_combine(@extschema@.waterfall_summary, @extschema@.waterfall_summary) IS
+'Transition function of merge(waterfall_summary) and combine function of both waterfall aggregates: adds a summary';
+COMMENT ON FUNCTION @extschema@.waterfall_final(@extschema@.waterfall_summary) IS
 'Final function of waterfall_agg and merge(waterfall_summary)';
 COMMENT ON AGGREGATE @extschema@.waterfall_agg(@extschema@.stage_history) IS
 'Waterfall summary of many stage histories (all with the same ladder and exits)';
