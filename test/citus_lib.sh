@@ -18,7 +18,8 @@
 #
 # Environment:
 #   ATTR_CITUS_TARBALL  the Citus source tarball (default:
-#                       ../shared/vendor/citus-13.2.2.tar.gz next to the checkout)
+#                       shared/vendor/citus-13.2.2.tar.gz next to the checkout,
+#                       or next to the nearest of its parents that has it)
 #   ATTR_CITUS_PATCH    the patch for PostgreSQL 15.20 headers (default: next
 #                       to the tarball); applied only when the headers need it
 #   ATTR_CITUS_SHA256   the tarball's expected sha256 (default: from the
@@ -32,8 +33,14 @@
 #                       socket only)
 
 citus_defaults() {
-	local srcdir=$1 vendor
-	vendor=$(cd "$srcdir/.." && pwd)/shared/vendor
+	local srcdir=$1 vendor dir
+	# shared/vendor next to the checkout, or next to one of its parents
+	dir=$(cd "$srcdir/.." && pwd)
+	vendor=$dir/shared/vendor
+	while [ ! -d "$vendor" ] && [ "$dir" != / ]; do
+		dir=$(dirname "$dir")
+		[ -d "$dir/shared/vendor" ] && vendor=$dir/shared/vendor
+	done
 	ATTR_CITUS_TARBALL=${ATTR_CITUS_TARBALL:-$vendor/citus-13.2.2.tar.gz}
 	ATTR_CITUS_PATCH=${ATTR_CITUS_PATCH:-$(dirname "$ATTR_CITUS_TARBALL")/citus-13.2.2-pg15.20.patch}
 	if [ -z "${ATTR_CITUS_CACHE:-}" ]; then

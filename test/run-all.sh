@@ -103,7 +103,14 @@ run_check "release files" "$srcdir/test/release_check.sh"
 run_check "JDBC metadata" "$srcdir/test/jdbc.sh"
 # Citus: its own servers (a coordinator, two workers, a single node) from
 # this installation, with Citus built once into a cache
-run_check "Citus" "$srcdir/test/citus.sh"
+# Citus 13.2 supports PostgreSQL 15 to 17; the vendored patch is for the
+# headers of 15, the version of the machine itself (the other versions of
+# test/matrix.sh run in Debian roots without the vendored source)
+if [ "${PG_MAJOR:-15}" = 15 ] || [ "${ATTR_CITUS:-}" = 1 ]; then
+	run_check "Citus" "$srcdir/test/citus.sh"
+else
+	att_log "Citus: not run on PostgreSQL ${PG_MAJOR} (it runs on 15; ATTR_CITUS=1 runs it anyway)"
+fi
 
 if grep -q 'terminated by signal' "$ATTR_LOG"; then
 	att_log "the server log shows a crashed backend"
