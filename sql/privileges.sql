@@ -339,6 +339,7 @@ BEGIN
 						   pg_catalog.format('BEGIN PERFORM public.hostile(%L); RETURN%s; END',
 								  'attribution look-alike ' || f.proname,
 								  CASE WHEN f.result LIKE 'SETOF %' OR f.result LIKE 'TABLE(%' OR f.result = 'void'
+										 OR f.full_args ~ '(^|, )OUT '
 									   THEN '' ELSE ' NULL' END));
 		END IF;
 		n := n + 1;

@@ -564,6 +564,28 @@ COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.revenue IS
 
 -- ---------------------------------------------------------------- do the sources agree?
 
+-- The rows of a sample that find no match: sample is a SELECT of one
+-- column "key" (the first sample_rows of its rows are checked; NULL: all),
+-- lookup a SELECT of one column "key" of the rows that match.  Written
+-- without correlated subqueries, which Citus cannot plan over distributed
+-- tables: the sample and its matches are materialized, then joined.
+CREATE FUNCTION @extschema@.count_unmatched(sample text, lookup text, sample_rows bigint,
+										   OUT checked bigint, OUT unmatched bigint)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	EXECUTE pg_catalog.format(
+		'WITH s AS MATERIALIZED (SELECT x.key FROM (%s) x LIMIT $1),'
+		'     m AS MATERIALIZED (SELECT DISTINCT l.key FROM (%s) l WHERE l.key IN (SELECT s.key FROM s))'
+		' SELECT count(*), count(*) FILTER (WHERE m.key IS NULL) FROM s LEFT JOIN m ON m.key OPERATOR(pg_catalog.=) s.key',
+		sample, lookup)
+	INTO checked, unmatched USING sample_rows;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.count_unmatched(text, text, bigint) IS
+	'For check_sources(): how many of the first sample_rows keys of a query find no key of another (NULL: all rows)';
+
 -- Each source can be a table of the extension or a relation of yours, set
 -- with use_source(): nothing stops one kind from still reading the empty
 -- built-in table while the others read your data, or the ids of two kinds
@@ -643,10 +665,10 @@ BEGIN
 	-- 2. do the ids of one kind find the rows of another?
 	kind := 'touchpoints'; "check" := 'contact known';
 	IF '{touchpoints,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts_view c
-															WHERE c.contact_id OPERATOR(pg_catalog.=) t.contact_id))
-		INTO checked, bad
-		FROM (SELECT t.contact_id FROM @extschema@.source_touchpoints_view t LIMIT sample_rows) t;
+		SELECT u.checked, u.unmatched INTO checked, bad
+		FROM @extschema@.count_unmatched('SELECT t.contact_id AS key FROM @extschema@.source_touchpoints_view t',
+										 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
+										 sample_rows) u;
 		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s touchpoints (%s%%) name a contact_id that is not in contacts%s.%s', bad, checked,
 						round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
@@ -659,10 +681,10 @@ BEGIN
 
 	kind := 'opportunity_contacts'; "check" := 'contact known';
 	IF '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts_view c
-															WHERE c.contact_id OPERATOR(pg_catalog.=) oc.contact_id))
-		INTO checked, bad
-		FROM (SELECT oc.contact_id FROM @extschema@.source_opportunity_contacts_view oc LIMIT sample_rows) oc;
+		SELECT u.checked, u.unmatched INTO checked, bad
+		FROM @extschema@.count_unmatched('SELECT oc.contact_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
+										 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
+										 sample_rows) u;
 		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunity contacts (%s%%) name a contact_id that is not in contacts%s.%s', bad,
 						checked, round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
@@ -675,10 +697,10 @@ BEGIN
 
 	kind := 'opportunity_contacts'; "check" := 'opportunity known';
 	IF '{opportunity_contacts,opportunities}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunities_view o
-															WHERE o.opportunity_id OPERATOR(pg_catalog.=) oc.opportunity_id))
-		INTO checked, bad
-		FROM (SELECT oc.opportunity_id FROM @extschema@.source_opportunity_contacts_view oc LIMIT sample_rows) oc;
+		SELECT u.checked, u.unmatched INTO checked, bad
+		FROM @extschema@.count_unmatched('SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
+										 'SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
+										 sample_rows) u;
 		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunity contacts (%s%%) name an opportunity_id that is not in opportunities%s.%s',
 						bad, checked, round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
@@ -691,10 +713,10 @@ BEGIN
 	-- 3. the opportunities: contacts, the lead-creation milestone, touches
 	kind := 'opportunities'; "check" := 'has contacts';
 	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty AND '{opportunity_contacts}' OPERATOR(pg_catalog.<@) readable THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_opportunity_contacts_view oc
-															WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
-		INTO checked, bad
-		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities_view o LIMIT sample_rows) o;
+		SELECT u.checked, u.unmatched INTO checked, bad
+		FROM @extschema@.count_unmatched('SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
+										 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
+										 sample_rows) u;
 		share := bad::numeric OPERATOR(pg_catalog./) checked;
 		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no contacts%s.%s', bad, checked,
@@ -708,12 +730,10 @@ BEGIN
 	kind := 'opportunities'; "check" := 'lead-creation milestone';
 	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
 		AND '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) readable THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
-					SELECT FROM @extschema@.source_opportunity_contacts_view oc
-					JOIN @extschema@.source_contacts_view c ON c.contact_id OPERATOR(pg_catalog.=) oc.contact_id
-					WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
-		INTO checked, bad
-		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities_view o LIMIT sample_rows) o;
+		SELECT u.checked, u.unmatched INTO checked, bad
+		FROM @extschema@.count_unmatched('SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
+										 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc JOIN @extschema@.source_contacts_view c ON c.contact_id OPERATOR(pg_catalog.=) oc.contact_id',
+										 sample_rows) u;
 		share := bad::numeric OPERATOR(pg_catalog./) checked;
 		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no contact in contacts, so no lead-creation time%s.%s', bad,
@@ -728,12 +748,10 @@ BEGIN
 	kind := 'opportunities'; "check" := 'has touches';
 	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
 		AND '{opportunity_contacts,touchpoints}' OPERATOR(pg_catalog.<@) readable THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (
-					SELECT FROM @extschema@.source_opportunity_contacts_view oc
-					JOIN @extschema@.source_touchpoints_view t ON t.contact_id OPERATOR(pg_catalog.=) oc.contact_id
-					WHERE oc.opportunity_id OPERATOR(pg_catalog.=) o.opportunity_id))
-		INTO checked, bad
-		FROM (SELECT o.opportunity_id FROM @extschema@.source_opportunities_view o LIMIT sample_rows) o;
+		SELECT u.checked, u.unmatched INTO checked, bad
+		FROM @extschema@.count_unmatched('SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
+										 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc JOIN @extschema@.source_touchpoints_view t ON t.contact_id OPERATOR(pg_catalog.=) oc.contact_id',
+										 sample_rows) u;
 		share := bad::numeric OPERATOR(pg_catalog./) checked;
 		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no touch of any of their contacts%s.%s', bad, checked,
@@ -747,11 +765,10 @@ BEGIN
 	-- 4. stage events: known stages, and contacts for the contact waterfalls
 	kind := 'stage_events'; "check" := 'stage known';
 	IF '{stage_events}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.waterfall_stages s
-															WHERE s.waterfall OPERATOR(pg_catalog.=) e.waterfall
-															  AND s.stage OPERATOR(pg_catalog.=) e.stage))
-		INTO checked, bad
-		FROM (SELECT e.waterfall, e.stage FROM @extschema@.source_stage_events_view e LIMIT sample_rows) e;
+		SELECT u.checked, u.unmatched INTO checked, bad
+		FROM @extschema@.count_unmatched('SELECT pg_catalog.jsonb_build_array(e.waterfall, e.stage)::text AS key FROM @extschema@.source_stage_events_view e',
+										 'SELECT pg_catalog.jsonb_build_array(s.waterfall, s.stage)::text AS key FROM @extschema@.waterfall_stages s',
+										 sample_rows) u;
 		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'error' ELSE 'ok' END;
 		detail := pg_catalog.format('%s of %s stage events name a waterfall or a stage that attribution.waterfalls does not have%s.%s',
 						bad, checked,
@@ -763,12 +780,10 @@ BEGIN
 
 	kind := 'stage_events'; "check" := 'contact known';
 	IF '{stage_events,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT FROM @extschema@.source_contacts_view c
-															WHERE c.contact_id OPERATOR(pg_catalog.=) e.unit_id))
-		INTO checked, bad
-		FROM (SELECT e.unit_id FROM @extschema@.source_stage_events_view e
-			  JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) e.waterfall
-			  WHERE w.unit OPERATOR(pg_catalog.=) 'contact' LIMIT sample_rows) e;
+		SELECT u.checked, u.unmatched INTO checked, bad
+		FROM @extschema@.count_unmatched('SELECT e.unit_id AS key FROM @extschema@.source_stage_events_view e JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) e.waterfall WHERE w.unit OPERATOR(pg_catalog.=) ''contact''',
+										 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
+										 sample_rows) u;
 		IF checked OPERATOR(pg_catalog.=) 0 THEN
 			status := 'skipped'; detail := 'No stage events of a waterfall whose unit is contact.';
 		ELSE
