@@ -17,6 +17,7 @@
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
+. "$srcdir/bench/lib.sh"
 
 ROWS=${ROWS:-1000000}
 CHANNELS=${CHANNELS:-20}
@@ -40,6 +41,7 @@ psql_db -v rows="$ROWS" -v channels="$CHANNELS" -v max_touches="$MAX_TOUCHES" -f
 
 mkdir -p "$srcdir/bench/out"
 out="$srcdir/bench/out/paths-$ROWS.md"
+bench_load_begin
 cc -O2 -Wall -I"$($PG_CONFIG --includedir)" -o "$ATTR_WORK/bench" "$srcdir/bench/bench.c" \
 	-L"$($PG_CONFIG --libdir)" -lpq
 "$ATTR_WORK/bench" "dbname=attribution_bench" "$srcdir/bench/paths.txt" "$srcdir/bench/out" "$ROUNDS" | tee "$out"
@@ -86,3 +88,4 @@ if [ "$MANY" = 1 ]; then
 		done
 	} | tee -a "$out"
 fi
+bench_load_end

@@ -12,6 +12,7 @@
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
+. "$srcdir/bench/lib.sh"
 
 OPPORTUNITIES=${OPPORTUNITIES:-3000}
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -32,5 +33,7 @@ att_psql -d attribution_bench -c "CREATE VIEW bench_touches AS
 cc -O2 -Wall -I"$($PG_CONFIG --includedir)" -o "$ATTR_WORK/bench" "$srcdir/bench/bench.c" \
 	-L"$($PG_CONFIG --libdir)" -lpq
 mkdir -p "$srcdir/bench/out"
+bench_load_begin
 "$ATTR_WORK/bench" "dbname=attribution_bench" "$srcdir/bench/reporting.txt" "$srcdir/bench/out" "$ROUNDS" \
 	| tee "$srcdir/bench/out/reporting-$OPPORTUNITIES.md"
+bench_load_end

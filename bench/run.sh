@@ -11,6 +11,7 @@
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
+. "$srcdir/bench/lib.sh"
 
 TOUCHES=${BENCH_TOUCHES:-10000000}
 JOURNEYS=${BENCH_JOURNEYS:-1000000}
@@ -29,6 +30,7 @@ att_psql -d attribution_bench -v touches="$TOUCHES" -v journeys="$JOURNEYS" -f "
 cc -O2 -Wall -I"$($PG_CONFIG --includedir)" -o "$ATTR_WORK/bench" "$srcdir/bench/bench.c" \
 	-L"$($PG_CONFIG --libdir)" -lpq
 mkdir -p "$srcdir/bench/out"
+bench_load_begin
 "$ATTR_WORK/bench" "dbname=attribution_bench" "${BENCH_FILE:-$srcdir/bench/benchmarks.txt}" "$srcdir/bench/out" "$ROUNDS" \
 	| tee "$srcdir/bench/out/results.md"
 for extra in "$srcdir"/bench/benchmarks-*.txt; do
@@ -37,3 +39,4 @@ for extra in "$srcdir"/bench/benchmarks-*.txt; do
 	"$ATTR_WORK/bench" "dbname=attribution_bench" "$extra" "$srcdir/bench/out" "$ROUNDS" \
 		| tee -a "$srcdir/bench/out/results.md"
 done
+bench_load_end

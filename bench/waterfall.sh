@@ -14,6 +14,7 @@
 set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
+. "$srcdir/bench/lib.sh"
 
 UNITS=${UNITS:-1000000}
 export ATTR_SERVER_OPTS=${ATTR_SERVER_OPTS:-"-c shared_buffers=1GB"}
@@ -27,6 +28,7 @@ att_as_owner "$ATTR_BINDIR/psql" -X -q -d postgres -c "CREATE EXTENSION attribut
 mkdir -p "$srcdir/bench/out"
 out="$srcdir/bench/out/waterfall-$UNITS.txt"
 att_log "running bench/waterfall.sql with $UNITS units (output in $out)"
+bench_load_begin
 att_as_owner "$ATTR_BINDIR/psql" -X -d postgres -v units="$UNITS" -f "$srcdir/bench/waterfall.sql" >"$out" 2>&1
 
 # After the first "==round": per query a "Time: <ms>" line, then "cpu <ticks>"
@@ -55,3 +57,4 @@ echo "load (INSERT): $(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' "$out" | head -1)
 echo
 echo "memory reported by EXPLAIN ANALYZE (work_mem 1GB: baseline, waterfall; then work_mem 4MB: baseline, waterfall):"
 grep -E 'Batches' "$out" || true
+bench_load_end
