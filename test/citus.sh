@@ -209,7 +209,7 @@ compare_query "materialized_lead_quality" "SELECT * FROM public.lead_quality_mat
 own_tables="CREATE SCHEMA crm;
 CREATE TABLE crm.touches AS SELECT touchpoint_id::integer AS touchpoint_id, contact_id, touched_at, channel, campaign
 	FROM attribution.touchpoints WHERE channel <> 'display';
-CREATE TABLE crm.lifecycle AS SELECT unit_id, stage, entered_at, reason FROM attribution.stage_events;"
+CREATE TABLE crm.lifecycle AS SELECT unit_id, stage, entered_at, reason FROM attribution.stage_events WHERE waterfall = 'default';"
 single -c "$own_tables" >/dev/null
 coord -c "$own_tables" -c "SELECT create_distributed_table('crm.touches', 'contact_id', colocate_with => 'attribution.contacts')" \
 	-c "SELECT create_distributed_table('crm.lifecycle', 'unit_id', colocate_with => 'attribution.contacts')" >/dev/null 2>"$out/own.err" || true
@@ -233,7 +233,7 @@ stored="CREATE TABLE stored_journeys AS
 SELECT opportunity_id, attribution.journey_agg(touched_at, channel, touchpoint_id) AS j
 FROM attribution.opportunity_touchpoints GROUP BY opportunity_id;
 CREATE TABLE stored_histories AS
-SELECT unit_id, attribution.stage_agg(stage, entered_at) AS h FROM attribution.stage_events GROUP BY unit_id"
+SELECT unit_id, attribution.stage_agg(stage, entered_at) AS h FROM attribution.stage_events WHERE waterfall = 'default' GROUP BY unit_id"
 single -c "$stored" >/dev/null
 coord -c "$stored" -c "SELECT create_distributed_table('stored_journeys', 'opportunity_id')" \
 	-c "SELECT create_distributed_table('stored_histories', 'unit_id')" >/dev/null 2>&1 || true
