@@ -22,6 +22,7 @@ set -euo pipefail
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
 . "$srcdir/test/citus_lib.sh"
+. "$srcdir/bench/lib.sh"
 
 TOUCHES=${BENCH_TOUCHES:-2000000}
 JOURNEYS=${BENCH_JOURNEYS:-200000}
@@ -39,8 +40,6 @@ coord() { citus_psql "$CITUS_COORD_PORT" -d postgres "$@"; }
 out=$ATTR_WORK/bench-citus
 mkdir -p "$out"
 if [ "$(id -u)" = 0 ]; then chown postgres "$out"; fi
-load() { cut -d' ' -f1-3 /proc/loadavg; }
-load_before=$(load)
 
 for port in "$CITUS_SINGLE_PORT" "$CITUS_COORD_PORT" "$CITUS_WORKER1_PORT" "$CITUS_WORKER2_PORT"; do
 	citus_psql "$port" -d postgres -c "ALTER SYSTEM SET work_mem = '256MB'" -c "SELECT pg_reload_conf()" >/dev/null
@@ -254,6 +253,8 @@ same_answer() {
 }
 
 att_log "running ${#forms[@]} forms, $ROUNDS rounds each on the single node and on Citus"
+bench_load_begin
+load_before=$BENCH_LOAD_BEFORE
 printf '| form | single node | Citus | Citus / single | bytes to the coordinator | same answer |\n'
 printf '|---|---:|---:|---:|---:|---|\n'
 i=0
@@ -278,7 +279,7 @@ for form in "${forms[@]}"; do
 			(b >= 1048576 ? sprintf("%.1f MB", b / 1048576) : sprintf("%.1f kB", b / 1024)),
 			(how == "count" ? " (c)" : " (e)"), same }'
 done
-load_after=$(load)
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
 echo "Bytes: (e) Citus's own count (EXPLAIN ANALYZE, \"Tuple data received from nodes\"); (c) the output of the query's"
@@ -289,3 +290,4 @@ echo "Rounds: $ROUNDS per form and side, interleaved; medians.  Settings: work_m
 echo "at their defaults (max_parallel_workers_per_gather = 2), $(nproc) cores shared by the four servers."
 echo "Load average (1, 5, 15 min) before: $load_before; after: $load_after."
 echo "$(citus_psql "$CITUS_COORD_PORT" -d postgres -A -t -c "SELECT 'PostgreSQL ' || current_setting('server_version') || ', Citus ' || extversion FROM pg_extension WHERE extname = 'citus'")."
+bench_load_end
