@@ -142,7 +142,7 @@ typedef struct Solver
 	int32	   *mark;
 	/* per component solved by sweeps: its compact copy, built once */
 	LocalSystem **local;
-	/* scratch for sweeps: 8 vectors of the largest such component */
+	/* scratch for sweeps: 8 vectors and the removed flags of the largest such component */
 	double	   *sweep_scratch;
 	int32		sweep_scratch_size;
 	/* scratch for elimination */

@@ -621,7 +621,7 @@ track_converged(const SweepTrack *t)
 }
 
 /*
- * Solve a component by Gauss-Seidel sweeps from 0 on its local system, with
+ * Solve a component by Gauss-Seidel sweeps from 0 (or the full solution) on its local system, with
  * extrapolation; the number of sweeps, or 0 when it did not converge within
  * SOLVER_MAX_SWEEPS.  Without values of their own (value = conversions), only
  * one vector is solved.
@@ -634,6 +634,7 @@ sweep_local(Solver *sv, const LocalSystem *ls)
 	bool		two = !mc->value_is_conversions;
 	double	   *bx,
 			   *bv;
+	bool	   *gone;
 	SweepTrack	tx,
 				tv;
 	int			since_jump = 0;
@@ -645,11 +646,14 @@ sweep_local(Solver *sv, const LocalSystem *ls)
 	{
 		if (sv->sweep_scratch != NULL)
 			pfree(sv->sweep_scratch);
-		sv->sweep_scratch = chain_alloc((Size) n * 8 * sizeof(double), MCXT_ALLOC_HUGE);
+		sv->sweep_scratch = chain_alloc((Size) n * (8 * sizeof(double) + sizeof(bool)),
+										MCXT_ALLOC_HUGE);
 		sv->sweep_scratch_size = n;
 	}
 	bx = sv->sweep_scratch;
 	bv = bx + n;
+	/* the removed states by local number, read in order by the sweeps */
+	gone = (bool *) (sv->sweep_scratch + 8 * (Size) n);
 	memset(&tx, 0, sizeof(tx));
 	memset(&tv, 0, sizeof(tv));
 	tx.values = bv + n;
@@ -659,14 +663,24 @@ sweep_local(Solver *sv, const LocalSystem *ls)
 	tv.change = tv.values + n;
 	tv.prev_change = tv.change + n;
 
-	/* the constant part: conversion (value) here and from solved components */
+	/*
+	 * The constant part: conversion (value) here and from solved components.
+	 * The sweeps start from 0, or, with channels removed, from the full
+	 * chain's solution, which is close for most channels.
+	 */
 	for (r = 0; r < n; r++)
 	{
 		int32		s = ls->node[r];
 		int64		e;
 
 		INTERRUPT_EVERY(r);
+		gone[r] = sv->removed[s];
 		tx.values[r] = tv.values[r] = 0;
+		if (sv->x_full != NULL && !sv->removed[s])
+		{
+			tx.values[r] = sv->x_full[s];
+			tv.values[r] = sv->v_full[s];
+		}
 		tx.change[r] = tv.change[r] = 0;
 		bx[r] = bv[r] = 0;
 		if (sv->removed[s])
@@ -695,7 +709,7 @@ sweep_local(Solver *sv, const LocalSystem *ls)
 			int64		e;
 
 			INTERRUPT_EVERY(r);
-			if (sv->removed[ls->node[r]])
+			if (gone[r])
 			{
 				tx.change[r] = tv.change[r] = 0;
 				continue;
@@ -959,7 +973,24 @@ find_affected(Solver *sv, int channel)
 			}
 		}
 	}
-	qsort_interruptible(found, n_found, sizeof(int32), compare_int32, NULL);
+	/*
+	 * Into the order of solving: when the search found many of the
+	 * components, a scan of the marks is cheaper than sorting.
+	 */
+	if (n_found > comp->n / 16)
+	{
+		int32		i;
+
+		n_found = 0;
+		for (i = 0; i < comp->n; i++)
+		{
+			INTERRUPT_EVERY(i);
+			if (sv->mark[i] == channel)
+				found[n_found++] = i;
+		}
+	}
+	else
+		qsort_interruptible(found, n_found, sizeof(int32), compare_int32, NULL);
 	sv->n_redone = n_found;
 }
 
