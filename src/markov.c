@@ -24,9 +24,10 @@
  * solver is in markov_solve.c, the dense elimination in dense_lu.c, their
  * shared structures in markov.h.
  *
- * Memory.  With S states, E transitions and C channels, the built chain takes
- * about 52 S + 12 E + 4 C bytes (keys and five doubles per state, a target
- * and a weight per transition, the states of each channel); building it
+ * Memory.  With S states and E transitions, the built chain takes about
+ * 60 S + 12 E bytes (a key, five doubles and an offset per state, a target
+ * and a weight per transition) and 4 bytes per channel of each state's
+ * tuple (the states of each channel); building it
  * takes, for a while, hash tables of about 3 S and 3 E entries of 24 bytes,
  * or direct tables of (C+1)^k entries when those are small.  The solver adds
  * about 60 S + 12 E bytes (components, solutions, the copy of each large
@@ -385,6 +386,9 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 	for (e = 0; e < cb->n_edges; e++)
 	{
 		INTERRUPT_EVERY(e);
+		/* repeats were collapsed: no state leads to itself */
+		Assert(edges[e].from != edges[e].to);
+		Assert(edges[e].weight > 0);
 		mc->row_start[edges[e].from + 1]++;
 		mc->col[e] = edges[e].to;
 		mc->weight[e] = edges[e].weight;
@@ -401,6 +405,8 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
 			out += mc->weight[e];
 		mc->out_total[s] = out + mc->conv_weight[s] + mc->null_weight[s];
+		Assert(mc->conv_weight[s] >= 0 && mc->null_weight[s] >= 0);
+		Assert(mc->out_total[s] > 0 && mc->out_total[s] >= out);
 	}
 	mc->start_total = 0;
 	mc->value_is_conversions = true;

@@ -6,7 +6,8 @@
  *		factorization (dense_lu.c).
  *
  * Invariants of a built chain (checked by Asserts where they are used):
- * every weight is finite and non-negative; a state never leads to itself
+ * every weight is non-negative (and finite once the totals have been
+ * checked, before anything is solved); a state never leads to itself
  * (consecutive repeats of a channel are collapsed); out_total of a state is
  * its transitions plus its conversion and null weight, so it is positive
  * and at least the weight of its transitions.

@@ -551,20 +551,6 @@ track_start_sweep(SweepTrack *t)
 	t->largest_change = t->scale = t->cross = t->norm = 0;
 }
 
-/* record the new value of local state r */
-static inline void
-track_value(SweepTrack *t, int32 r, double value)
-{
-	double		change = value - t->values[r];
-
-	t->values[r] = value;
-	t->change[r] = change;
-	t->largest_change = Max(t->largest_change, fabs(change));
-	t->scale = Max(t->scale, value);
-	t->cross += change * t->prev_change[r];
-	t->norm += t->prev_change[r] * t->prev_change[r];
-}
-
 /* the rate from the last two changes: <d_k, d_k-1> / <d_k-1, d_k-1> */
 static void
 track_rate(SweepTrack *t)
@@ -618,6 +604,121 @@ track_converged(const SweepTrack *t)
 		return true;
 	return rate < 1 &&
 		t->largest_change * Max(rate, 0.5) / (1 - rate) <= SOLVER_TOLERANCE * t->scale;
+}
+
+/*
+ * One Gauss-Seidel sweep of the conversion vector over a local system,
+ * recording each state's change in t; the sums of the tracking are kept in
+ * locals, so that the loop over the states holds them in registers.
+ */
+static void
+sweep_one(const LocalSystem *ls, const bool *gone, const double *b, SweepTrack *t)
+{
+	const double *restrict weight = ls->weight;
+	const int32 *restrict col = ls->col;
+	const int64 *restrict row_start = ls->row_start;
+	double	   *restrict values = t->values;
+	double	   *restrict change = t->change;
+	const double *restrict prev_change = t->prev_change;
+	double		largest = 0,
+				scale = 0,
+				cross = 0,
+				norm = 0;
+	int32		r;
+
+	for (r = 0; r < ls->n; r++)
+	{
+		double		x = b[r];
+		double		d;
+		int64		e;
+
+		INTERRUPT_EVERY(r);
+		if (gone[r])
+		{
+			change[r] = 0;
+			continue;
+		}
+		for (e = row_start[r]; e < row_start[r + 1]; e++)
+			x += weight[e] * values[col[e]];
+		x /= ls->out[r];
+		d = x - values[r];
+		values[r] = x;
+		change[r] = d;
+		largest = Max(largest, fabs(d));
+		scale = Max(scale, x);
+		cross += d * prev_change[r];
+		norm += prev_change[r] * prev_change[r];
+	}
+	t->largest_change = largest;
+	t->scale = scale;
+	t->cross = cross;
+	t->norm = norm;
+}
+
+/* the same for the conversion and the value vector at once */
+static void
+sweep_two(const LocalSystem *ls, const bool *gone, const double *bx, const double *bv,
+		  SweepTrack *tx, SweepTrack *tv)
+{
+	const double *restrict weight = ls->weight;
+	const int32 *restrict col = ls->col;
+	const int64 *restrict row_start = ls->row_start;
+	double	   *restrict xs = tx->values;
+	double	   *restrict vs = tv->values;
+	double		largest_x = 0,
+				scale_x = 0,
+				cross_x = 0,
+				norm_x = 0;
+	double		largest_v = 0,
+				scale_v = 0,
+				cross_v = 0,
+				norm_v = 0;
+	int32		r;
+
+	for (r = 0; r < ls->n; r++)
+	{
+		double		x = bx[r];
+		double		v = bv[r];
+		double		dx,
+					dv;
+		int64		e;
+
+		INTERRUPT_EVERY(r);
+		if (gone[r])
+		{
+			tx->change[r] = tv->change[r] = 0;
+			continue;
+		}
+		for (e = row_start[r]; e < row_start[r + 1]; e++)
+		{
+			x += weight[e] * xs[col[e]];
+			v += weight[e] * vs[col[e]];
+		}
+		x /= ls->out[r];
+		v /= ls->out[r];
+		dx = x - xs[r];
+		dv = v - vs[r];
+		xs[r] = x;
+		vs[r] = v;
+		tx->change[r] = dx;
+		tv->change[r] = dv;
+		largest_x = Max(largest_x, fabs(dx));
+		largest_v = Max(largest_v, fabs(dv));
+		scale_x = Max(scale_x, x);
+		scale_v = Max(scale_v, v);
+		cross_x += dx * tx->prev_change[r];
+		cross_v += dv * tv->prev_change[r];
+		norm_x += tx->prev_change[r] * tx->prev_change[r];
+		norm_v += tv->prev_change[r] * tv->prev_change[r];
+	}
+	tx->largest_change = largest_x;
+	tx->scale = scale_x;
+	tx->cross = cross_x;
+	tx->norm = norm_x;
+	tv->largest_change = largest_v;
+	tv->scale = scale_v;
+	tv->cross = cross_v;
+	tv->norm = norm_v;
 }
 
 /*
@@ -696,42 +797,14 @@ sweep_local(Solver *sv, const LocalSystem *ls)
 
 	for (sweep = 1; sweep <= SOLVER_MAX_SWEEPS && !converged; sweep++)
 	{
-		const double *restrict weight = ls->weight;
-		const int32 *restrict col = ls->col;
-
 		CHECK_FOR_INTERRUPTS();
 		track_start_sweep(&tx);
 		if (two)
 			track_start_sweep(&tv);
-		for (r = 0; r < n; r++)
-		{
-			double		x = bx[r];
-			int64		e;
-
-			INTERRUPT_EVERY(r);
-			if (gone[r])
-			{
-				tx.change[r] = tv.change[r] = 0;
-				continue;
-			}
-			if (two)
-			{
-				double		v = bv[r];
-
-				for (e = ls->row_start[r]; e < ls->row_start[r + 1]; e++)
-				{
-					x += weight[e] * tx.values[col[e]];
-					v += weight[e] * tv.values[col[e]];
-				}
-				track_value(&tv, r, v / ls->out[r]);
-			}
-			else
-			{
-				for (e = ls->row_start[r]; e < ls->row_start[r + 1]; e++)
-					x += weight[e] * tx.values[col[e]];
-			}
-			track_value(&tx, r, x / ls->out[r]);
-		}
+		if (two)
+			sweep_two(ls, gone, bx, bv, &tx, &tv);
+		else
+			sweep_one(ls, gone, bx, &tx);
 		since_jump++;
 		if (since_jump >= 2)
 		{
