@@ -24,6 +24,7 @@ static const DriverTest tests[] = {
 	{"types", test_types},
 	{"waterfall", test_waterfall},
 	{"paths", test_paths},
+	{"markov", test_markov_many},
 	{"reporting", test_reporting},
 	{"fuzz", test_fuzz},
 	{"cancel", test_cancel},

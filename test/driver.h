@@ -33,6 +33,7 @@ extern void test_rule_models(PGconn *conn);
 extern void test_types(PGconn *conn);
 extern void test_waterfall(PGconn *conn);
 extern void test_paths(PGconn *conn);
+extern void test_markov_many(PGconn *conn);
 extern void test_reporting(PGconn *conn);
 extern void test_fuzz(PGconn *conn);
 extern void test_cancel(PGconn *conn);
