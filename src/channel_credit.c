@@ -38,8 +38,11 @@ channel_credit_trans(PG_FUNCTION_ARGS)
 	const RowArgs *args = PG_NARGS() > 5 ? &full_form :
 		PG_NARGS() == 5 ? &converted_form : &short_form;
 
-	state = journey_state_add_row(journey_call(fcinfo), aggcontext, state, fcinfo, args);
-	PG_RETURN_POINTER(state);
+	JourneyCall *call = journey_call(fcinfo);
+	TouchRow	row;
+
+	touch_row_read(fcinfo, args, journey_call_reader(call), &row);
+	PG_RETURN_POINTER(journey_state_add_row(call, aggcontext, state, &row));
 }
 
 Datum

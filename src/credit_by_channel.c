@@ -118,6 +118,13 @@ static const RowArgs full_form = {
 	.half_life = 11,.weights = 12,.lookback = 13
 };
 
+/* where the row's arguments are, by the form called */
+static const RowArgs *
+row_form(FunctionCallInfo fcinfo)
+{
+	return PG_NARGS() > 6 ? &full_form : PG_NARGS() == 6 ? &converted_form : &short_form;
+}
+
 static ManyJourneys *
 many_create(MemoryContext aggcontext, uint32 initial_journeys)
 {
@@ -161,6 +168,19 @@ journey_null_error(void)
 			 errhint("Filter out touches without a journey.")));
 }
 
+/* read the row and add it to its journey's summary, counting the bytes it takes */
+static void
+add_journey_row(ManyJourneys *many, JourneyCall *call, MemoryContext aggcontext,
+				JourneyEntry *entry, FunctionCallInfo fcinfo, const RowArgs *args)
+{
+	Size		before = journey_call_allocated(call);
+	TouchRow	row;
+
+	touch_row_read(fcinfo, args, journey_call_reader(call), &row);
+	entry->state = journey_state_add_row(call, aggcontext, entry->state, &row);
+	many->bytes += journey_call_allocated(call) - before;
+}
+
 /*
  * The support functions of version 0.1.0, with an `internal` state (a
  * ManyJourneys of the call site), kept so that a database still on 0.1.0
@@ -172,21 +192,15 @@ credit_by_channel_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_trans");
 	ManyJourneys *many = PG_ARGISNULL(0) ? NULL : (ManyJourneys *) PG_GETARG_POINTER(0);
-	const RowArgs *args = PG_NARGS() > 6 ? &full_form :
-		PG_NARGS() == 6 ? &converted_form : &short_form;
+	const RowArgs *args = row_form(fcinfo);
 	JourneyEntry *entry;
-	JourneyCall *call;
-	Size		before;
 
 	if (PG_ARGISNULL(1))
 		journey_null_error();
 	if (many == NULL)
 		many = many_create(aggcontext, 1024);
 	entry = journey_entry(many, PG_GETARG_INT64(1));
-	call = journey_call(fcinfo);
-	before = journey_call_allocated(call);
-	entry->state = journey_state_add_row(call, aggcontext, entry->state, fcinfo, args);
-	many->bytes += journey_call_allocated(call) - before;
+	add_journey_row(many, journey_call(fcinfo), aggcontext, entry, fcinfo, args);
 	PG_RETURN_POINTER(many);
 }
 
@@ -549,21 +563,17 @@ Datum
 credit_by_channel_state_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_trans");
-	const RowArgs *args = PG_NARGS() > 6 ? &full_form :
-		PG_NARGS() == 6 ? &converted_form : &short_form;
+	const RowArgs *args = row_form(fcinfo);
 	ExpandedAggState *eas;
 	ManyJourneys *many;
 	JourneyEntry *entry;
-	Size		before;
 
 	if (PG_ARGISNULL(1))
 		journey_null_error();
 	eas = aggstate_for_update(fcinfo, 0, &many_kind, aggcontext);
 	many = eas->state;
 	entry = journey_entry(many, PG_GETARG_INT64(1));
-	before = journey_call_allocated(many->call);
-	entry->state = journey_state_add_row(many->call, eas->hdr.eoh_context, entry->state, fcinfo, args);
-	many->bytes += journey_call_allocated(many->call) - before;
+	add_journey_row(many, many->call, eas->hdr.eoh_context, entry, fcinfo, args);
 	aggstate_changed(eas);
 	PG_RETURN_DATUM(aggstate_datum(eas));
 }
