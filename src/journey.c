@@ -378,11 +378,7 @@ journey_agg_trans(PG_FUNCTION_ARGS)
 
 	/* a row of NULLs (an outer join's missing touch) adds nothing */
 	if (PG_ARGISNULL(1) && PG_ARGISNULL(2) && (!has_id_arg || PG_ARGISNULL(3)))
-	{
-		if (buf == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(buf);
-	}
+		return agg_state_unchanged(fcinfo);
 	if (PG_ARGISNULL(1))
 		touched_at_null_error();
 	if (PG_ARGISNULL(2))
@@ -409,11 +405,7 @@ journey_agg_combine(PG_FUNCTION_ARGS)
 	MemoryContext old;
 
 	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
+		return agg_state_unchanged(fcinfo);
 	old = MemoryContextSwitchTo(aggcontext);
 	if (a == NULL)
 		a = touchbuf_create(call_dictionary(fcinfo), b->ntouches);	/* a copy in our context */

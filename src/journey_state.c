@@ -639,6 +639,17 @@ write_key(StringInfo msg, const JourneyState *state, const TouchKey *key)
 	pq_sendint32(msg, c);
 }
 
+/* the set of given journey times, then each of them */
+static void
+write_times(StringInfo msg, const JourneyState *state)
+{
+	int			i;
+
+	pq_sendbyte(msg, state->times_given);
+	for (i = 0; i < pg_popcount32(state->times_given); i++)
+		pq_sendint64(msg, state_times(state)[i]);
+}
+
 void
 journey_state_write(StringInfo msg, const JourneyState *state)
 {
@@ -647,9 +658,7 @@ journey_state_write(StringInfo msg, const JourneyState *state)
 
 	pq_sendbyte(msg, STATE_VERSION);
 	model_write(msg, state->model);
-	pq_sendbyte(msg, state->times_given);
-	for (i = 0; i < pg_popcount32(state->times_given); i++)
-		pq_sendint64(msg, state_times(state)[i]);
+	write_times(msg, state);
 	pq_sendint32(msg, state->n_rows);
 	pq_sendint32(msg, state->n_window);
 	pq_sendint32(msg, state->first_dups);
@@ -903,9 +912,7 @@ journey_state_write_compact(StringInfo msg, const JourneyCall *call, const Journ
 		aggstate_put_varint(msg, call->nmodels);
 		model_write(msg, state->model);
 	}
-	pq_sendbyte(msg, state->times_given);
-	for (i = 0; i < pg_popcount32(state->times_given); i++)
-		pq_sendint64(msg, state_times(state)[i]);
+	write_times(msg, state);
 	aggstate_put_varint(msg, state->n_rows);
 	aggstate_put_varint(msg, state->n_window);
 	aggstate_put_varint(msg, state->first_dups);

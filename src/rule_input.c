@@ -120,6 +120,31 @@ journey_args_times(const NullableDatum *args, JourneyTimes *times)
 	times->has_closed = optional_time(args, JARG_CLOSED_AT, &times->closed_at);
 }
 
+void
+summary_row_args(FunctionCallInfo fcinfo, int model_argno, RowArgs *where)
+{
+	int			given = PG_NARGS() - model_argno;
+	int			m = model_argno;
+
+	memset(where, 0, sizeof(*where));
+	where->model = m;
+	where->touched_at = m + 1;
+	where->channel = m + 2;
+	if (given == 4)
+		where->converted_at = m + 3;
+	if (given <= 4)
+		return;
+	where->touch_id = m + 3;
+	where->is_direct = m + 4;
+	where->converted_at = m + 5;
+	where->lead_at = m + 6;
+	where->opportunity_at = m + 7;
+	where->closed_at = m + 8;
+	where->half_life = m + 9;
+	where->weights = m + 10;
+	where->lookback = m + 11;
+}
+
 /* argument argno of the call, NULL when the form does not have it */
 static NullableDatum
 call_arg(FunctionCallInfo fcinfo, int argno)

@@ -105,6 +105,15 @@ typedef struct RowArgs
 	int			lookback;
 } RowArgs;
 
+/*
+ * Where a summary aggregate's row arguments are, by how many it was called
+ * with: (model, touched_at, channel [, converted_at]) or the full form
+ * (model, touched_at, channel, touch_id, is_direct, converted_at,
+ * lead_created_at, opportunity_created_at, closed_at, half_life, weights,
+ * lookback), the model being argument model_argno.
+ */
+extern void summary_row_args(FunctionCallInfo fcinfo, int model_argno, RowArgs *where);
+
 /* the journey-level arguments of a call, NULL where the form has none */
 extern void journey_args_of_call(FunctionCallInfo fcinfo, const RowArgs *where,
 								 NullableDatum *args);
