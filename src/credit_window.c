@@ -6,10 +6,11 @@
  * On the first row of a partition it reads the touches of the whole
  * partition, puts them in the documented order (rule_input.h: touched_at,
  * touch_id NULLS LAST, channel bytewise; then the partition's own row
- * order), credits them
- * with the shared core, and keeps the credits in partition-local memory;
- * every row then returns its own.  So the result never depends on how the
- * OVER clause orders ties.
+ * order), credits them with the shared core, and keeps the credits in
+ * partition-local memory; every row then returns its own.  So the result
+ * never depends on how the OVER clause orders ties.  It owns the window
+ * function's reading of a partition; the touch order, the NULL-touch errors
+ * and the model arguments are rule_input.c's.
  */
 #include "postgres.h"
 
