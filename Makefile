@@ -12,7 +12,7 @@ MODULE_big = attribution
 # shared pieces
 OBJS = src/attribution.o src/compat.o src/aggutil.o src/aggstate.o src/arena.o src/textio.o src/strdict.o
 # rule-based attribution (doc/rule_based.md)
-OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
+OBJS += src/models.o src/rule_input.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
 # the demand waterfall (doc/waterfall.md)
 OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o src/stage_check.o
 # data-driven attribution (doc/paths.md)

@@ -17,6 +17,14 @@ agg_memory_context(FunctionCallInfo fcinfo, const char *funcname)
 	return aggcontext;
 }
 
+Datum
+agg_state_unchanged(FunctionCallInfo fcinfo)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}
+
 void
 agg_state_message(bytea *state, StringInfo msg)
 {

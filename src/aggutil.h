@@ -13,6 +13,13 @@
 /* the aggregate's memory context; "cannot happen" error outside an aggregate */
 extern MemoryContext agg_memory_context(FunctionCallInfo fcinfo, const char *funcname);
 
+/*
+ * The state argument (argument 0) unchanged, NULL when it is NULL: what a
+ * transition function returns for a row that adds nothing, and a combine
+ * function when its second state is NULL.
+ */
+extern Datum agg_state_unchanged(FunctionCallInfo fcinfo);
+
 /* a read-only message over a serialized state, for the pq_getmsg functions */
 extern void agg_state_message(bytea *state, StringInfo msg);
 

@@ -2,8 +2,9 @@
  * channel_credit.c
  *		channel_credit(model, touched_at, channel, ...): an aggregate over the
  *		touches of one journey (one group) that returns the journey's credit
- *		by channel without buffering or sorting its touches.  The journey's
- *		summary and its credits come from journey_state.c.
+ *		by channel without buffering or sorting its touches.  It owns only
+ *		the aggregate's support functions: rows are read by rule_input.c,
+ *		the journey's summary and its credits come from journey_state.c.
  */
 #include "postgres.h"
 
@@ -21,25 +22,18 @@ PG_FUNCTION_INFO_V1(channel_credit_serialize);
 PG_FUNCTION_INFO_V1(channel_credit_deserialize);
 PG_FUNCTION_INFO_V1(channel_credit_final);
 
-/* the three forms: (model, touched_at, channel [, converted_at]) and the full one */
-static const RowArgs short_form = {.model = 1,.touched_at = 2,.channel = 3};
-static const RowArgs converted_form = {.model = 1,.touched_at = 2,.channel = 3,.converted_at = 4};
-static const RowArgs full_form = {
-	.model = 1,.touched_at = 2,.channel = 3,.touch_id = 4,.is_direct = 5,
-	.converted_at = 6,.lead_at = 7,.opportunity_at = 8,.closed_at = 9,
-	.half_life = 10,.weights = 11,.lookback = 12
-};
-
 Datum
 channel_credit_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_trans");
 	JourneyState *state = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
-	const RowArgs *args = PG_NARGS() > 5 ? &full_form :
-		PG_NARGS() == 5 ? &converted_form : &short_form;
+	JourneyCall *call = journey_call(fcinfo);
+	RowArgs		where;
+	TouchRow	row;
 
-	state = journey_state_add_row(journey_call(fcinfo), aggcontext, state, fcinfo, args);
-	PG_RETURN_POINTER(state);
+	summary_row_args(fcinfo, 1, &where);
+	touch_row_read(fcinfo, &where, journey_call_reader(call), &row);
+	PG_RETURN_POINTER(journey_state_add_row(call, aggcontext, state, &row));
 }
 
 Datum
@@ -50,11 +44,7 @@ channel_credit_combine(PG_FUNCTION_ARGS)
 	JourneyState *b = PG_ARGISNULL(1) ? NULL : (JourneyState *) PG_GETARG_POINTER(1);
 
 	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
+		return agg_state_unchanged(fcinfo);
 	PG_RETURN_POINTER(journey_state_merge(journey_call(fcinfo), aggcontext, a, b));
 }
 

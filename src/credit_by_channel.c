@@ -109,15 +109,6 @@ check_memory(const ManyJourneys *many)
 		attribution_memory_error("credit_by_channel", needed, "Keeping the summaries of its journeys");
 }
 
-/* the forms: (journey, model, touched_at, channel [, converted_at]) and the full one */
-static const RowArgs short_form = {.model = 2,.touched_at = 3,.channel = 4};
-static const RowArgs converted_form = {.model = 2,.touched_at = 3,.channel = 4,.converted_at = 5};
-static const RowArgs full_form = {
-	.model = 2,.touched_at = 3,.channel = 4,.touch_id = 5,.is_direct = 6,
-	.converted_at = 7,.lead_at = 8,.opportunity_at = 9,.closed_at = 10,
-	.half_life = 11,.weights = 12,.lookback = 13
-};
-
 static ManyJourneys *
 many_create(MemoryContext aggcontext, uint32 initial_journeys)
 {
@@ -162,6 +153,24 @@ journey_null_error(void)
 }
 
 /*
+ * Read the row (journey_id, then the forms of channel_credit) and add it to
+ * its journey's summary, counting the bytes it takes.
+ */
+static void
+add_journey_row(ManyJourneys *many, JourneyCall *call, MemoryContext aggcontext,
+				JourneyEntry *entry, FunctionCallInfo fcinfo)
+{
+	Size		before = journey_call_allocated(call);
+	RowArgs		where;
+	TouchRow	row;
+
+	summary_row_args(fcinfo, 2, &where);
+	touch_row_read(fcinfo, &where, journey_call_reader(call), &row);
+	entry->state = journey_state_add_row(call, aggcontext, entry->state, &row);
+	many->bytes += journey_call_allocated(call) - before;
+}
+
+/*
  * The support functions of version 0.1.0, with an `internal` state (a
  * ManyJourneys of the call site), kept so that a database still on 0.1.0
  * works with this library until it is updated; the storable state follows
@@ -172,21 +181,14 @@ credit_by_channel_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_trans");
 	ManyJourneys *many = PG_ARGISNULL(0) ? NULL : (ManyJourneys *) PG_GETARG_POINTER(0);
-	const RowArgs *args = PG_NARGS() > 6 ? &full_form :
-		PG_NARGS() == 6 ? &converted_form : &short_form;
 	JourneyEntry *entry;
-	JourneyCall *call;
-	Size		before;
 
 	if (PG_ARGISNULL(1))
 		journey_null_error();
 	if (many == NULL)
 		many = many_create(aggcontext, 1024);
 	entry = journey_entry(many, PG_GETARG_INT64(1));
-	call = journey_call(fcinfo);
-	before = journey_call_allocated(call);
-	entry->state = journey_state_add_row(call, aggcontext, entry->state, fcinfo, args);
-	many->bytes += journey_call_allocated(call) - before;
+	add_journey_row(many, journey_call(fcinfo), aggcontext, entry, fcinfo);
 	PG_RETURN_POINTER(many);
 }
 
@@ -201,11 +203,7 @@ credit_by_channel_combine(PG_FUNCTION_ARGS)
 	JourneyEntry *from;
 
 	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
+		return agg_state_unchanged(fcinfo);
 	if (a == NULL)
 		a = many_create(aggcontext, 1024);
 	journey_map_start_iterate(b->journeys, &it);
@@ -549,21 +547,16 @@ Datum
 credit_by_channel_state_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_trans");
-	const RowArgs *args = PG_NARGS() > 6 ? &full_form :
-		PG_NARGS() == 6 ? &converted_form : &short_form;
 	ExpandedAggState *eas;
 	ManyJourneys *many;
 	JourneyEntry *entry;
-	Size		before;
 
 	if (PG_ARGISNULL(1))
 		journey_null_error();
 	eas = aggstate_for_update(fcinfo, 0, &many_kind, aggcontext);
 	many = eas->state;
 	entry = journey_entry(many, PG_GETARG_INT64(1));
-	before = journey_call_allocated(many->call);
-	entry->state = journey_state_add_row(many->call, eas->hdr.eoh_context, entry->state, fcinfo, args);
-	many->bytes += journey_call_allocated(many->call) - before;
+	add_journey_row(many, many->call, eas->hdr.eoh_context, entry, fcinfo);
 	aggstate_changed(eas);
 	PG_RETURN_DATUM(aggstate_datum(eas));
 }
@@ -575,11 +568,7 @@ credit_by_channel_state_combine(PG_FUNCTION_ARGS)
 	ExpandedAggState *eas;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		return agg_state_unchanged(fcinfo);
 	eas = aggstate_for_update(fcinfo, 0, &many_kind, aggcontext);
 	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
 	PG_RETURN_DATUM(aggstate_datum(eas));

@@ -610,11 +610,7 @@ credit_sum_trans(PG_FUNCTION_ARGS)
 	double		weight;
 
 	if (PG_ARGISNULL(1) || !row_weight(fcinfo, &weight))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		return agg_state_unchanged(fcinfo);
 	eas = aggstate_for_update(fcinfo, 0, &credit_sum_kind, aggcontext);
 	old = MemoryContextSwitchTo(eas->hdr.eoh_context);
 	sum_add_map(eas->state, PG_GETARG_CREDIT_MAP(1), weight);
@@ -630,11 +626,7 @@ credit_sum_combine(PG_FUNCTION_ARGS)
 	ExpandedAggState *eas;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		return agg_state_unchanged(fcinfo);
 	eas = aggstate_for_update(fcinfo, 0, &credit_sum_kind, aggcontext);
 	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
 	PG_RETURN_DATUM(aggstate_datum(eas));
@@ -663,11 +655,7 @@ channel_credits_sum_trans(PG_FUNCTION_ARGS)
 	double		weight;
 
 	if (PG_ARGISNULL(1) || !row_weight(fcinfo, &weight))
-	{
-		if (sum == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(sum);
-	}
+		return agg_state_unchanged(fcinfo);
 	old = MemoryContextSwitchTo(aggcontext);
 	if (sum == NULL)
 		sum = sum_create();
@@ -685,11 +673,7 @@ channel_credits_sum_combine(PG_FUNCTION_ARGS)
 	MemoryContext old;
 
 	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
+		return agg_state_unchanged(fcinfo);
 	old = MemoryContextSwitchTo(aggcontext);
 	if (a == NULL)
 		a = sum_create();

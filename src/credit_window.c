@@ -4,22 +4,23 @@
  *		the credit of the current row's touch within its partition (journey).
  *
  * On the first row of a partition it reads the touches of the whole
- * partition, puts them in the documented order (touched_at, touch_id NULLS
- * LAST, channel bytewise, then the partition's own row order), credits them
- * with the shared core, and keeps the credits in partition-local memory;
- * every row then returns its own.  So the result never depends on how the
- * OVER clause orders ties.
+ * partition, puts them in the documented order (rule_input.h: touched_at,
+ * touch_id NULLS LAST, channel bytewise; then the partition's own row
+ * order), credits them with the shared core, and keeps the credits in
+ * partition-local memory; every row then returns its own.  So the result
+ * never depends on how the OVER clause orders ties.  It owns the window
+ * function's reading of a partition; the touch order, the NULL-touch errors
+ * and the model arguments are rule_input.c's.
  */
 #include "postgres.h"
 
 #include "compat.h"
 
-#include "miscadmin.h"
-#include "models.h"
-#include "nodes/primnodes.h"
-#include "nodes/pg_list.h"
 #include "catalog/pg_type.h"
-#include "strdict.h"
+#include "miscadmin.h"
+#include "nodes/pg_list.h"
+#include "nodes/primnodes.h"
+#include "rule_input.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -38,35 +39,37 @@ enum
 };
 
 /*
- * The partition-level arguments, which must not change within a partition,
- * with the storage of their types (text, timestamptz, interval, float8[]).
+ * The partition-level arguments (the journey-level ones), which must not
+ * change within a partition, in the order of the SQL signature, with the
+ * storage of their types (text, timestamptz, interval, float8[]).
  */
 typedef struct PartitionArg
 {
 	int			argno;
+	JourneyArg	which;
 	int16		typlen;
 	bool		typbyval;
-	const char *name;			/* the parameter's name in the SQL signature */
 } PartitionArg;
 
 static const PartitionArg partition_args[] = {
-	{CW_MODEL, -1, false, "model"},
-	{CW_CONVERTED_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL, "converted_at"},
-	{CW_HALF_LIFE, sizeof(Interval), false, "half_life"},
-	{CW_LEAD_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL, "lead_created_at"},
-	{CW_OPPORTUNITY_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL, "opportunity_created_at"},
-	{CW_CLOSED_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL, "closed_at"},
-	{CW_WEIGHTS, -1, false, "weights"},
-	{CW_LOOKBACK, sizeof(Interval), false, "lookback"},
+	{CW_MODEL, JARG_MODEL, -1, false},
+	{CW_CONVERTED_AT, JARG_CONVERTED_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL},
+	{CW_HALF_LIFE, JARG_HALF_LIFE, sizeof(Interval), false},
+	{CW_LEAD_AT, JARG_LEAD_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL},
+	{CW_OPPORTUNITY_AT, JARG_OPPORTUNITY_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL},
+	{CW_CLOSED_AT, JARG_CLOSED_AT, sizeof(TimestampTz), FLOAT8PASSBYVAL},
+	{CW_WEIGHTS, JARG_WEIGHTS, -1, false},
+	{CW_LOOKBACK, JARG_LOOKBACK, sizeof(Interval), false},
 };
 
+/*
+ * A touch of the partition; its channel is numbered in the partition's
+ * dictionary (all 0 when the channel argument is not given).
+ */
 typedef struct WindowTouch
 {
-	TimestampTz at;
-	int64		id;
-	bool		id_isnull;
+	TouchKey	key;
 	bool		is_direct;
-	text	   *channel;		/* NULL when the channel argument is not given */
 	int64		row;			/* position in the partition */
 } WindowTouch;
 
@@ -83,8 +86,7 @@ typedef struct PartitionCredits
 	bool		computed;
 	int64		nrows;
 	double	   *credit;			/* by row position */
-	Datum		first_args[CW_NARGS];	/* partition-level args of row 0 */
-	bool		first_isnull[CW_NARGS];
+	NullableDatum first_args[NUM_JOURNEY_ARGS]; /* partition-level args of row 0 */
 	AttributionModel model;		/* what they define */
 	JourneyTimes times;
 } PartitionCredits;
@@ -128,82 +130,78 @@ touch_time(WindowObject winobj, int64 row)
 	bool		isnull;
 	Datum		value = row_arg(winobj, CW_TOUCHED_AT, row, &isnull);
 
-	if (isnull)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("touched_at must not be NULL"),
-				 errdetail("Every touch of a journey needs a time."),
-				 errhint("Filter out touches without a time, or give them one.")));
-	return check_finite_timestamp(DatumGetTimestampTz(value), "touched_at");
+	return touched_at_value(value, isnull);
 }
 
+/* the documented order, then the partition's row order */
 static int
 compare_window_touches(const void *a, const void *b, void *arg)
 {
 	const WindowTouch *ta = a;
 	const WindowTouch *tb = b;
-	int			cmp;
+	int			cmp = touch_key_compare(&ta->key, &tb->key, (const StrDict *) arg);
 
-	if (ta->at != tb->at)
-		return ta->at < tb->at ? -1 : 1;
-	if (ta->id_isnull != tb->id_isnull)
-		return ta->id_isnull ? 1 : -1;
-	if (ta->id != tb->id)
-		return ta->id < tb->id ? -1 : 1;
-	if (ta->channel && tb->channel)
-	{
-		cmp = strdict_compare_bytes(VARDATA_ANY(ta->channel), VARSIZE_ANY_EXHDR(ta->channel),
-									VARDATA_ANY(tb->channel), VARSIZE_ANY_EXHDR(tb->channel));
-		if (cmp != 0)
-			return cmp;
-	}
+	if (cmp != 0)
+		return cmp;
 	return (ta->row > tb->row) - (ta->row < tb->row);
 }
 
+/* the channel of a row as its number in dict */
+static int32
+touch_channel(WindowObject winobj, int64 row, StrDict *dict)
+{
+	bool		isnull;
+	Datum		value = row_arg(winobj, CW_CHANNEL, row, &isnull);
+	text	   *channel;
+
+	if (isnull)
+		channel_null_error("The channel argument breaks ties between touches.");
+	channel = DatumGetTextPP(value);
+	return strdict_intern(dict, VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
+}
+
+/* the touch of a row; the channel and touch id only when given */
+static void
+read_touch(WindowObject winobj, const CreditCallInfo *info, bool need_direct,
+		   int64 row, StrDict *dict, WindowTouch *t)
+{
+	bool		isnull;
+	Datum		value;
+
+	memset(t, 0, sizeof(*t));
+	t->row = row;
+	t->key.at = touch_time(winobj, row);
+	t->key.id_isnull = true;
+	t->key.valid = true;
+	if (info->arg_given[CW_TOUCH_ID])
+	{
+		value = row_arg(winobj, CW_TOUCH_ID, row, &isnull);
+		t->key.id_isnull = isnull;
+		t->key.id = isnull ? 0 : DatumGetInt64(value);
+	}
+	if (info->arg_given[CW_CHANNEL])
+		t->key.channel = touch_channel(winobj, row, dict);
+	if (need_direct)
+	{
+		value = row_arg(winobj, CW_IS_DIRECT, row, &isnull);
+		t->is_direct = !isnull && DatumGetBool(value);
+	}
+}
+
+/* the touches of the partition; *sorted: already in the documented order */
 static WindowTouch *
 read_partition_touches(WindowObject winobj, const CreditCallInfo *info,
-					   bool need_direct, int64 nrows, bool *sorted)
+					   bool need_direct, int64 nrows, StrDict *dict, bool *sorted)
 {
 	WindowTouch *touches = palloc(nrows * sizeof(WindowTouch));
 	int64		row;
-	bool		isnull;
 
 	*sorted = true;
 	for (row = 0; row < nrows; row++)
 	{
-		WindowTouch *t = &touches[row];
-		Datum		value;
-
-		t->row = row;
-		t->at = touch_time(winobj, row);
-		t->id_isnull = true;
-		t->id = 0;
-		t->channel = NULL;
-		t->is_direct = false;
-		if (info->arg_given[CW_TOUCH_ID])
-		{
-			value = row_arg(winobj, CW_TOUCH_ID, row, &isnull);
-			t->id_isnull = isnull;
-			t->id = isnull ? 0 : DatumGetInt64(value);
-		}
-		if (info->arg_given[CW_CHANNEL])
-		{
-			value = row_arg(winobj, CW_CHANNEL, row, &isnull);
-			if (isnull)
-				ereport(ERROR,
-						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						 errmsg("channel must not be NULL"),
-						 errdetail("The channel argument breaks ties between touches."),
-						 errhint("Map missing channels to a name such as 'unknown'.")));
-			t->channel = DatumGetTextPCopy(value);
-		}
-		if (need_direct)
-		{
-			value = row_arg(winobj, CW_IS_DIRECT, row, &isnull);
-			t->is_direct = !isnull && DatumGetBool(value);
-		}
+		read_touch(winobj, info, need_direct, row, dict, &touches[row]);
 		if (row > 0 && *sorted &&
-			compare_window_touches(&touches[row - 1], t, NULL) > 0)
+			compare_window_touches(&touches[row - 1], &touches[row], dict) > 0)
 			*sorted = false;
 		if ((row & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
@@ -211,33 +209,21 @@ read_partition_touches(WindowObject winobj, const CreditCallInfo *info,
 	return touches;
 }
 
-static bool
-optional_time(const Datum *args, const bool *isnull, int argno, const char *argname,
-			  TimestampTz *value)
-{
-	if (isnull[argno])
-		return false;
-	*value = check_finite_timestamp(DatumGetTimestampTz(args[argno]), argname);
-	return true;
-}
-
-/* the model and times that the partition-level arguments define */
+/* the first row's partition-level arguments, copied into partition memory */
 static void
-partition_model(const Datum *args, const bool *isnull, AttributionModel *model, JourneyTimes *times)
+keep_first_args(WindowObject winobj, PartitionCredits *pc)
 {
-	if (isnull[CW_MODEL])
-		model_null_error();
-	model_init(model, DatumGetTextPP(args[CW_MODEL]),
-			   !isnull[CW_HALF_LIFE],
-			   isnull[CW_HALF_LIFE] ? NULL : DatumGetIntervalP(args[CW_HALF_LIFE]),
-			   isnull[CW_WEIGHTS] ? NULL : DatumGetArrayTypeP(args[CW_WEIGHTS]),
-			   isnull[CW_LOOKBACK] ? NULL : DatumGetIntervalP(args[CW_LOOKBACK]));
-	memset(times, 0, sizeof(*times));
-	times->has_converted = optional_time(args, isnull, CW_CONVERTED_AT, "converted_at", &times->converted_at);
-	times->has_lead = optional_time(args, isnull, CW_LEAD_AT, "lead_created_at", &times->lead_at);
-	times->has_opportunity = optional_time(args, isnull, CW_OPPORTUNITY_AT, "opportunity_created_at",
-										   &times->opportunity_at);
-	times->has_closed = optional_time(args, isnull, CW_CLOSED_AT, "closed_at", &times->closed_at);
+	size_t		i;
+
+	for (i = 0; i < lengthof(partition_args); i++)
+	{
+		const PartitionArg *arg = &partition_args[i];
+		NullableDatum *first = &pc->first_args[arg->which];
+		Datum		value = row_arg(winobj, arg->argno, 0, &first->isnull);
+
+		first->value = first->isnull ? (Datum) 0 :
+			datumCopy(value, arg->typbyval, arg->typlen);
+	}
 }
 
 static void
@@ -245,39 +231,33 @@ compute_partition(WindowObject winobj, const CreditCallInfo *info, PartitionCred
 {
 	MemoryContext partcontext = GetMemoryChunkContext(pc);
 	MemoryContext old = MemoryContextSwitchTo(partcontext);
+	StrDict    *dict = strdict_create(64);
 	WindowTouch *touches;
 	TimestampTz *at;
 	bool	   *is_direct;
 	double	   *sorted_credit;
 	bool		sorted;
 	int			window_start;
-	size_t		i;
 	int64		k;
 
 	/* the first row's partition-level arguments define the partition */
-	for (i = 0; i < lengthof(partition_args); i++)
-	{
-		const PartitionArg *arg = &partition_args[i];
-		Datum		value = row_arg(winobj, arg->argno, 0, &pc->first_isnull[arg->argno]);
-
-		pc->first_args[arg->argno] = pc->first_isnull[arg->argno] ? (Datum) 0 :
-			datumCopy(value, arg->typbyval, arg->typlen);
-	}
-	partition_model(pc->first_args, pc->first_isnull, &pc->model, &pc->times);
+	keep_first_args(winobj, pc);
+	journey_args_model(pc->first_args, HALF_LIFE_NULL_NOT_GIVEN, &pc->model);
+	journey_args_times(pc->first_args, &pc->times);
 
 	pc->nrows = WinGetPartitionRowCount(winobj);
 	model_check_journey_length(pc->nrows);
 	touches = read_partition_touches(winobj, info, pc->model.shares[POS_LAST_NON_DIRECT] > 0,
-									 pc->nrows, &sorted);
+									 pc->nrows, dict, &sorted);
 	if (!sorted)
-		qsort_interruptible(touches, pc->nrows, sizeof(WindowTouch), compare_window_touches, NULL);
+		qsort_interruptible(touches, pc->nrows, sizeof(WindowTouch), compare_window_touches, dict);
 
 	at = palloc(pc->nrows * sizeof(TimestampTz));
 	is_direct = palloc(pc->nrows * sizeof(bool));
 	sorted_credit = palloc(pc->nrows * sizeof(double));
 	for (k = 0; k < pc->nrows; k++)
 	{
-		at[k] = touches[k].at;
+		at[k] = touches[k].key.at;
 		is_direct[k] = touches[k].is_direct;
 	}
 	model_credit_sorted(&pc->model, &pc->times, (int) pc->nrows, at, is_direct,
@@ -289,9 +269,6 @@ compute_partition(WindowObject winobj, const CreditCallInfo *info, PartitionCred
 	pfree(at);
 	pfree(is_direct);
 	pfree(sorted_credit);
-	for (k = 0; k < pc->nrows; k++)
-		if (touches[k].channel)
-			pfree(touches[k].channel);
 	pfree(touches);
 	pc->computed = true;
 	MemoryContextSwitchTo(old);
@@ -334,11 +311,11 @@ weights_equal(ArrayType *a, ArrayType *b)
  * '360 days', which give different credits); weights when their numbers are.
  */
 static bool
-partition_arg_equal(int argno, Datum a, Datum b)
+partition_arg_equal(JourneyArg which, Datum a, Datum b)
 {
-	switch (argno)
+	switch (which)
 	{
-		case CW_MODEL:
+		case JARG_MODEL:
 			{
 				text	   *ta = DatumGetTextPP(a);
 				text	   *tb = DatumGetTextPP(b);
@@ -346,8 +323,8 @@ partition_arg_equal(int argno, Datum a, Datum b)
 				return VARSIZE_ANY_EXHDR(ta) == VARSIZE_ANY_EXHDR(tb) &&
 					memcmp(VARDATA_ANY(ta), VARDATA_ANY(tb), VARSIZE_ANY_EXHDR(ta)) == 0;
 			}
-		case CW_HALF_LIFE:
-		case CW_LOOKBACK:
+		case JARG_HALF_LIFE:
+		case JARG_LOOKBACK:
 			{
 				Interval   *ia = DatumGetIntervalP(a);
 				Interval   *ib = DatumGetIntervalP(b);
@@ -356,7 +333,7 @@ partition_arg_equal(int argno, Datum a, Datum b)
 					return memcmp(ia, ib, sizeof(Interval)) == 0;
 				return interval_microseconds(ia) == interval_microseconds(ib);
 			}
-		case CW_WEIGHTS:
+		case JARG_WEIGHTS:
 			return weights_equal(DatumGetArrayTypeP(a), DatumGetArrayTypeP(b));
 		default:
 			/* the timestamps, passed by value */
@@ -374,25 +351,26 @@ check_partition_args(WindowObject winobj, const CreditCallInfo *info,
 	for (i = 0; i < lengthof(partition_args); i++)
 	{
 		const PartitionArg *arg = &partition_args[i];
-		int			argno = arg->argno;
+		const NullableDatum *first = &pc->first_args[arg->which];
+		const char *name = journey_arg_names[arg->which];
 		bool		isnull;
 		Datum		value;
 		bool		same;
 
-		if (!info->arg_varies[argno])
+		if (!info->arg_varies[arg->argno])
 			continue;
-		value = WinGetFuncArgCurrent(winobj, argno, &isnull);
-		if (isnull || pc->first_isnull[argno])
-			same = isnull == pc->first_isnull[argno];
+		value = WinGetFuncArgCurrent(winobj, arg->argno, &isnull);
+		if (isnull || first->isnull)
+			same = isnull == first->isnull;
 		else
-			same = datumIsEqual(value, pc->first_args[argno], arg->typbyval, arg->typlen) ||
-				partition_arg_equal(argno, value, pc->first_args[argno]);
+			same = datumIsEqual(value, first->value, arg->typbyval, arg->typlen) ||
+				partition_arg_equal(arg->which, value, first->value);
 		if (!same)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("argument %s of credit() differs within one partition", arg->name),
+					 errmsg("argument %s of credit() differs within one partition", name),
 					 errdetail("Argument %d, %s, has another value than on the first row of the partition.",
-							   argno + 1, arg->name),
+							   arg->argno + 1, name),
 					 errhint("Partition by the journey so that the model, the conversion and milestone times, "
 							 "half_life, weights and lookback are the same on all its rows.")));
 	}

@@ -8,6 +8,10 @@
  *		[("2024-03-01 09:00:00+00", 17, "email"), ("2024-03-02 10:30:00+00", null, "direct")]
  * Output writes times in UTC in ISO form, so it does not depend on the
  * session's TimeZone or DateStyle; input accepts any timestamptz literal.
+ *
+ * It owns the journey value (built from a touch_buffer.h buffer, which
+ * knows nothing of journeys) and reads credits()'s arguments through
+ * rule_input.h like every other form of the rule-based models.
  */
 #include "postgres.h"
 
@@ -18,12 +22,14 @@
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "journey.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "models.h"
 #include "strdict.h"
 #include "textio.h"
-#include "touch_buffer.h"
+#include "rule_input.h"
+#include "u64map.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
@@ -40,6 +46,170 @@ PG_FUNCTION_INFO_V1(journey_agg_deserialize);
 PG_FUNCTION_INFO_V1(journey_agg_final);
 PG_FUNCTION_INFO_V1(journey_touch_count);
 PG_FUNCTION_INFO_V1(attribution_credits);
+
+/* ---------- building a journey from touches ---------- */
+
+/*
+ * The journey's own channel numbers: its channels in order of first use.
+ * Most journeys touch few channels, so a short list is searched, the
+ * previous hit first; past LOCAL_LIST_MAX channels a hash table takes over,
+ * so that a journey of many channels costs linear time, not quadratic.
+ */
+#define LOCAL_LIST_MAX 16
+
+typedef struct LocalChannels
+{
+	int32	   *locals;			/* dictionary number of each local channel */
+	int			nlocals;
+	int32		last_hit;
+	keymap_hash *map;			/* dictionary number -> local, once large */
+} LocalChannels;
+
+static int32
+local_channel(LocalChannels *lc, int32 channel)
+{
+	int32		c;
+
+	if (lc->last_hit >= 0 && lc->locals[lc->last_hit] == channel)
+		return lc->last_hit;
+	if (lc->map != NULL)
+	{
+		bool		found;
+		KeyEntry   *entry = keymap_insert(lc->map, (uint64) (uint32) channel, &found);
+
+		if (!found)
+		{
+			entry->index = lc->nlocals;
+			lc->locals[lc->nlocals++] = channel;
+		}
+		return lc->last_hit = entry->index;
+	}
+	for (c = 0; c < lc->nlocals; c++)
+		if (lc->locals[c] == channel)
+			return lc->last_hit = c;
+	lc->locals[lc->nlocals] = channel;
+	lc->last_hit = lc->nlocals++;
+	if (lc->nlocals == LOCAL_LIST_MAX)
+	{
+		lc->map = keymap_create(CurrentMemoryContext, 4 * LOCAL_LIST_MAX, NULL);
+		for (c = 0; c < lc->nlocals; c++)
+		{
+			bool		found;
+
+			keymap_insert(lc->map, (uint64) (uint32) lc->locals[c], &found)->index = c;
+		}
+	}
+	return lc->last_hit;
+}
+
+/*
+ * Sort the buffer in place and write the canonical journey.  Sorting in
+ * place leaves the buffer a valid state (the same touches), so journey_agg's
+ * final function may stay READ_ONLY.
+ */
+JourneyData *
+touchbuf_to_journey(TouchBuffer *buf)
+{
+	int			n = buf->ntouches;
+	LocalChannels lc;
+	int32	   *channel = palloc(Max(n, 1) * sizeof(int32));
+	Size		names_len = 0;
+	Size		size;
+	JourneyData *journey;
+	char	   *names_out;
+	int			i;
+
+	lc.locals = palloc(Max(n, 1) * sizeof(int32));
+	lc.nlocals = 0;
+	lc.last_hit = -1;
+	lc.map = NULL;
+	touchbuf_sort(buf);
+	for (i = 0; i < n; i++)
+	{
+		int			before = lc.nlocals;
+
+		channel[i] = local_channel(&lc, buf->touches[i].channel);
+		if (lc.nlocals > before)
+		{
+			int			len;
+
+			(void) strdict_string(buf->dict, buf->touches[i].channel, &len);
+			names_len += len + 1;
+		}
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	size = add_size(JOURNEY_HEADER_SIZE,
+					add_size(mul_size(n, sizeof(TimestampTz) + sizeof(int64) +
+									  sizeof(int32) + sizeof(uint8)),
+							 names_len));
+	if (size > MaxAllocSize)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("journey is too large"),
+				 errdetail("The journey would take %zu bytes.", size),
+				 errhint("Use shorter channel names or fewer touches.")));
+	journey = palloc0(size);
+	SET_VARSIZE(journey, size);
+	journey->version = JOURNEY_VERSION;
+	journey->ntouches = n;
+	journey->nchannels = lc.nlocals;
+	journey->names_len = (int32) names_len;
+	for (i = 0; i < n; i++)
+	{
+		JOURNEY_AT(journey)[i] = buf->touches[i].at;
+		JOURNEY_ID(journey)[i] = buf->touches[i].id;
+		JOURNEY_ID_ISNULL(journey)[i] = buf->touches[i].id_isnull;
+		JOURNEY_CHANNEL(journey)[i] = channel[i];
+	}
+	names_out = JOURNEY_NAMES(journey);
+	for (i = 0; i < lc.nlocals; i++)
+	{
+		int			len;
+		const char *name = strdict_string(buf->dict, lc.locals[i], &len);
+
+		memcpy(names_out, name, len);
+		names_out[len] = '\0';
+		names_out += len + 1;
+	}
+	pfree(channel);
+	pfree(lc.locals);
+	if (lc.map != NULL)
+		keymap_destroy(lc.map);
+	return journey;
+}
+
+const char **
+journey_channel_names(const JourneyData *journey)
+{
+	const char **names = palloc(Max(journey->nchannels, 1) * sizeof(char *));
+	const char *p = JOURNEY_NAMES(journey);
+	int			i;
+
+	for (i = 0; i < journey->nchannels; i++)
+	{
+		names[i] = p;
+		p += strlen(p) + 1;
+	}
+	return names;
+}
+
+void
+journey_write(StringInfo msg, const JourneyData *journey)
+{
+	const char **names = journey_channel_names(journey);
+	int			i;
+
+	touch_wire_header(msg, journey->ntouches);
+	for (i = 0; i < journey->ntouches; i++)
+	{
+		const char *name = names[JOURNEY_CHANNEL(journey)[i]];
+
+		touch_wire_touch(msg, JOURNEY_AT(journey)[i], JOURNEY_ID_ISNULL(journey)[i] != 0,
+						 JOURNEY_ID(journey)[i], name, strlen(name));
+	}
+	pfree(names);
+}
 
 /* ---------- text and binary I/O ---------- */
 
@@ -202,38 +372,26 @@ journey_agg_trans(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "journey_agg_trans");
 	TouchBuffer *buf = PG_ARGISNULL(0) ? NULL : (TouchBuffer *) PG_GETARG_POINTER(0);
 	bool		has_id_arg = PG_NARGS() > 3;
+	TimestampTz at;
 	text	   *channel;
 	MemoryContext old;
 
 	/* a row of NULLs (an outer join's missing touch) adds nothing */
 	if (PG_ARGISNULL(1) && PG_ARGISNULL(2) && (!has_id_arg || PG_ARGISNULL(3)))
-	{
-		if (buf == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(buf);
-	}
+		return agg_state_unchanged(fcinfo);
 	if (PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("touched_at must not be NULL"),
-				 errdetail("Every touch of a journey needs a time."),
-				 errhint("Filter out touches without a time, or give them one.")));
+		touched_at_null_error();
 	if (PG_ARGISNULL(2))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("channel must not be NULL"),
-				 errdetail("Every touch of a journey needs a channel."),
-				 errhint("Map missing channels to a name such as 'unknown'.")));
-	check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(1), "touched_at");
+		channel_null_error(CHANNEL_NEEDED_DETAIL);
+	at = touched_at_value(PG_GETARG_DATUM(1), false);
 	channel = PG_GETARG_TEXT_PP(2);
 
 	old = MemoryContextSwitchTo(aggcontext);
 	if (buf == NULL)
 		buf = touchbuf_create(call_dictionary(fcinfo), 1);
-	buf = touchbuf_add(buf, PG_GETARG_TIMESTAMPTZ(1),
-				 !has_id_arg || PG_ARGISNULL(3),
-				 (has_id_arg && !PG_ARGISNULL(3)) ? PG_GETARG_INT64(3) : 0,
-				 VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
+	buf = touchbuf_add(buf, at, !has_id_arg || PG_ARGISNULL(3),
+					   (has_id_arg && !PG_ARGISNULL(3)) ? PG_GETARG_INT64(3) : 0,
+					   VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(buf);
 }
@@ -247,11 +405,7 @@ journey_agg_combine(PG_FUNCTION_ARGS)
 	MemoryContext old;
 
 	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
+		return agg_state_unchanged(fcinfo);
 	old = MemoryContextSwitchTo(aggcontext);
 	if (a == NULL)
 		a = touchbuf_create(call_dictionary(fcinfo), b->ntouches);	/* a copy in our context */
@@ -312,14 +466,12 @@ enum
 	CR_OPPORTUNITY_AT, CR_CLOSED_AT, CR_DIRECT_CHANNELS, CR_WEIGHTS, CR_LOOKBACK
 };
 
-static bool
-optional_time(FunctionCallInfo fcinfo, int argno, const char *argname, TimestampTz *value)
-{
-	if (PG_ARGISNULL(argno))
-		return false;
-	*value = check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(argno), argname);
-	return true;
-}
+/* where credits()'s journey-level arguments are */
+static const RowArgs credits_args = {
+	.model = CR_MODEL,.converted_at = CR_CONVERTED_AT,.half_life = CR_HALF_LIFE,
+	.lead_at = CR_LEAD_AT,.opportunity_at = CR_OPPORTUNITY_AT,.closed_at = CR_CLOSED_AT,
+	.weights = CR_WEIGHTS,.lookback = CR_LOOKBACK
+};
 
 /*
  * Which channels of the journey are in direct_channels.  The journey's
@@ -377,7 +529,8 @@ attribution_credits(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	JourneyData *journey;
 	AttributionModel model;
-	JourneyTimes times = {0};
+	JourneyTimes times;
+	NullableDatum args[NUM_JOURNEY_ARGS];
 	const char **names;
 	bool	   *touch_is_direct = NULL;
 	double	   *credit;
@@ -386,18 +539,9 @@ attribution_credits(PG_FUNCTION_ARGS)
 	int			i;
 
 	srf_materialize(fcinfo);
-	if (PG_ARGISNULL(CR_MODEL))
-		model_null_error();
-	model_init(&model, PG_GETARG_TEXT_PP(CR_MODEL),
-			   !PG_ARGISNULL(CR_HALF_LIFE),
-			   PG_ARGISNULL(CR_HALF_LIFE) ? NULL : PG_GETARG_INTERVAL_P(CR_HALF_LIFE),
-			   PG_ARGISNULL(CR_WEIGHTS) ? NULL : PG_GETARG_ARRAYTYPE_P(CR_WEIGHTS),
-			   PG_ARGISNULL(CR_LOOKBACK) ? NULL : PG_GETARG_INTERVAL_P(CR_LOOKBACK));
-	times.has_converted = optional_time(fcinfo, CR_CONVERTED_AT, "converted_at", &times.converted_at);
-	times.has_lead = optional_time(fcinfo, CR_LEAD_AT, "lead_created_at", &times.lead_at);
-	times.has_opportunity = optional_time(fcinfo, CR_OPPORTUNITY_AT, "opportunity_created_at",
-										  &times.opportunity_at);
-	times.has_closed = optional_time(fcinfo, CR_CLOSED_AT, "closed_at", &times.closed_at);
+	journey_args_of_call(fcinfo, &credits_args, args);
+	journey_args_model(args, HALF_LIFE_NULL_NOT_GIVEN, &model);
+	journey_args_times(args, &times);
 	if (PG_ARGISNULL(CR_JOURNEY))
 		return (Datum) 0;
 

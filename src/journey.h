@@ -3,6 +3,8 @@
  *		The attribution.journey type: the touches of one journey, sorted in
  *		the documented order (touched_at, touch_id NULLS LAST, channel
  *		bytewise), channel names dictionary-encoded in order of first use.
+ *		journey.c owns the type: its layout, its builder from a buffer of
+ *		touches (touch_buffer.h), and its I/O.
  */
 #ifndef ATTRIBUTION_JOURNEY_H
 #define ATTRIBUTION_JOURNEY_H
@@ -10,6 +12,8 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "lib/stringinfo.h"
+#include "touch_buffer.h"
 
 #define JOURNEY_VERSION 1
 
@@ -36,7 +40,16 @@ typedef struct JourneyData
 #define DatumGetJourney(d) ((JourneyData *) PG_DETOAST_DATUM(d))
 #define PG_GETARG_JOURNEY(n) DatumGetJourney(PG_GETARG_DATUM(n))
 
+/*
+ * The journey of a buffer's touches: sorts the buffer in place (so it stays
+ * a valid journey_agg state) and writes the canonical value.
+ */
+extern JourneyData *touchbuf_to_journey(TouchBuffer *buf);
+
 /* the start of each channel name of a journey (palloc'd array) */
 extern const char **journey_channel_names(const JourneyData *journey);
+
+/* a journey in the wire form of touch_buffer.h */
+extern void journey_write(StringInfo msg, const JourneyData *journey);
 
 #endif							/* ATTRIBUTION_JOURNEY_H */

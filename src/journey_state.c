@@ -15,6 +15,9 @@
  * (model_split_shares) to them.  The results equal credits() summed by
  * channel.
  *
+ * It owns the summary only: rows come to it parsed (TouchRow, read by
+ * rule_input.c), in the documented touch order of rule_input.h.
+ *
  * Exact duplicates (same time, id and channel) are distinct touches: the
  * first position takes the first of them and the other positions the last,
  * so the state counts how many window touches share the first key.
@@ -38,8 +41,8 @@
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
-#include "nodes/primnodes.h"
 #include "models.h"
+#include "rule_input.h"
 #include "port/pg_bitutils.h"
 #include "strdict.h"
 #include "utils/array.h"
@@ -66,15 +69,6 @@ enum
 {
 	TIME_CONVERTED, TIME_LEAD, TIME_OPPORTUNITY, TIME_CLOSED, NUM_TIMES
 };
-
-typedef struct TouchKey
-{
-	TimestampTz at;
-	int64		id;
-	int32		channel;		/* number in the state's dictionary */
-	bool		id_isnull;
-	bool		valid;
-} TouchKey;
 
 typedef struct ChannelCount
 {
@@ -174,8 +168,7 @@ struct JourneyCall
 {
 	int			nmodels;
 	AttributionModel models[MAX_CACHED_MODELS];
-	bool		args_checked;
-	bool		args_stable;	/* model, half_life, weights, lookback constant */
+	RowReader	reader;			/* the rows' model when it is constant */
 	StrDict    *dict;
 	ArenaSet   *arenas;
 	Size		allocated;		/* bytes carved for states and models */
@@ -266,84 +259,6 @@ channel_number(JourneyCall *cache, const char *name, int len)
 }
 
 /*
- * Is the aggregate's argument of transition-function argument argno a
- * constant?  (The transition function's own expression has placeholders
- * for its arguments, so ask the Aggref.)
- */
-static bool
-aggregate_arg_is_const(FunctionCallInfo fcinfo, int argno)
-{
-	Aggref	   *aggref = AggGetAggref(fcinfo);
-	TargetEntry *tle;
-
-	if (aggref == NULL || argno - 1 >= list_length(aggref->args))
-		return false;
-	tle = list_nth_node(TargetEntry, aggref->args, argno - 1);
-	return IsA(tle->expr, Const);
-}
-
-/*
- * The model of a row: the cached one when the model and its parameters are
- * constants, else the one the row's arguments define, parsed into *scratch.
- */
-static const AttributionModel *
-row_model(FunctionCallInfo fcinfo, JourneyCall *cache, const RowArgs *args,
-		  AttributionModel *scratch)
-{
-	Interval	default_half_life = {0};
-	Interval   *half_life = &default_half_life;
-
-	if (!cache->args_checked)
-	{
-		cache->args_stable = aggregate_arg_is_const(fcinfo, args->model) &&
-			(!args->half_life || aggregate_arg_is_const(fcinfo, args->half_life)) &&
-			(!args->weights || aggregate_arg_is_const(fcinfo, args->weights)) &&
-			(!args->lookback || aggregate_arg_is_const(fcinfo, args->lookback));
-		cache->args_checked = true;
-	}
-	if (cache->args_stable && cache->nmodels > 0)
-		return &cache->models[0];
-
-	if (PG_ARGISNULL(args->model))
-		model_null_error();
-	default_half_life.day = 7;
-	if (args->half_life && !PG_ARGISNULL(args->half_life))
-		half_life = PG_GETARG_INTERVAL_P(args->half_life);
-	model_init(scratch, PG_GETARG_TEXT_PP(args->model), true, half_life,
-			   (args->weights && !PG_ARGISNULL(args->weights)) ? PG_GETARG_ARRAYTYPE_P(args->weights) : NULL,
-			   (args->lookback && !PG_ARGISNULL(args->lookback)) ? PG_GETARG_INTERVAL_P(args->lookback) : NULL);
-	if (cache->args_stable)
-	{
-		/* the first row of a call with constant arguments: the cache is empty */
-		Assert(cache->nmodels == 0);
-		cache->models[0] = *scratch;
-		cache->nmodels = 1;
-		return &cache->models[0];
-	}
-	return scratch;
-}
-
-static bool
-optional_time(FunctionCallInfo fcinfo, int argno, const char *argname, TimestampTz *value)
-{
-	if (argno == 0 || PG_ARGISNULL(argno))
-		return false;
-	*value = check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(argno), argname);
-	return true;
-}
-
-static void
-row_times(FunctionCallInfo fcinfo, const RowArgs *args, JourneyTimes *times)
-{
-	memset(times, 0, sizeof(*times));
-	times->has_converted = optional_time(fcinfo, args->converted_at, "converted_at", &times->converted_at);
-	times->has_lead = optional_time(fcinfo, args->lead_at, "lead_created_at", &times->lead_at);
-	times->has_opportunity = optional_time(fcinfo, args->opportunity_at, "opportunity_created_at",
-										   &times->opportunity_at);
-	times->has_closed = optional_time(fcinfo, args->closed_at, "closed_at", &times->closed_at);
-}
-
-/*
  * The first journey-level argument that differs between two rows (or
  * states) of one journey, by its name in the SQL signatures.
  */
@@ -353,21 +268,21 @@ differing_argument(const AttributionModel *ma, const AttributionModel *mb,
 {
 	if (ma->definition != mb->definition || ma->time_decay != mb->time_decay ||
 		ma->window_end != mb->window_end)
-		return "model";
+		return journey_arg_names[JARG_MODEL];
 	if (ma->half_life != mb->half_life)
-		return "half_life";
+		return journey_arg_names[JARG_HALF_LIFE];
 	if (ma->has_lookback != mb->has_lookback || ma->lookback != mb->lookback)
-		return "lookback";
+		return journey_arg_names[JARG_LOOKBACK];
 	if (!model_equal(ma, mb))
-		return "weights";
+		return journey_arg_names[JARG_WEIGHTS];
 	if (a->has_converted != b->has_converted || (a->has_converted && a->converted_at != b->converted_at))
-		return "converted_at";
+		return journey_arg_names[JARG_CONVERTED_AT];
 	if (a->has_lead != b->has_lead || (a->has_lead && a->lead_at != b->lead_at))
-		return "lead_created_at";
+		return journey_arg_names[JARG_LEAD_AT];
 	if (a->has_opportunity != b->has_opportunity ||
 		(a->has_opportunity && a->opportunity_at != b->opportunity_at))
-		return "opportunity_created_at";
-	return "closed_at";
+		return journey_arg_names[JARG_OPPORTUNITY_AT];
+	return journey_arg_names[JARG_CLOSED_AT];
 }
 
 static void
@@ -517,34 +432,12 @@ channel_slot(JourneyCall *cache, MemoryContext aggcontext, JourneyState **statep
 
 /* ---------- the running positions ---------- */
 
-/* the documented touch order; channels compared by name */
-static int
-compare_keys(const JourneyState *state, const TouchKey *a, const TouchKey *b)
-{
-	int			alen;
-	int			blen;
-	const char *aname;
-	const char *bname;
-
-	if (a->at != b->at)
-		return a->at < b->at ? -1 : 1;
-	if (a->id_isnull != b->id_isnull)
-		return a->id_isnull ? 1 : -1;
-	if (a->id != b->id)
-		return a->id < b->id ? -1 : 1;
-	if (a->channel == b->channel)
-		return 0;
-	aname = strdict_string(state->dict, a->channel, &alen);
-	bname = strdict_string(state->dict, b->channel, &blen);
-	return strdict_compare_bytes(aname, alen, bname, blen);
-}
-
 static void
 keep_max(const JourneyState *state, int s, const TouchKey *key)
 {
 	TouchKey   *slot = state_slot(state, s);
 
-	if (slot && (!slot->valid || compare_keys(state, key, slot) >= 0))
+	if (slot && (!slot->valid || touch_key_compare(key, slot, state->dict) >= 0))
 		*slot = *key;
 }
 
@@ -556,7 +449,7 @@ keep_first(JourneyState *state, const TouchKey *key, int32 dups)
 
 	if (slot == NULL)
 		return;
-	cmp = slot->valid ? compare_keys(state, key, slot) : -1;
+	cmp = slot->valid ? touch_key_compare(key, slot, state->dict) : -1;
 	if (cmp < 0)
 	{
 		*slot = *key;
@@ -614,66 +507,36 @@ add_touch(JourneyState *state, int c, const TouchKey *key, const JourneyTimes *t
 		keep_max(state, SLOT_LAST_NON_DIRECT, key);
 }
 
-static void
-check_row_arguments(FunctionCallInfo fcinfo, const RowArgs *args)
-{
-	if (PG_ARGISNULL(args->touched_at))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("touched_at must not be NULL"),
-				 errdetail("Every touch of a journey needs a time."),
-				 errhint("Filter out touches without a time, or give them one.")));
-	if (PG_ARGISNULL(args->channel))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("channel must not be NULL"),
-				 errdetail("Every touch of a journey needs a channel."),
-				 errhint("Map missing channels to a name such as 'unknown'.")));
-}
-
 JourneyState *
 journey_state_add_row(JourneyCall *call, MemoryContext aggcontext, JourneyState *state,
-					  FunctionCallInfo fcinfo, const RowArgs *args)
+					  const TouchRow *row)
 {
-	AttributionModel scratch;
-	const AttributionModel *model = row_model(fcinfo, call, args, &scratch);
-	JourneyTimes times;
+	const AttributionModel *model = row->model;
+	TouchKey	key = row->key;
 	JourneyWindow window;
-	TouchKey	key = {0};
-	bool		is_direct = false;
-
-	row_times(fcinfo, args, &times);
-	check_row_arguments(fcinfo, args);
-	key.at = check_finite_timestamp(PG_GETARG_TIMESTAMPTZ(args->touched_at), "touched_at");
-	key.id_isnull = args->touch_id == 0 || PG_ARGISNULL(args->touch_id);
-	key.id = key.id_isnull ? 0 : PG_GETARG_INT64(args->touch_id);
-	key.valid = true;
-	if (args->is_direct)
-		is_direct = !PG_ARGISNULL(args->is_direct) && PG_GETARG_BOOL(args->is_direct);
 
 	if (state == NULL)
-		state = state_create(call, aggcontext, call->dict, keep_model(call, aggcontext, model), &times,
-							 INITIAL_CHANNELS);
+		state = state_create(call, aggcontext, call->dict, keep_model(call, aggcontext, model),
+							 &row->times, INITIAL_CHANNELS);
 	else if ((state->model != model && !model_equal(state->model, model)) ||
-			 !state_times_equal(state, &times))
+			 !state_times_equal(state, &row->times))
 	{
 		JourneyTimes state_times_now;
 
 		state_journey_times(state, &state_times_now);
-		journey_args_differ(differing_argument(state->model, model, &state_times_now, &times));
+		journey_args_differ(differing_argument(state->model, model, &state_times_now, &row->times));
 	}
 	state->n_rows++;
 	model_check_journey_length(state->n_rows);
-	model_window(model, &times, &window);
+	model_window(model, &row->times, &window);
 	if ((!window.has_end || key.at <= window.end) &&
 		(!window.has_start || key.at >= window.start))
 	{
-		text	   *channel = PG_GETARG_TEXT_PP(args->channel);
 		int			c;
 
-		key.channel = channel_number(call, VARDATA_ANY(channel), VARSIZE_ANY_EXHDR(channel));
+		key.channel = channel_number(call, row->channel, row->channel_len);
 		c = channel_slot(call, aggcontext, &state, key.channel);
-		add_touch(state, c, &key, &times, is_direct);
+		add_touch(state, c, &key, &row->times, row->is_direct);
 	}
 	return state;
 }
@@ -776,6 +639,17 @@ write_key(StringInfo msg, const JourneyState *state, const TouchKey *key)
 	pq_sendint32(msg, c);
 }
 
+/* the set of given journey times, then each of them */
+static void
+write_times(StringInfo msg, const JourneyState *state)
+{
+	int			i;
+
+	pq_sendbyte(msg, state->times_given);
+	for (i = 0; i < pg_popcount32(state->times_given); i++)
+		pq_sendint64(msg, state_times(state)[i]);
+}
+
 void
 journey_state_write(StringInfo msg, const JourneyState *state)
 {
@@ -784,9 +658,7 @@ journey_state_write(StringInfo msg, const JourneyState *state)
 
 	pq_sendbyte(msg, STATE_VERSION);
 	model_write(msg, state->model);
-	pq_sendbyte(msg, state->times_given);
-	for (i = 0; i < pg_popcount32(state->times_given); i++)
-		pq_sendint64(msg, state_times(state)[i]);
+	write_times(msg, state);
 	pq_sendint32(msg, state->n_rows);
 	pq_sendint32(msg, state->n_window);
 	pq_sendint32(msg, state->first_dups);
@@ -1040,9 +912,7 @@ journey_state_write_compact(StringInfo msg, const JourneyCall *call, const Journ
 		aggstate_put_varint(msg, call->nmodels);
 		model_write(msg, state->model);
 	}
-	pq_sendbyte(msg, state->times_given);
-	for (i = 0; i < pg_popcount32(state->times_given); i++)
-		pq_sendint64(msg, state_times(state)[i]);
+	write_times(msg, state);
 	aggstate_put_varint(msg, state->n_rows);
 	aggstate_put_varint(msg, state->n_window);
 	aggstate_put_varint(msg, state->first_dups);
@@ -1209,7 +1079,7 @@ journey_state_read_compact(JourneyCall *call, MemoryContext aggcontext, StringIn
 static bool
 same_touch(const JourneyState *state, const TouchKey *slots, int s, int t)
 {
-	if (compare_keys(state, &slots[s], &slots[t]) != 0)
+	if (touch_key_compare(&slots[s], &slots[t], state->dict) != 0)
 		return false;
 	/* the first position takes the first of equal touches, the others the last */
 	if (s == SLOT_FIRST || t == SLOT_FIRST)
@@ -1416,4 +1286,10 @@ Size
 journey_call_allocated(const JourneyCall *call)
 {
 	return call->allocated;
+}
+
+RowReader *
+journey_call_reader(JourneyCall *call)
+{
+	return &call->reader;
 }

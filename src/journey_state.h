@@ -11,32 +11,13 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "rule_input.h"
 #include "strdict.h"
 
 typedef struct JourneyState JourneyState;
 
 /* per call site (fn_extra): parsed models, channel dictionary, memory */
 typedef struct JourneyCall JourneyCall;
-
-/*
- * Where the row's values are among the transition function's arguments
- * (0: not an argument of this form).
- */
-typedef struct RowArgs
-{
-	int			model;
-	int			touched_at;
-	int			channel;
-	int			touch_id;
-	int			is_direct;
-	int			converted_at;
-	int			lead_at;
-	int			opportunity_at;
-	int			closed_at;
-	int			half_life;		/* NULL or absent: 7 days */
-	int			weights;
-	int			lookback;
-} RowArgs;
 
 /* the most distinct channels of one journey */
 #define MAX_JOURNEY_CHANNELS 4096
@@ -53,10 +34,12 @@ extern StrDict *journey_call_dict(const JourneyCall *call);
 /* bytes the call has carved for states and models so far (for memory limits) */
 extern Size journey_call_allocated(const JourneyCall *call);
 
-/* add one touch (a row) to the state, NULL for a new journey; may move the state */
+/* the reader of the call's rows (its constant model, parsed once) */
+extern RowReader *journey_call_reader(JourneyCall *call);
+
+/* add one touch (a parsed row) to the state, NULL for a new journey; may move the state */
 extern JourneyState *journey_state_add_row(JourneyCall *call, MemoryContext aggcontext,
-										   JourneyState *state, FunctionCallInfo fcinfo,
-										   const RowArgs *args);
+										   JourneyState *state, const TouchRow *row);
 /* merge b into a (a NULL: into a new state of this call); may move a */
 extern JourneyState *journey_state_merge(JourneyCall *call, MemoryContext aggcontext,
 										 JourneyState *a, const JourneyState *b);

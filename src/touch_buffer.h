@@ -2,8 +2,9 @@
  * touch_buffer.h
  *		An unsorted buffer of touches (touched_at, touch_id, channel): the
  *		state of journey_agg and the staging area of the journey input
- *		functions.  touchbuf_to_journey() sorts it in the documented order and
- *		writes the canonical journey value.
+ *		functions.  It owns the buffer, its sort in the documented order
+ *		(rule_input.h) and the wire form of a list of touches; the journey
+ *		type (journey.h) builds its values from a sorted buffer.
  *
  * The channel names live in a dictionary that many buffers share (one per
  * call of journey_agg), so a touch takes 24 bytes and a buffer is one chunk:
@@ -16,24 +17,16 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
-#include "journey.h"
 #include "lib/stringinfo.h"
+#include "rule_input.h"
 #include "strdict.h"
-
-typedef struct BufferedTouch
-{
-	TimestampTz at;
-	int64		id;
-	int32		channel;		/* number in the buffer's dictionary */
-	bool		id_isnull;
-} BufferedTouch;
 
 typedef struct TouchBuffer
 {
 	StrDict    *dict;			/* channel names, shared; outlives the buffer */
 	int32		ntouches;
 	int32		capacity;
-	BufferedTouch touches[FLEXIBLE_ARRAY_MEMBER];
+	TouchKey	touches[FLEXIBLE_ARRAY_MEMBER]; /* channels: numbers in dict */
 } TouchBuffer;
 
 /* a buffer in the current memory context with room for at least capacity touches */
@@ -43,11 +36,17 @@ extern TouchBuffer *touchbuf_add(TouchBuffer *buf, TimestampTz at, bool id_isnul
 								 const char *name, int name_len);
 /* add the touches of src (any dictionary); dst may move */
 extern TouchBuffer *touchbuf_append(TouchBuffer *dst, const TouchBuffer *src);
-extern JourneyData *touchbuf_to_journey(TouchBuffer *buf);
+/* sort in the documented order, in place (the buffer stays a valid state) */
+extern void touchbuf_sort(TouchBuffer *buf);
 
-/* the wire form shared by journey_send/recv and the aggregate state */
+/*
+ * The wire form shared by journey_send/recv and the aggregate state: a
+ * header for n touches, then each touch.
+ */
+extern void touch_wire_header(StringInfo msg, int ntouches);
+extern void touch_wire_touch(StringInfo msg, TimestampTz at, bool id_isnull, int64 id,
+							 const char *name, int name_len);
 extern void touchbuf_write(StringInfo msg, const TouchBuffer *buf);
-extern void journey_write(StringInfo msg, const JourneyData *journey);
 extern TouchBuffer *touchbuf_read(StringInfo msg, StrDict *dict);
 
 #endif							/* ATTRIBUTION_TOUCH_BUFFER_H */
