@@ -10,7 +10,7 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 
 MODULE_big = attribution
 # shared pieces
-OBJS = src/attribution.o src/compat.o src/aggutil.o src/aggstate.o src/arena.o src/textio.o src/strdict.o
+OBJS = src/attribution.o src/compat.o src/aggutil.o src/aggstate.o src/arena.o src/textio.o src/binio.o src/strdict.o
 # rule-based attribution (doc/rule_based.md)
 OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
 # the demand waterfall (doc/waterfall.md)

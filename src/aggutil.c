@@ -16,12 +16,3 @@ agg_memory_context(FunctionCallInfo fcinfo, const char *funcname)
 		elog(ERROR, "%s called in non-aggregate context", funcname);
 	return aggcontext;
 }
-
-void
-agg_state_message(bytea *state, StringInfo msg)
-{
-	msg->data = VARDATA_ANY(state);
-	msg->len = VARSIZE_ANY_EXHDR(state);
-	msg->maxlen = msg->len;
-	msg->cursor = 0;
-}

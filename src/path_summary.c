@@ -959,13 +959,8 @@ builder_finish(PathBuilder *b)
 
 /* ---------- reading the stored form ---------- */
 
-static void
-corrupt_summary(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("corrupted path_summary value")));
-}
+/* a stored path_summary that does not read: what is wrong */
+#define corrupt_summary(detail) bin_error_at("path_summary", BIN_STORED, detail)
 
 void
 path_reader_init(PathReader *reader, const PathSummary *summary)
@@ -982,7 +977,7 @@ path_reader_init(PathReader *reader, const PathSummary *summary)
 	if (summary->n_channels < 0 || summary->n_channels > PS_MAX_CHANNELS ||
 		summary->n_paths < 0 || summary->max_path_len < 0 ||
 		(summary->n_paths > 0) != (summary->max_path_len > 0))
-		corrupt_summary();
+		corrupt_summary("Its header is invalid.");
 	reader->summary = summary;
 	reader->n_channels = summary->n_channels;
 	reader->n_paths = summary->n_paths;
@@ -994,7 +989,7 @@ path_reader_init(PathReader *reader, const PathSummary *summary)
 		const char *nul = memchr(p, '\0', end - p);
 
 		if (nul == NULL)
-			corrupt_summary();
+			corrupt_summary("A channel name is cut off.");
 		reader->names[c] = p;
 		reader->name_lens[c] = (int) (nul - p);
 		p = nul + 1;
@@ -1026,22 +1021,22 @@ path_reader_next(PathReader *reader)
 	if (reader->index + 1 >= reader->n_paths)
 	{
 		if (p != end)
-			corrupt_summary();
+			corrupt_summary("Bytes follow the last path.");
 		return false;
 	}
 	if (p >= end)
-		corrupt_summary();
+		corrupt_summary("A path is cut off.");
 	flags = *p++;
 	p = leb128_get(p, end, &length);
 	if (p == NULL || length < 1 || length > (uint32) reader->max_path_len)
-		corrupt_summary();
+		corrupt_summary("The length of a path is out of range.");
 	for (i = 0; i < length; i++)
 	{
 		uint32		id = 0;
 
 		p = channel_code_get(p, end, &id);
 		if (p == NULL || id >= (uint32) reader->n_channels)
-			corrupt_summary();
+			corrupt_summary("A path refers to a channel that is not in the summary.");
 		reader->channels[i] = (int32) id;
 	}
 	for (q = 0; q < PS_QUANTITIES; q++)
@@ -1057,7 +1052,7 @@ path_reader_next(PathReader *reader)
 			continue;
 		}
 		if ((Size) (end - p) < sizeof(double) * n)
-			corrupt_summary();
+			corrupt_summary("The numbers of a path are cut off.");
 		memcpy(reader->terms[q], p, sizeof(double) * n);
 		p += sizeof(double) * n;
 		reader->nterms[q] = n;
@@ -1231,32 +1226,6 @@ attribution_path_summary_out(PG_FUNCTION_ARGS)
 /* ---------- binary form and aggregate serialization ---------- */
 
 static void
-wire_error(const char *kind, const char *detail_fmt,...) pg_attribute_printf(2, 3);
-
-static void
-wire_error(const char *kind, const char *detail_fmt,...)
-{
-	char		detail[256];
-	va_list		args;
-
-	va_start(args, detail_fmt);
-	vsnprintf(detail, sizeof(detail), detail_fmt, args);
-	va_end(args);
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("malformed %s", kind),
-			 errdetail("%s.", detail),
-			 errhint("Binary path summaries must come from path_summary_send or from the same version of the extension.")));
-}
-
-static inline void
-wire_need(StringInfo buf, Size bytes, const char *kind)
-{
-	if ((Size) (buf->len - buf->cursor) < bytes)
-		wire_error(kind, "The data ends early");
-}
-
-static void
 wire_write_quantity(StringInfo buf, const ExactSum *sum)
 {
 	double		terms[EXACTSUM_MAX_TERMS];
@@ -1318,51 +1287,26 @@ wire_write_builder(StringInfo buf, PathBuilder *b)
  * encoding.
  */
 static PathBuilder *
-wire_read_builder(StringInfo buf, bool from_client, const char *kind)
+wire_read_builder(BinReader *in)
 {
 	PathBuilder *b = builder_create();
-	int			version;
+	bool		from_client = in->source == BIN_CLIENT;
 	int32		n_channels;
 	int32		n_paths;
 	int32		i;
 
-	wire_need(buf, 1 + 4, kind);
-	version = pq_getmsgbyte(buf);
-	if (version != PS_WIRE_VERSION)
-		wire_error(kind, "Unknown format version %d", version);
-	n_channels = (int32) pq_getmsgint(buf, 4);
-	if (n_channels < 0 || n_channels > PS_MAX_CHANNELS)
-		wire_error(kind, "Invalid number of channels %d", n_channels);
+	bin_version(in, PS_WIRE_VERSION);
+	n_channels = bin_count(in, 0, PS_MAX_CHANNELS, 4, "channels");
 	for (i = 0; i < n_channels; i++)
 	{
-		int32		len;
-		char	   *name;
 		int			name_len;
+		const char *name = bin_name(in, &name_len, from_client, i + 1);
 
-		wire_need(buf, 4, kind);
-		len = (int32) pq_getmsgint(buf, 4);
-		if (len < 0)
-			wire_error(kind, "Invalid length of channel name %d", i + 1);
-		wire_need(buf, len, kind);
-		if (from_client)
-			name = pq_getmsgtext(buf, len, &name_len);
-		else
-		{
-			name = (char *) pq_getmsgbytes(buf, len);
-			name_len = len;
-			/* as the text input and the aggregates' arguments are */
-			if (!pg_verifymbstr(name, name_len, true))
-				wire_error(kind, "Channel name %d is not valid in the server encoding", i + 1);
-		}
-		if (memchr(name, '\0', name_len) != NULL)
-			wire_error(kind, "Channel name %d contains a zero byte", i + 1);
 		if (builder_intern_channel(b, name, name_len) != i)
-			wire_error(kind, "Channel name %d is a duplicate", i + 1);
+			bin_error(in, "Channel %d appears twice.", i + 1);
 	}
-	wire_need(buf, 4, kind);
-	n_paths = (int32) pq_getmsgint(buf, 4);
-	if (n_paths < 0 || (Size) n_paths > (Size) (buf->len - buf->cursor) / 7)
-		wire_error(kind, "Invalid number of paths %d", n_paths);
+	/* a path takes at least 7 bytes: its length and three term counts */
+	n_paths = bin_count(in, 0, PG_INT32_MAX, 7, "paths");
 	for (i = 0; i < n_paths; i++)
 	{
 		int32		touches;
@@ -1372,56 +1316,49 @@ wire_read_builder(StringInfo buf, bool from_client, const char *kind)
 		int			q;
 
 		CHECK_FOR_INTERRUPTS();
-		wire_need(buf, 4, kind);
-		touches = (int32) pq_getmsgint(buf, 4);
-		if (touches < 0 || (Size) touches > (Size) (buf->len - buf->cursor) / 4)
-			wire_error(kind, "Invalid number of touches in path %d", i + 1);
+		touches = bin_count(in, 0, PG_INT32_MAX, 4, "touches of a path");
 		probe_reset(b);
 		for (t = 0; t < touches; t++)
 		{
-			uint32		id = pq_getmsgint(buf, 4);
+			uint32		id = (uint32) bin_int32(in);
 
 			if (id >= (uint32) n_channels)
-				wire_error(kind, "Path %d refers to channel %u of %d", i + 1, id, n_channels);
+				bin_error(in, "Path %d refers to channel %u of %d.", i + 1, id, n_channels);
 			probe_append(b, id);
 		}
 		for (q = 0; q < PS_QUANTITIES; q++)
 		{
-			int			nterms;
+			int			nterms = bin_byte(in);
 
-			wire_need(buf, 1, kind);
-			nterms = pq_getmsgbyte(buf);
 			if (nterms > EXACTSUM_MAX_TERMS)
-				wire_error(kind, "Path %d has a number of %d terms", i + 1, nterms);
-			wire_need(buf, sizeof(double) * nterms, kind);
+				bin_error(in, "Path %d has a number of %d terms.", i + 1, nterms);
 			exactsum_init(&sums[q]);
 			while (nterms-- > 0)
 			{
-				double		term = pq_getmsgfloat8(buf);
+				double		term = bin_float8(in);
 
 				problem = term_problem(term);
 				if (problem != NULL)
-					wire_error(kind, "%s (path %d)", problem, i + 1);
+					bin_error(in, "%s (path %d).", problem, i + 1);
 				exactsum_add_double(&sums[q], term);
 			}
 		}
 		problem = entry_problem(touches, sums);
 		if (problem != NULL)
-			wire_error(kind, "%s (path %d)", problem, i + 1);
+			bin_error(in, "%s (path %d).", problem, i + 1);
 		builder_add_probe_sums(b, sums);
 	}
-	if (buf->cursor != buf->len)
-		wire_error(kind, "Unexpected data after the last path");
+	bin_end(in, "path");
 	return b;
 }
 
 Datum
 attribution_path_summary_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	PathBuilder *b = wire_read_builder(buf, true, "binary path_summary value");
+	BinReader	in;
 
-	PG_RETURN_POINTER(builder_finish(b));
+	bin_init(&in, (StringInfo) PG_GETARG_POINTER(0), "path_summary", BIN_CLIENT);
+	PG_RETURN_POINTER(builder_finish(wire_read_builder(&in)));
 }
 
 Datum
@@ -1536,47 +1473,32 @@ path_state_write(void *state, StringInfo buf)
  * NULL, only validate (the input functions).
  */
 static void
-path_state_read(StringInfo msg, PathBuilder *b)
+path_state_read(BinReader *in, PathBuilder *b)
 {
+	StringInfo	msg = in->msg;
 	int32		n_channels;
 	int32		n_paths;
 	int		   *map;
 	StrDict    *seen = NULL;
 	int32		i;
 
-	aggstate_need(msg, 1 + 4, PATH_STATE_TYPE);
-	if (pq_getmsgbyte(msg) != PATH_STATE_VERSION)
-		aggstate_error(PATH_STATE_TYPE, "The format version is unknown.");
-	n_channels = (int32) pq_getmsgint(msg, 4);
-	if (n_channels < 0 || n_channels > PS_MAX_CHANNELS ||
-		(int64) n_channels * 4 > msg->len - msg->cursor)
-		aggstate_error(PATH_STATE_TYPE, "The channel count %d is out of range.", n_channels);
+	bin_version(in, PATH_STATE_VERSION);
+	n_channels = bin_count(in, 0, PS_MAX_CHANNELS, 4, "channels");
 	map = palloc(Max(n_channels, 1) * sizeof(int));
 	if (b == NULL)
 		seen = strdict_create(Max(n_channels, 16));
 	for (i = 0; i < n_channels; i++)
 	{
-		int32		len;
-		const char *name;
+		int			len;
+		const char *name = bin_name(in, &len, false, i + 1);
 
-		aggstate_need(msg, 4, PATH_STATE_TYPE);
-		len = (int32) pq_getmsgint(msg, 4);
-		if (len < 0)
-			aggstate_error(PATH_STATE_TYPE, "Channel name %d has a negative length.", i + 1);
-		aggstate_need(msg, len, PATH_STATE_TYPE);
-		name = pq_getmsgbytes(msg, len);
-		if (memchr(name, '\0', len) != NULL || !pg_verifymbstr(name, len, true))
-			aggstate_error(PATH_STATE_TYPE, "Channel name %d is not valid text in the server encoding.", i + 1);
 		if (b != NULL)
 			map[i] = builder_intern_channel(b, name, len);
 		else if (strdict_intern(seen, name, len) != i)
-			aggstate_error(PATH_STATE_TYPE, "Channel name %d appears twice.", i + 1);
+			bin_error(in, "Channel %d appears twice.", i + 1);
 	}
-	aggstate_need(msg, 4, PATH_STATE_TYPE);
-	n_paths = (int32) pq_getmsgint(msg, 4);
 	/* a path takes at least 3 bytes: its length, one channel, its flags */
-	if (n_paths < 0 || (int64) n_paths * 3 > msg->len - msg->cursor)
-		aggstate_error(PATH_STATE_TYPE, "The path count %d is out of range.", n_paths);
+	n_paths = bin_count(in, 0, PG_INT32_MAX, 3, "paths");
 	for (i = 0; i < n_paths; i++)
 	{
 		const unsigned char *start = (const unsigned char *) msg->data + msg->cursor;
@@ -1594,9 +1516,9 @@ path_state_read(StringInfo msg, PathBuilder *b)
 			CHECK_FOR_INTERRUPTS();
 		p = leb128_get(start, end, &nbytes);
 		if (p == NULL || nbytes > (Size) (end - p))
-			aggstate_error(PATH_STATE_TYPE, "The code of path %d is cut off.", i + 1);
+			bin_error(in, "The code of path %d is cut off.", i + 1);
 		if (nbytes == 0)
-			aggstate_error(PATH_STATE_TYPE, "Path %d has no channel.", i + 1);
+			bin_error(in, "Path %d has no channel.", i + 1);
 		code_end = p + nbytes;
 		if (b != NULL)
 			probe_reset(b);
@@ -1606,30 +1528,28 @@ path_state_read(StringInfo msg, PathBuilder *b)
 
 			p = channel_code_get(p, code_end, &id);
 			if (p == NULL || id >= (uint32) n_channels)
-				aggstate_error(PATH_STATE_TYPE, "Path %d refers to a channel that is not in the state.", i + 1);
+				bin_error(in, "Path %d refers to a channel that is not in the state.", i + 1);
 			if (b != NULL)
 				probe_append(b, map[id]);
 			touches++;
 		}
 		msg->cursor += code_end - start;
-		aggstate_need(msg, 1, PATH_STATE_TYPE);
-		flags = (uint8) pq_getmsgbyte(msg);
+		flags = (uint8) bin_byte(in);
 		if ((flags & 0x80) != 0 ||
 			((flags & PS_FLAG_VALUE_IS_CONVERSIONS) != 0 && ((flags >> 2) & 3) != 0))
-			aggstate_error(PATH_STATE_TYPE, "The flags of path %d are invalid.", i + 1);
+			bin_error(in, "The flags of path %d are invalid.", i + 1);
 		for (q = 0; q < PS_QUANTITIES; q++)
 		{
 			int			nterms = (flags >> (2 * q)) & 3;
 
 			exactsum_init(&sums[q]);
-			aggstate_need(msg, sizeof(double) * nterms, PATH_STATE_TYPE);
 			while (nterms-- > 0)
 			{
-				double		term = pq_getmsgfloat8(msg);
+				double		term = bin_float8(in);
 
 				problem = term_problem(term);
 				if (problem != NULL)
-					aggstate_error(PATH_STATE_TYPE, "%s (path %d).", problem, i + 1);
+					bin_error(in, "%s (path %d).", problem, i + 1);
 				exactsum_add_double(&sums[q], term);
 			}
 		}
@@ -1637,12 +1557,11 @@ path_state_read(StringInfo msg, PathBuilder *b)
 			sums[PS_VALUE] = sums[PS_CONVERSIONS];
 		problem = entry_problem(touches, sums);
 		if (problem != NULL)
-			aggstate_error(PATH_STATE_TYPE, "%s (path %d).", problem, i + 1);
+			bin_error(in, "%s (path %d).", problem, i + 1);
 		if (b != NULL)
 			builder_add_probe_sums(b, sums);
 	}
-	if (msg->cursor != msg->len)
-		aggstate_error(PATH_STATE_TYPE, "Bytes follow the last path.");
+	bin_end(in, "path");
 	pfree(map);
 }
 
@@ -1653,9 +1572,16 @@ path_state_create(void)
 }
 
 static void
-path_state_merge_flat(void *state, StringInfo msg)
+path_state_merge_flat(void *state, BinReader *in)
 {
-	path_state_read(msg, (PathBuilder *) state);
+	path_state_read(in, (PathBuilder *) state);
+}
+
+/* validate without a builder */
+static void
+path_state_validate(BinReader *in)
+{
+	path_state_read(in, NULL);
 }
 
 static void
@@ -1665,45 +1591,34 @@ path_state_merge_state(void *state, void *other)
 }
 
 static const AggStateKind path_state_kind = {
-	PATH_STATE_TYPE, path_state_create, path_state_write, path_state_merge_flat, path_state_merge_state
+	PATH_STATE_TYPE, path_state_create, path_state_write, path_state_merge_flat, path_state_merge_state,
+	path_state_validate
 };
 
 /* type I/O of path_agg_state */
 
-static struct varlena *
-path_state_validated(struct varlena *flat)
-{
-	StringInfoData msg;
-
-	aggstate_message(flat, &msg);
-	path_state_read(&msg, NULL);
-	return flat;
-}
-
 Datum
 attribution_path_agg_state_in(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(path_state_validated(aggstate_text_in(PG_GETARG_CSTRING(0), PATH_STATE_TYPE)));
+	PG_RETURN_DATUM(aggstate_type_in(PG_GETARG_CSTRING(0), &path_state_kind));
 }
 
 Datum
 attribution_path_agg_state_out(PG_FUNCTION_ARGS)
 {
-	struct varlena *flat = aggstate_flat(PG_GETARG_DATUM(0));
-
-	PG_RETURN_CSTRING(aggstate_text_out(VARDATA(flat), VARSIZE(flat) - VARHDRSZ));
+	PG_RETURN_CSTRING(aggstate_type_out(PG_GETARG_DATUM(0)));
 }
 
 Datum
 attribution_path_agg_state_recv(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(path_state_validated(aggstate_recv((StringInfo) PG_GETARG_POINTER(0))));
+	PG_RETURN_DATUM(aggstate_type_recv((StringInfo) PG_GETARG_POINTER(0), &path_state_kind));
 }
 
 Datum
 attribution_path_agg_state_send(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(aggstate_send(PG_GETARG_DATUM(0)));
+	PG_RETURN_BYTEA_P(aggstate_type_send(PG_GETARG_DATUM(0)));
 }
 
 /*
@@ -1927,9 +1842,11 @@ Datum
 attribution_path_agg_deserialize(PG_FUNCTION_ARGS)
 {
 	StringInfoData buf;
+	BinReader	in;
 
-	agg_state_message(PG_GETARG_BYTEA_PP(0), &buf);
-	PG_RETURN_POINTER(wire_read_builder(&buf, false, "serialized path_agg state"));
+	bin_message(&buf, (struct varlena *) PG_GETARG_BYTEA_PP(0));
+	bin_init(&in, &buf, "path_agg", BIN_SERIALIZED);
+	PG_RETURN_POINTER(wire_read_builder(&in));
 }
 
 /*

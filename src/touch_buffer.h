@@ -15,6 +15,7 @@
 
 #include "postgres.h"
 
+#include "binio.h"
 #include "datatype/timestamp.h"
 #include "journey.h"
 #include "lib/stringinfo.h"
@@ -48,6 +49,6 @@ extern JourneyData *touchbuf_to_journey(TouchBuffer *buf);
 /* the wire form shared by journey_send/recv and the aggregate state */
 extern void touchbuf_write(StringInfo msg, const TouchBuffer *buf);
 extern void journey_write(StringInfo msg, const JourneyData *journey);
-extern TouchBuffer *touchbuf_read(StringInfo msg, StrDict *dict);
+extern TouchBuffer *touchbuf_read(BinReader *in, StrDict *dict);
 
 #endif							/* ATTRIBUTION_TOUCH_BUFFER_H */

@@ -222,40 +222,45 @@ state_copy(const WaterfallState *from, MemoryContext cxt)
 
 /* validation shared by every way in */
 
+/* the counts of a text form do not agree (binary forms: bin_error()) */
 static void
-bad_summary(int sqlstate, const char *detail)
+bad_summary(const char *detail)
 {
 	ereport(ERROR,
-			(errcode(sqlstate),
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid waterfall_summary value"),
 			 errdetail("%s", detail),
 			 errhint("A waterfall summary is made by waterfall_agg() or merge(); its counts must agree with each other.")));
 }
 
-static void
-state_validate(const WaterfallState *state, int sqlstate)
+/*
+ * The counts of a summary must agree with each other: the problem (the
+ * detail of an error), or NULL when there is none.
+ */
+static const char *
+state_problem(const WaterfallState *state)
 {
 	int			n = state->ladder->n_ladder;
 	int			k;
 	int			e;
 
 	if (state->units < 0)
-		bad_summary(sqlstate, "The number of units is negative.");
+		return "The number of units is negative.";
 	for (k = 0; k < n; k++)
 	{
 		if (state->reached[k] < 0 || state->recycled[k] < 0)
-			bad_summary(sqlstate, "A count is negative.");
+			return "A count is negative.";
 		for (e = 0; e < state->ladder->n_exits; e++)
 		{
 			int64		exited = state->exited[k * state->ladder->n_exits + e];
 
 			if (exited < 0)
-				bad_summary(sqlstate, "A count is negative.");
+				return "A count is negative.";
 			if (exited > state->reached[k])
-				bad_summary(sqlstate, "More units exited at a stage than stopped there.");
+				return "More units exited at a stage than stopped there.";
 		}
 		if (state->reached[k] > (k == 0 ? state->units : state->reached[k - 1]))
-			bad_summary(sqlstate, "More units reached a stage than reached the stage before it (or than there are units).");
+			return "More units reached a stage than reached the stage before it (or than there are units).";
 	}
 	for (k = 0; k < n; k++)
 	{
@@ -263,13 +268,14 @@ state_validate(const WaterfallState *state, int sqlstate)
 		int64		exits;
 
 		if (state->recycled[k] > state->reached[k])
-			bad_summary(sqlstate, "More units were recycled at a stage than reached it.");
+			return "More units were recycled at a stage than reached it.";
 		/* each exit count is at most reached[k], but their sum may overflow */
 		if (!exits_sum(state, k, &exits) || exits > state->reached[k] - next)
-			bad_summary(sqlstate, "More units exited at a stage than stopped there.");
+			return "More units exited at a stage than stopped there.";
 		if (k + 1 < n && state->to_next[k].total != next)
-			bad_summary(sqlstate, "The days-to-next histogram of a stage does not count the units that advanced from it.");
+			return "The days-to-next histogram of a stage does not count the units that advanced from it.";
 	}
+	return NULL;
 }
 
 /* binary form (also the stored form and the serialized state) */
@@ -296,7 +302,7 @@ state_write(StringInfo buf, const WaterfallState *state, bool client_encoding)
 }
 
 static WaterfallState *
-state_read(StringInfo msg, bool client_encoding, MemoryContext cxt)
+state_read(BinReader *in, bool client_encoding, MemoryContext cxt)
 {
 	StageLadder *ladder;
 	WaterfallState *state;
@@ -304,24 +310,26 @@ state_read(StringInfo msg, bool client_encoding, MemoryContext cxt)
 	int			k;
 	int			e;
 
-	if (pq_getmsgbyte(msg) != SUMMARY_VERSION)
-		bad_summary(ERRCODE_INVALID_BINARY_REPRESENTATION, "The version byte is unknown.");
-	ladder = ladder_recv(msg, client_encoding);
+	const char *problem;
+
+	bin_version(in, SUMMARY_VERSION);
+	ladder = ladder_recv(in, client_encoding);
 	state = state_create(ladder, cxt);
 	n = ladder->n_ladder;
-	state->units = pq_getmsgint64(msg);
+	state->units = bin_int64(in);
 	for (k = 0; k < n; k++)
 	{
-		state->reached[k] = pq_getmsgint64(msg);
-		state->recycled[k] = pq_getmsgint64(msg);
+		state->reached[k] = bin_int64(in);
+		state->recycled[k] = bin_int64(in);
 		for (e = 0; e < ladder->n_exits; e++)
-			state->exited[k * ladder->n_exits + e] = pq_getmsgint64(msg);
+			state->exited[k * ladder->n_exits + e] = bin_int64(in);
 		if (k + 1 < n)
-			dhist_recv(msg, &state->to_next[k], cxt);
+			dhist_recv(in, &state->to_next[k], cxt);
 	}
-	if (msg->cursor != msg->len)
-		bad_summary(ERRCODE_INVALID_BINARY_REPRESENTATION, "Bytes are left over after the end of the value.");
-	state_validate(state, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	bin_end(in, "stage");
+	problem = state_problem(state);
+	if (problem != NULL)
+		bin_error(in, "%s", problem);
 	return state;
 }
 
@@ -339,10 +347,12 @@ static WaterfallState *
 value_to_state(const struct varlena *value, MemoryContext cxt)
 {
 	StringInfoData msg;
+	BinReader	in;
 
 	/* the stored form is the serialized state */
-	agg_state_message((bytea *) value, &msg);
-	return state_read(&msg, false, cxt);
+	bin_message(&msg, value);
+	bin_init(&in, &msg, "waterfall_summary", BIN_STORED);
+	return state_read(&in, false, cxt);
 }
 
 /* type I/O */
@@ -350,9 +360,10 @@ value_to_state(const struct varlena *value, MemoryContext cxt)
 Datum
 waterfall_summary_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
+	BinReader	in;
 
-	PG_RETURN_BYTEA_P(state_to_value(state_read(msg, true, CurrentMemoryContext)));
+	bin_init(&in, (StringInfo) PG_GETARG_POINTER(0), "waterfall_summary", BIN_CLIENT);
+	PG_RETURN_BYTEA_P(state_to_value(state_read(&in, true, CurrentMemoryContext)));
 }
 
 Datum
@@ -445,6 +456,7 @@ waterfall_summary_in(PG_FUNCTION_ARGS)
 	TextScanner scan;
 	StageLadder *ladder;
 	WaterfallState *state;
+	const char *problem;
 	int			k;
 
 	ts_init(&scan, input, "waterfall_summary");
@@ -465,7 +477,9 @@ waterfall_summary_in(PG_FUNCTION_ARGS)
 	ts_expect(&scan, ']');
 	ts_expect(&scan, '}');
 	ts_expect_end(&scan);
-	state_validate(state, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	problem = state_problem(state);
+	if (problem != NULL)
+		bad_summary(problem);
 	PG_RETURN_BYTEA_P(state_to_value(state));
 }
 
@@ -515,7 +529,7 @@ box_merge_state(void *state, void *other)
 }
 
 static void
-box_merge_flat(void *state, StringInfo msg)
+box_merge_flat(void *state, BinReader *in)
 {
 	WaterfallBox *box = state;
 	MemoryContext tmp;
@@ -524,20 +538,20 @@ box_merge_flat(void *state, StringInfo msg)
 
 	if (box->state == NULL)
 	{
-		box->state = state_read(msg, false, CurrentMemoryContext);
+		box->state = state_read(in, false, CurrentMemoryContext);
 		return;
 	}
 	/* read into a scratch context, then add into the state's */
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "waterfall merge", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	summary = state_read(msg, false, tmp);
+	summary = state_read(in, false, tmp);
 	MemoryContextSwitchTo(old);
 	state_merge(box->state, summary, CurrentMemoryContext);
 	MemoryContextDelete(tmp);
 }
 
 static const AggStateKind waterfall_kind = {
-	"waterfall_summary", box_create, box_write, box_merge_flat, box_merge_state
+	"waterfall_summary", box_create, box_write, box_merge_flat, box_merge_state, NULL
 };
 
 Datum
