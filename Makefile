@@ -16,7 +16,7 @@ OBJS += src/models.o src/touch_buffer.o src/journey.o src/credit_window.o src/cr
 # the demand waterfall (doc/waterfall.md)
 OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o src/stage_check.o
 # data-driven attribution (doc/paths.md)
-OBJS += src/exactsum.o src/path_transforms.o src/path_summary.o src/markov.o src/shapley.o src/counterfactual.o src/heuristics.o
+OBJS += src/exactsum.o src/path_transforms.o src/path_summary.o src/path_summary_build.o src/markov.o src/shapley.o src/counterfactual.o src/heuristics.o
 # the reporting layer: the guard that keeps a cascade from dropping the extension
 OBJS += src/drop_guard.o
 
