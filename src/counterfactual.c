@@ -191,7 +191,7 @@ attribution_counterfactual(PG_FUNCTION_ARGS)
 {
 	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
 	TupleDesc	tupdesc;
-	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
+	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
 	PathReader	reader;
 	PathTable	pt;
 	pathtable_hash *table;

@@ -33,7 +33,7 @@ attribution_heuristics(PG_FUNCTION_ARGS)
 {
 	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
 	TupleDesc	tupdesc;
-	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
+	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
 	PathReader	reader;
 	CompensatedSum *conversions[N_HEURISTICS];
 	CompensatedSum *value[N_HEURISTICS];

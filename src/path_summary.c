@@ -391,23 +391,13 @@ ps_check_totals(double journeys, double value, const char *function)
 
 /* ---------- set-returning accessors ---------- */
 
-Tuplestorestate *
-ps_materialize_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-
-	srf_materialize(fcinfo);
-	*tupdesc = rsinfo->setDesc;
-	return rsinfo->setResult;
-}
-
 /* paths(ps): the distinct paths with their sums, in canonical order */
 Datum
 attribution_paths(PG_FUNCTION_ARGS)
 {
 	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
 	TupleDesc	tupdesc;
-	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
+	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
 	PathReader	reader;
 	text	  **names;
 	Datum	   *elements;

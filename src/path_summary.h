@@ -29,6 +29,7 @@
 
 #include <math.h>
 
+#include "compat.h"
 #include "exactsum.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -103,11 +104,11 @@ extern text *path_reader_channel_text(const PathReader *reader, int channel);
 extern void ps_check_finite(double value, const char *what, const char *function);
 extern void ps_check_totals(double journeys, double value, const char *function);
 
-/*
- * Start a set-returning function in materialize mode (srf_materialize() of
- * compat.h): the tuplestore and the tuple descriptor of the result.
- */
-extern Tuplestorestate *ps_materialize_srf(FunctionCallInfo fcinfo,
-										   TupleDesc *tupdesc);
+/* the former name of srf_start() (compat.h) */
+static inline Tuplestorestate *
+ps_materialize_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+{
+	return srf_start(fcinfo, tupdesc);
+}
 
 #endif							/* ATTRIBUTION_PATH_SUMMARY_H */

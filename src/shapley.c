@@ -72,7 +72,7 @@ attribution_shapley(PG_FUNCTION_ARGS)
 {
 	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
 	TupleDesc	tupdesc;
-	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
+	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
 	PathReader	reader;
 	CompensatedSum *conversions;
 	CompensatedSum *value;
@@ -153,7 +153,7 @@ attribution_shapley_ordered(PG_FUNCTION_ARGS)
 				 errmsg("unknown Shapley mode \"%s\"", mode),
 				 errdetail("The only mode is \"ordered\"."),
 				 errhint("Use shapley(ps, 'ordered') for credit by position, or shapley(ps) for the simplified Shapley value.")));
-	store = ps_materialize_srf(fcinfo, &tupdesc);
+	store = srf_start(fcinfo, &tupdesc);
 	path_reader_init(&reader, summary);
 	pairs = keymap_create(CurrentMemoryContext, 256, NULL);
 	credits = palloc(credits_allocated * sizeof(OrderedCredit));

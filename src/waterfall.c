@@ -707,7 +707,10 @@ waterfall_final(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(state_to_value((WaterfallState *) PG_GETARG_POINTER(0)));
 }
 
-/* reports: all rows are computed at the first call */
+/*
+ * Reports: all rows are computed at once into a ReportRows (reverse_waterfall
+ * fills them from the last stage up), then returned in a tuplestore.
+ */
 
 typedef struct ReportRows
 {
@@ -724,8 +727,8 @@ rows_create(int n_rows, int n_cols)
 
 	rows->n_rows = n_rows;
 	rows->n_cols = n_cols;
-	rows->values = palloc0(sizeof(Datum) * n_rows * n_cols);
-	rows->nulls = palloc(sizeof(bool) * n_rows * n_cols);
+	rows->values = palloc0(sizeof(Datum) * Max(n_rows * n_cols, 1));
+	rows->nulls = palloc(sizeof(bool) * Max(n_rows * n_cols, 1));
 	memset(rows->nulls, true, sizeof(bool) * n_rows * n_cols);
 	return rows;
 }
@@ -733,44 +736,24 @@ rows_create(int n_rows, int n_cols)
 static void
 rows_set(ReportRows *rows, int row, int col, Datum value)
 {
+	Assert(row >= 0 && row < rows->n_rows && col >= 0 && col < rows->n_cols);
 	rows->values[row * rows->n_cols + col] = value;
 	rows->nulls[row * rows->n_cols + col] = false;
 }
 
+/* the result of a report: its rows in a tuplestore */
 static Datum
-rows_next(FunctionCallInfo fcinfo)
-{
-	FuncCallContext *funcctx = SRF_PERCALL_SETUP();
-	ReportRows *rows = (ReportRows *) funcctx->user_fctx;
-	int			row = (int) funcctx->call_cntr;
-
-	if (row < rows->n_rows)
-	{
-		HeapTuple	tuple = heap_form_tuple(funcctx->tuple_desc,
-											rows->values + row * rows->n_cols,
-											rows->nulls + row * rows->n_cols);
-
-		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
-	}
-	SRF_RETURN_DONE(funcctx);
-}
-
-/* set up the SRF and return the summary argument read into the multi-call context */
-static WaterfallState *
-report_first_call(FunctionCallInfo fcinfo, FuncCallContext **funcctx)
+rows_return(FunctionCallInfo fcinfo, const ReportRows *rows)
 {
 	TupleDesc	tupdesc;
-	MemoryContext old;
-	WaterfallState *state;
+	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
+	int			row;
 
-	*funcctx = SRF_FIRSTCALL_INIT();
-	old = MemoryContextSwitchTo((*funcctx)->multi_call_memory_ctx);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "a waterfall report must return a composite type");
-	(*funcctx)->tuple_desc = BlessTupleDesc(tupdesc);
-	state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
-	MemoryContextSwitchTo(old);
-	return state;
+	Assert(tupdesc->natts == rows->n_cols);
+	for (row = 0; row < rows->n_rows; row++)
+		tuplestore_putvalues(store, tupdesc, rows->values + row * rows->n_cols,
+							 rows->nulls + row * rows->n_cols);
+	return (Datum) 0;
 }
 
 static Datum
@@ -792,80 +775,92 @@ days_datum(double usecs)
  * still_open and the days to next are NULL for the last stage (the goal);
  * rates are NULL where their denominator is 0.
  */
+/* the columns of waterfall_report() */
+enum
+{
+	WR_STAGE,
+	WR_REACHED,
+	WR_ADVANCED,
+	WR_CONVERSION_RATE,
+	WR_CUMULATIVE_RATE,
+	WR_RECYCLED,
+	WR_DISQUALIFIED,
+	WR_STILL_OPEN,
+	WR_MEDIAN_DAYS,
+	WR_P90_DAYS,
+	WR_COLUMNS
+};
+
 Datum
 waterfall_report(PG_FUNCTION_ARGS)
 {
-	if (SRF_IS_FIRSTCALL())
+	WaterfallState *state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
+	const StageLadder *ladder = state->ladder;
+	ReportRows *rows = rows_create(ladder->n_ladder, WR_COLUMNS);
+	int			k;
+
+	for (k = 0; k < ladder->n_ladder; k++)
 	{
-		FuncCallContext *funcctx;
-		WaterfallState *state = report_first_call(fcinfo, &funcctx);
-		const StageLadder *ladder = state->ladder;
-		MemoryContext old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		ReportRows *rows = rows_create(ladder->n_ladder, 10);
-		int			k;
+		bool		last = k + 1 == ladder->n_ladder;
+		int64		reached = state->reached[k];
+		int64		disqualified = exits_at(state, k);
 
-		for (k = 0; k < ladder->n_ladder; k++)
+		rows_set(rows, k, WR_STAGE, stage_name_datum(ladder, k));
+		rows_set(rows, k, WR_REACHED, Int64GetDatum(reached));
+		if (!last)
 		{
-			bool		last = k + 1 == ladder->n_ladder;
-			int64		reached = state->reached[k];
-			int64		disqualified = exits_at(state, k);
+			int64		advanced = state->reached[k + 1];
 
-			rows_set(rows, k, 0, stage_name_datum(ladder, k));
-			rows_set(rows, k, 1, Int64GetDatum(reached));
-			if (!last)
+			Assert(advanced <= reached && disqualified <= reached - advanced);
+			rows_set(rows, k, WR_ADVANCED, Int64GetDatum(advanced));
+			if (reached > 0)
+				rows_set(rows, k, WR_CONVERSION_RATE, Float8GetDatum((double) advanced / (double) reached));
+			rows_set(rows, k, WR_STILL_OPEN, Int64GetDatum(reached - advanced - disqualified));
+			if (state->to_next[k].total > 0)
 			{
-				int64		advanced = state->reached[k + 1];
-
-				rows_set(rows, k, 2, Int64GetDatum(advanced));
-				if (reached > 0)
-					rows_set(rows, k, 3, Float8GetDatum((double) advanced / (double) reached));
-				rows_set(rows, k, 7, Int64GetDatum(reached - advanced - disqualified));
-				if (state->to_next[k].total > 0)
-				{
-					rows_set(rows, k, 8, days_datum(dhist_percentile(&state->to_next[k], 0.5)));
-					rows_set(rows, k, 9, days_datum(dhist_percentile(&state->to_next[k], 0.9)));
-				}
+				rows_set(rows, k, WR_MEDIAN_DAYS, days_datum(dhist_percentile(&state->to_next[k], 0.5)));
+				rows_set(rows, k, WR_P90_DAYS, days_datum(dhist_percentile(&state->to_next[k], 0.9)));
 			}
-			if (state->reached[0] > 0)
-				rows_set(rows, k, 4, Float8GetDatum((double) reached / (double) state->reached[0]));
-			rows_set(rows, k, 5, Int64GetDatum(state->recycled[k]));
-			rows_set(rows, k, 6, Int64GetDatum(disqualified));
 		}
-		funcctx->user_fctx = rows;
-		MemoryContextSwitchTo(old);
+		if (state->reached[0] > 0)
+			rows_set(rows, k, WR_CUMULATIVE_RATE, Float8GetDatum((double) reached / (double) state->reached[0]));
+		rows_set(rows, k, WR_RECYCLED, Int64GetDatum(state->recycled[k]));
+		rows_set(rows, k, WR_DISQUALIFIED, Int64GetDatum(disqualified));
 	}
-	return rows_next(fcinfo);
+	return rows_return(fcinfo, rows);
 }
 
 /* waterfall_exits(ws): per ladder stage and exit stage, the units that stopped there */
+/* the columns of waterfall_exits() */
+enum
+{
+	WE_STAGE,
+	WE_EXIT_STAGE,
+	WE_UNITS,
+	WE_COLUMNS
+};
+
 Datum
 waterfall_exits(PG_FUNCTION_ARGS)
 {
-	if (SRF_IS_FIRSTCALL())
+	WaterfallState *state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
+	const StageLadder *ladder = state->ladder;
+	ReportRows *rows = rows_create(ladder->n_ladder * ladder->n_exits, WE_COLUMNS);
+	int			k;
+	int			e;
+
+	for (k = 0; k < ladder->n_ladder; k++)
 	{
-		FuncCallContext *funcctx;
-		WaterfallState *state = report_first_call(fcinfo, &funcctx);
-		const StageLadder *ladder = state->ladder;
-		MemoryContext old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		ReportRows *rows = rows_create(ladder->n_ladder * ladder->n_exits, 3);
-		int			k;
-		int			e;
-
-		for (k = 0; k < ladder->n_ladder; k++)
+		for (e = 0; e < ladder->n_exits; e++)
 		{
-			for (e = 0; e < ladder->n_exits; e++)
-			{
-				int			row = k * ladder->n_exits + e;
+			int			row = k * ladder->n_exits + e;
 
-				rows_set(rows, row, 0, stage_name_datum(ladder, k));
-				rows_set(rows, row, 1, stage_name_datum(ladder, ladder->n_ladder + e));
-				rows_set(rows, row, 2, Int64GetDatum(state->exited[row]));
-			}
+			rows_set(rows, row, WE_STAGE, stage_name_datum(ladder, k));
+			rows_set(rows, row, WE_EXIT_STAGE, stage_name_datum(ladder, ladder->n_ladder + e));
+			rows_set(rows, row, WE_UNITS, Int64GetDatum(state->exited[row]));
 		}
-		funcctx->user_fctx = rows;
-		MemoryContextSwitchTo(old);
 	}
-	return rows_next(fcinfo);
+	return rows_return(fcinfo, rows);
 }
 
 /*
@@ -876,91 +871,94 @@ waterfall_exits(PG_FUNCTION_ARGS)
  * unit reached it) gets a NULL volume, with a NOTICE, and so do the stages
  * before it; likewise a stage with no median makes the days NULL.
  */
+/* the columns of reverse_waterfall() */
+enum
+{
+	RW_STAGE,
+	RW_CONVERSION_RATE,
+	RW_VOLUME,
+	RW_MEDIAN_DAYS,
+	RW_DAYS_BEFORE_WIN,
+	RW_COLUMNS
+};
+
 Datum
 reverse_waterfall(PG_FUNCTION_ARGS)
 {
-	if (SRF_IS_FIRSTCALL())
+	WaterfallState *state;
+	const StageLadder *ladder;
+	ReportRows *rows;
+	double		target = PG_GETARG_FLOAT8(1);
+	double		volume;
+	double		days = 0.0;
+	bool		volume_known = true;
+	bool		days_known = true;
+	int			last;
+	int			k;
+
+	if (isnan(target) || isinf(target) || target < 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("target_wins must be a finite number at least 0"),
+				 errdetail("The target given is %g.", target),
+				 errhint("Pass the number of units wanted at the last stage of the ladder.")));
+	state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
+	ladder = state->ladder;
+	rows = rows_create(ladder->n_ladder, RW_COLUMNS);
+	last = ladder->n_ladder - 1;
+	volume = target;
+	for (k = last; k >= 0; k--)
 	{
-		FuncCallContext *funcctx;
-		WaterfallState *state;
-		const StageLadder *ladder;
-		MemoryContext old;
-		ReportRows *rows;
-		double		target = PG_GETARG_FLOAT8(1);
-		double		volume;
-		double		days = 0.0;
-		bool		volume_known = true;
-		bool		days_known = true;
-		int			last;
-		int			k;
-
-		if (isnan(target) || isinf(target) || target < 0.0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("target_wins must be a finite number at least 0"),
-					 errdetail("The target given is %g.", target),
-					 errhint("Pass the number of units wanted at the last stage of the ladder.")));
-		state = report_first_call(fcinfo, &funcctx);
-		ladder = state->ladder;
-		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		rows = rows_create(ladder->n_ladder, 5);
-		last = ladder->n_ladder - 1;
-		volume = target;
-		for (k = last; k >= 0; k--)
+		rows_set(rows, k, RW_STAGE, stage_name_datum(ladder, k));
+		if (k < last)
 		{
-			rows_set(rows, k, 0, stage_name_datum(ladder, k));
-			if (k < last)
+			int64		reached = state->reached[k];
+			int64		advanced = state->reached[k + 1];
+
+			if (reached > 0)
+				rows_set(rows, k, RW_CONVERSION_RATE, Float8GetDatum((double) advanced / (double) reached));
+			if (volume_known && advanced == 0)
 			{
-				int64		reached = state->reached[k];
-				int64		advanced = state->reached[k + 1];
-
-				if (reached > 0)
-					rows_set(rows, k, 1, Float8GetDatum((double) advanced / (double) reached));
-				if (volume_known && advanced == 0)
-				{
-					ereport(NOTICE,
-							(errmsg("the conversion rate of stage \"%s\" is %s, so the volume it needs is unknown",
-									ladder->names[k], reached > 0 ? "zero" : "undefined"),
-							 errdetail("%s", reached > 0 ?
-									   "None of the units that reached the stage advanced." :
-									   "No unit reached the stage."),
-							 errhint("Its volume and the volumes of the stages before it are NULL.")));
-					volume_known = false;
-				}
-				if (volume_known)
-				{
-					double		needed = volume * (double) reached / (double) advanced;
-
-					/* the product may overflow where the result does not */
-					if (!isfinite(needed))
-						needed = volume * ((double) reached / (double) advanced);
-					volume = needed;
-					if (!isfinite(volume))
-						ereport(ERROR,
-								(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-								 errmsg("the volume stage \"%s\" needs is out of the range of double precision",
-										ladder->names[k]),
-								 errdetail("A target of %g units at the last stage needs more than %g units at stage \"%s\".",
-										   target, DBL_MAX, ladder->names[k]),
-								 errhint("Give a smaller target_wins.")));
-				}
-				if (state->to_next[k].total > 0)
-				{
-					double		median = dhist_percentile(&state->to_next[k], 0.5) / (double) USECS_PER_DAY;
-
-					rows_set(rows, k, 3, Float8GetDatum(median));
-					days += median;
-				}
-				else
-					days_known = false;
+				ereport(NOTICE,
+						(errmsg("the conversion rate of stage \"%s\" is %s, so the volume it needs is unknown",
+								ladder->names[k], reached > 0 ? "zero" : "undefined"),
+						 errdetail("%s", reached > 0 ?
+								   "None of the units that reached the stage advanced." :
+								   "No unit reached the stage."),
+						 errhint("Its volume and the volumes of the stages before it are NULL.")));
+				volume_known = false;
 			}
 			if (volume_known)
-				rows_set(rows, k, 2, Float8GetDatum(volume));
-			if (days_known)
-				rows_set(rows, k, 4, Float8GetDatum(days));
+			{
+				double		needed = volume * (double) reached / (double) advanced;
+
+				/* the product may overflow where the result does not */
+				if (!isfinite(needed))
+					needed = volume * ((double) reached / (double) advanced);
+				volume = needed;
+				if (!isfinite(volume))
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("the volume stage \"%s\" needs is out of the range of double precision",
+									ladder->names[k]),
+							 errdetail("A target of %g units at the last stage needs more than %g units at stage \"%s\".",
+									   target, DBL_MAX, ladder->names[k]),
+							 errhint("Give a smaller target_wins.")));
+			}
+			if (state->to_next[k].total > 0)
+			{
+				double		median = dhist_percentile(&state->to_next[k], 0.5) / (double) USECS_PER_DAY;
+
+				rows_set(rows, k, RW_MEDIAN_DAYS, Float8GetDatum(median));
+				days += median;
+			}
+			else
+				days_known = false;
 		}
-		funcctx->user_fctx = rows;
-		MemoryContextSwitchTo(old);
+		if (volume_known)
+			rows_set(rows, k, RW_VOLUME, Float8GetDatum(volume));
+		if (days_known)
+			rows_set(rows, k, RW_DAYS_BEFORE_WIN, Float8GetDatum(days));
 	}
-	return rows_next(fcinfo);
+	return rows_return(fcinfo, rows);
 }
