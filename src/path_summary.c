@@ -391,6 +391,41 @@ ps_check_totals(double journeys, double value, const char *function)
 
 /* ---------- set-returning accessors ---------- */
 
+Datum
+ps_return_channel_credits(FunctionCallInfo fcinfo, const PathReader *reader,
+						  const CompensatedSum *conversions, const CompensatedSum *value,
+						  const char *function)
+{
+	TupleDesc	tupdesc;
+	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
+	int			c;
+
+	Assert(tupdesc->natts == PS_CREDIT_COLUMNS);
+	for (c = 0; c < reader->n_channels; c++)
+	{
+		Datum		values[PS_CREDIT_COLUMNS];
+		bool		nulls[PS_CREDIT_COLUMNS] = {false, false, false};
+
+		ps_check_finite(csum_value(&conversions[c]), "a credit", function);
+		ps_check_finite(csum_value(&value[c]), "a value credit", function);
+		values[PS_CREDIT_CHANNEL] = PointerGetDatum(path_reader_channel_text(reader, c));
+		values[PS_CREDIT_CONVERSIONS] = Float8GetDatum(csum_value(&conversions[c]));
+		values[PS_CREDIT_VALUE] = Float8GetDatum(csum_value(&value[c]));
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* the columns of paths() */
+enum
+{
+	PATHS_PATH,
+	PATHS_CONVERSIONS,
+	PATHS_VALUE,
+	PATHS_NON_CONVERSIONS,
+	PATHS_COLUMNS
+};
+
 /* paths(ps): the distinct paths with their sums, in canonical order */
 Datum
 attribution_paths(PG_FUNCTION_ARGS)
@@ -410,8 +445,8 @@ attribution_paths(PG_FUNCTION_ARGS)
 	elements = palloc(Max(reader.max_path_len, 1) * sizeof(Datum));
 	while (path_reader_next(&reader))
 	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		Datum		values[PATHS_COLUMNS];
+		bool		nulls[PATHS_COLUMNS] = {false, false, false, false};
 		ArrayType  *path;
 		int			t;
 
@@ -419,10 +454,10 @@ attribution_paths(PG_FUNCTION_ARGS)
 		for (t = 0; t < reader.length; t++)
 			elements[t] = PointerGetDatum(names[reader.channels[t]]);
 		path = construct_array(elements, reader.length, TEXTOID, -1, false, TYPALIGN_INT);
-		values[0] = PointerGetDatum(path);
-		values[1] = Float8GetDatum(reader.conversions);
-		values[2] = Float8GetDatum(reader.value);
-		values[3] = Float8GetDatum(reader.non_conversions);
+		values[PATHS_PATH] = PointerGetDatum(path);
+		values[PATHS_CONVERSIONS] = Float8GetDatum(reader.conversions);
+		values[PATHS_VALUE] = Float8GetDatum(reader.value);
+		values[PATHS_NON_CONVERSIONS] = Float8GetDatum(reader.non_conversions);
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 		pfree(path);
 	}

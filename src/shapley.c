@@ -71,14 +71,11 @@ Datum
 attribution_shapley(PG_FUNCTION_ARGS)
 {
 	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
-	TupleDesc	tupdesc;
-	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
 	PathReader	reader;
 	CompensatedSum *conversions;
 	CompensatedSum *value;
 	int32	   *last_seen;
 	int32	   *distinct;
-	int			c;
 
 	path_reader_init(&reader, summary);
 	conversions = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
@@ -100,19 +97,7 @@ attribution_shapley(PG_FUNCTION_ARGS)
 			csum_add(&value[distinct[k]], reader.value / n);
 		}
 	}
-	for (c = 0; c < reader.n_channels; c++)
-	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
-
-		ps_check_finite(csum_value(&conversions[c]), "a credit", "shapley");
-		ps_check_finite(csum_value(&value[c]), "a value credit", "shapley");
-		values[0] = PointerGetDatum(path_reader_channel_text(&reader, c));
-		values[1] = Float8GetDatum(csum_value(&conversions[c]));
-		values[2] = Float8GetDatum(csum_value(&value[c]));
-		tuplestore_putvalues(store, tupdesc, values, nulls);
-	}
-	return (Datum) 0;
+	return ps_return_channel_credits(fcinfo, &reader, conversions, value, "shapley");
 }
 
 typedef struct OrderedCredit
@@ -130,6 +115,16 @@ compare_ordered_credits(const void *a, const void *b, void *arg)
 
 	return (ka > kb) - (ka < kb);
 }
+
+/* the columns of shapley(ps, 'ordered') */
+enum
+{
+	SO_CHANNEL,
+	SO_POSITION,
+	SO_CONVERSIONS,
+	SO_VALUE,
+	SO_COLUMNS
+};
 
 Datum
 attribution_shapley_ordered(PG_FUNCTION_ARGS)
@@ -193,16 +188,16 @@ attribution_shapley_ordered(PG_FUNCTION_ARGS)
 	qsort_interruptible(credits, n_credits, sizeof(OrderedCredit), compare_ordered_credits, NULL);
 	for (i = 0; i < n_credits; i++)
 	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		Datum		values[SO_COLUMNS];
+		bool		nulls[SO_COLUMNS] = {false, false, false, false};
 
 		CHECK_FOR_INTERRUPTS();
 		ps_check_finite(csum_value(&credits[i].conversions), "a credit", "shapley");
 		ps_check_finite(csum_value(&credits[i].value), "a value credit", "shapley");
-		values[0] = PointerGetDatum(path_reader_channel_text(&reader, (int) (credits[i].key >> 32)));
-		values[1] = Int32GetDatum((int32) (credits[i].key & 0xFFFFFFFF));
-		values[2] = Float8GetDatum(csum_value(&credits[i].conversions));
-		values[3] = Float8GetDatum(csum_value(&credits[i].value));
+		values[SO_CHANNEL] = PointerGetDatum(path_reader_channel_text(&reader, (int) (credits[i].key >> 32)));
+		values[SO_POSITION] = Int32GetDatum((int32) (credits[i].key & 0xFFFFFFFF));
+		values[SO_CONVERSIONS] = Float8GetDatum(csum_value(&credits[i].conversions));
+		values[SO_VALUE] = Float8GetDatum(csum_value(&credits[i].value));
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
 	return (Datum) 0;
