@@ -8,6 +8,7 @@
 #include "compat.h"
 
 #include "aggstate.h"
+#include "aggutil.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/memutils.h"
@@ -116,6 +117,23 @@ aggstate_for_update(FunctionCallInfo fcinfo, int argno, const AggStateKind *kind
 		merge_stored(eas->state, kind, flat);
 	MemoryContextSwitchTo(old);
 	return eas;
+}
+
+Datum
+aggstate_combine(FunctionCallInfo fcinfo, const AggStateKind *kind, const char *funcname)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, funcname);
+	ExpandedAggState *eas;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	eas = aggstate_for_update(fcinfo, 0, kind, aggcontext);
+	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
+	PG_RETURN_DATUM(aggstate_datum(eas));
 }
 
 void

@@ -118,6 +118,15 @@ extern ExpandedAggState *aggstate_expanded(Datum d, const AggStateKind *kind, bo
 extern ExpandedAggState *aggstate_for_update(FunctionCallInfo fcinfo, int argno,
 											 const AggStateKind *kind, MemoryContext aggcontext);
 
+/*
+ * The whole of a combine function of states of this kind (not STRICT):
+ * a NULL second state leaves the first; otherwise the second is added to
+ * the first, or (first NULL) copied into a new state.  funcname names the
+ * function in the "cannot happen" error outside an aggregate.
+ */
+extern Datum aggstate_combine(FunctionCallInfo fcinfo, const AggStateKind *kind,
+							  const char *funcname);
+
 /* add a state datum (expanded or flat) to an expanded state */
 extern void aggstate_merge_datum(ExpandedAggState *into, Datum d);
 

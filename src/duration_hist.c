@@ -46,21 +46,15 @@ bucket_value(int bucket)
 	return 2.0 * pow(DHIST_GAMMA, bucket) / (DHIST_GAMMA + 1.0);
 }
 
-static void
-count_overflow(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("waterfall summary count out of range"),
-			 errdetail("A count of units exceeds the range of bigint."),
-			 errhint("Summarise fewer units at once.")));
-}
-
-static void
-add_count(int64 *into, int64 count)
+void
+dhist_add_count(int64 *into, int64 count)
 {
 	if (pg_add_s64_overflow(*into, count, into))
-		count_overflow();
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("waterfall summary count out of range"),
+				 errdetail("A count of units exceeds the range of bigint."),
+				 errhint("Summarise fewer units at once.")));
 }
 
 /* make counts cover [from, to) */
@@ -108,8 +102,8 @@ static void
 add_bucket(DurationHist *hist, int bucket, int64 count, MemoryContext cxt)
 {
 	cover_buckets(hist, bucket, bucket + 1, cxt);
-	add_count(&hist->counts[bucket - hist->lo], count);
-	add_count(&hist->total, count);
+	dhist_add_count(&hist->counts[bucket - hist->lo], count);
+	dhist_add_count(&hist->total, count);
 }
 
 void
@@ -118,8 +112,8 @@ dhist_add(DurationHist *hist, int64 usecs, MemoryContext cxt)
 	Assert(usecs >= 0);
 	if (usecs == 0)
 	{
-		add_count(&hist->zero, 1);
-		add_count(&hist->total, 1);
+		dhist_add_count(&hist->zero, 1);
+		dhist_add_count(&hist->total, 1);
 		return;
 	}
 	add_bucket(hist, dhist_bucket(usecs), 1, cxt);
@@ -130,8 +124,8 @@ dhist_merge(DurationHist *into, const DurationHist *from, MemoryContext cxt)
 {
 	int			i;
 
-	add_count(&into->zero, from->zero);
-	add_count(&into->total, from->zero);
+	dhist_add_count(&into->zero, from->zero);
+	dhist_add_count(&into->total, from->zero);
 	if (from->size == 0)
 		return;
 	cover_buckets(into, from->lo, from->lo + from->size, cxt);
@@ -139,8 +133,8 @@ dhist_merge(DurationHist *into, const DurationHist *from, MemoryContext cxt)
 	{
 		if (from->counts[i] == 0)
 			continue;
-		add_count(&into->counts[from->lo + i - into->lo], from->counts[i]);
-		add_count(&into->total, from->counts[i]);
+		dhist_add_count(&into->counts[from->lo + i - into->lo], from->counts[i]);
+		dhist_add_count(&into->total, from->counts[i]);
 	}
 }
 

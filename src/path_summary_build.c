@@ -840,14 +840,18 @@ wire_write_quantity(StringInfo buf, const ExactSum *sum)
 		pq_sendfloat8(buf, terms[t]);
 }
 
-void
-builder_write_wire(StringInfo buf, PathBuilder *b)
+/*
+ * What the binary form and the flat state begin with: the version byte,
+ * int32 number of channels, each as int32 length and bytes (ids in this
+ * order), and int32 number of paths.
+ */
+static void
+write_head(StringInfo buf, int version, const PathBuilder *b)
 {
 	int			n_channels = strdict_size(b->channels);
-	uint32		i;
 	int			c;
 
-	pq_sendbyte(buf, PS_WIRE_VERSION);
+	pq_sendbyte(buf, version);
 	pq_sendint32(buf, n_channels);
 	for (c = 0; c < n_channels; c++)
 	{
@@ -858,6 +862,14 @@ builder_write_wire(StringInfo buf, PathBuilder *b)
 		pq_sendbytes(buf, name, len);
 	}
 	pq_sendint32(buf, (int32) b->n_paths);
+}
+
+void
+builder_write_wire(StringInfo buf, PathBuilder *b)
+{
+	uint32		i;
+
+	write_head(buf, PS_WIRE_VERSION, b);
 	for (i = 0; i < b->n_paths; i++)
 	{
 		const PathRec *rec = &b->paths[i];
@@ -982,21 +994,9 @@ static void
 path_state_write(void *state, StringInfo buf)
 {
 	PathBuilder *b = state;
-	int			n_channels = strdict_size(b->channels);
 	uint32		i;
-	int			c;
 
-	pq_sendbyte(buf, PATH_STATE_VERSION);
-	pq_sendint32(buf, n_channels);
-	for (c = 0; c < n_channels; c++)
-	{
-		int			len;
-		const char *name = strdict_string(b->channels, c, &len);
-
-		pq_sendint32(buf, len);
-		pq_sendbytes(buf, name, len);
-	}
-	pq_sendint32(buf, (int32) b->n_paths);
+	write_head(buf, PATH_STATE_VERSION, b);
 	for (i = 0; i < b->n_paths; i++)
 	{
 		const PathRec *rec = &b->paths[i];
@@ -1301,19 +1301,7 @@ attribution_path_summary_merge_state_trans(PG_FUNCTION_ARGS)
 Datum
 attribution_path_agg_state_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_memory_context(fcinfo, "path_agg combine");
-	ExpandedAggState *eas;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	/* with no first state, the second is copied into a new one */
-	eas = aggstate_for_update(fcinfo, 0, &path_state_kind, aggcontext);
-	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
-	PG_RETURN_DATUM(aggstate_datum(eas));
+	return aggstate_combine(fcinfo, &path_state_kind, "path_agg combine");
 }
 
 /* the final function writes a sorted copy: the state does not change */

@@ -118,17 +118,6 @@ exits_at(const WaterfallState *state, int k)
 	return sum;
 }
 
-static void
-bump(int64 *count, int64 by)
-{
-	if (pg_add_s64_overflow(*count, by, count))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("waterfall summary count out of range"),
-				 errdetail("A count of units exceeds the range of bigint."),
-				 errhint("Summarise fewer units at once.")));
-}
-
 /* add one unit's history */
 static void
 state_add_history(WaterfallState *state, const HistoryView *view, MemoryContext cxt)
@@ -165,7 +154,7 @@ state_add_history(WaterfallState *state, const HistoryView *view, MemoryContext 
 		furthest = Max(furthest, s);
 	}
 
-	bump(&state->units, 1);
+	dhist_add_count(&state->units, 1);
 	if (furthest < 0)
 		return;
 
@@ -178,13 +167,13 @@ state_add_history(WaterfallState *state, const HistoryView *view, MemoryContext 
 			reach = Min(reach, reach_next);
 			dhist_add(&state->to_next[k], history_usecs_between(reach, reach_next), cxt);
 		}
-		bump(&state->reached[k], 1);
+		dhist_add_count(&state->reached[k], 1);
 		if (recycled_from[k])
-			bump(&state->recycled[k], 1);
+			dhist_add_count(&state->recycled[k], 1);
 		reach_next = reach;
 	}
 	if (ladder_is_exit(ladder, current))
-		bump(&state->exited[furthest * ladder->n_exits + (current - n)], 1);
+		dhist_add_count(&state->exited[furthest * ladder->n_exits + (current - n)], 1);
 }
 
 static void
@@ -196,9 +185,9 @@ state_merge(WaterfallState *into, const WaterfallState *from, MemoryContext cxt)
 
 	if (!ladder_equal(into->ladder, from->ladder))
 		ladder_different_error(into->ladder, from->ladder, "waterfall summaries");
-	bump(&into->units, from->units);
+	dhist_add_count(&into->units, from->units);
 	for (k = 0; k < n * (2 + ladder->n_exits); k++)
-		bump(&into->reached[k], from->reached[k]);	/* the three arrays are one block */
+		dhist_add_count(&into->reached[k], from->reached[k]);	/* the three arrays are one block */
 	for (k = 0; k < n - 1; k++)
 	{
 		CHECK_FOR_INTERRUPTS();
@@ -584,18 +573,7 @@ waterfall_state_trans(PG_FUNCTION_ARGS)
 Datum
 waterfall_state_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_memory_context(fcinfo, "waterfall_combine");
-	ExpandedAggState *eas;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	eas = aggstate_for_update(fcinfo, 0, &waterfall_kind, aggcontext);
-	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
-	PG_RETURN_DATUM(aggstate_datum(eas));
+	return aggstate_combine(fcinfo, &waterfall_kind, "waterfall_combine");
 }
 
 /* the summary: the state's flat form, in the caller's memory */
