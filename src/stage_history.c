@@ -162,11 +162,15 @@ history_build(const StageLadder *ladder, StageEvent *events, int n)
 	{
 		if (events[i].stage == prev_stage)
 			continue;
+		/* the normal form: sorted by (entered_at, stage index), valid stages */
+		Assert(events[i].stage >= 0 && events[i].stage < ladder->n_stages);
+		Assert(i == 0 || stage_event_cmp(&events[i - 1], &events[i], NULL) <= 0);
 		prev_stage = events[i].stage;
 		*stages++ = (uint8) events[i].stage;
 		memcpy(p, &events[i].at, sizeof(TimestampTz));
 		p += sizeof(TimestampTz);
 	}
+	Assert(p == (char *) result + size);
 	return result;
 }
 
@@ -176,6 +180,7 @@ history_view(const struct varlena *value, HistoryView *view)
 	const char *data = VARDATA_ANY(value);
 	Size		size = VARSIZE_ANY_EXHDR(value);
 	HistoryHeader header;
+	int			i;
 
 	if (size < sizeof(HistoryHeader))
 		bin_error_at("stage_history", BIN_STORED, "The value is shorter than its header.");
@@ -204,6 +209,22 @@ history_view(const struct varlena *value, HistoryView *view)
 	view->n_events = header.n_events;
 	view->stages = (const uint8 *) data;
 	view->times = data + header.n_events;
+
+	/*
+	 * The accessors index the ladder with the stage bytes: check them (a
+	 * pass over bytes the accessors read anyway).  The order of the events
+	 * was made by history_build(); assert it.
+	 */
+	for (i = 0; i < view->n_events; i++)
+	{
+		if (view->stages[i] >= view->ladder->n_stages)
+			bin_error_at("stage_history", BIN_STORED, "Event %d refers to a stage that is not in the ladder.",
+						 i + 1);
+		Assert(i == 0 || view->stages[i] != view->stages[i - 1]);
+		Assert(i == 0 || history_time(view, i - 1) < history_time(view, i) ||
+			   (history_time(view, i - 1) == history_time(view, i) &&
+				view->stages[i - 1] < view->stages[i]));
+	}
 }
 
 int64

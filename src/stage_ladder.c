@@ -134,12 +134,17 @@ index_blob(StageLadder *ladder)
 	const char *p = ladder->blob;
 	int			i;
 
+	Assert(ladder->n_ladder >= 2 && ladder->n_exits >= 0 &&
+		   ladder->n_stages == ladder->n_ladder + ladder->n_exits &&
+		   ladder->n_stages <= LADDER_MAX_STAGES);
 	for (i = 0; i < ladder->n_stages; i++)
 	{
 		ladder->names[i] = p;
 		ladder->name_lens[i] = strlen(p);
 		p += ladder->name_lens[i] + 1;
 	}
+	/* the blob is the names back to back, each NUL-terminated */
+	Assert(p == ladder->blob + ladder->blob_len);
 }
 
 static void
@@ -184,6 +189,7 @@ ladder_build(int n_ladder, int n_exits, const char *const *names, const int *len
 		blob_len += lens[i] + 1;
 	}
 	ladder->blob = blob;
+	Assert(blob_len == ladder->blob_len);
 	ladder->is_default = blob_is_default(n_ladder, n_exits, blob, blob_len);
 	index_blob(ladder);
 	check_duplicates(ladder);

@@ -118,6 +118,13 @@ exits_at(const WaterfallState *state, int k)
 	return sum;
 }
 
+static const char *state_problem(const WaterfallState *state);
+
+/*
+ * Every way of making a state keeps the counts of the header in agreement
+ * (what state_problem() checks on input); asserted after each change.
+ */
+
 /* add one unit's history */
 static void
 state_add_history(WaterfallState *state, const HistoryView *view, MemoryContext cxt)
@@ -156,7 +163,10 @@ state_add_history(WaterfallState *state, const HistoryView *view, MemoryContext 
 
 	dhist_add_count(&state->units, 1);
 	if (furthest < 0)
+	{
+		Assert(state_problem(state) == NULL);
 		return;
+	}
 
 	/* reached (inferred) at: the first entry into k or any later stage */
 	for (k = furthest; k >= 0; k--)
@@ -174,6 +184,7 @@ state_add_history(WaterfallState *state, const HistoryView *view, MemoryContext 
 	}
 	if (ladder_is_exit(ladder, current))
 		dhist_add_count(&state->exited[furthest * ladder->n_exits + (current - n)], 1);
+	Assert(state_problem(state) == NULL);
 }
 
 static void
@@ -193,6 +204,7 @@ state_merge(WaterfallState *into, const WaterfallState *from, MemoryContext cxt)
 		CHECK_FOR_INTERRUPTS();
 		dhist_merge(&into->to_next[k], &from->to_next[k], cxt);
 	}
+	Assert(state_problem(into) == NULL);
 }
 
 static WaterfallState *
