@@ -10,13 +10,13 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 
 MODULE_big = attribution
 # shared pieces
-OBJS = src/attribution.o src/compat.o src/aggutil.o src/aggstate.o src/arena.o src/textio.o src/strdict.o
+OBJS = src/attribution.o src/compat.o src/aggutil.o src/aggstate.o src/arena.o src/textio.o src/binio.o src/strdict.o
 # rule-based attribution (doc/rule_based.md)
 OBJS += src/models.o src/rule_input.o src/touch_buffer.o src/journey.o src/credit_window.o src/credit_map.o src/journey_state.o src/channel_credit.o src/credit_by_channel.o
 # the demand waterfall (doc/waterfall.md)
 OBJS += src/stage_ladder.o src/stage_history.o src/stage_accessors.o src/duration_hist.o src/waterfall.o src/stage_check.o
 # data-driven attribution (doc/paths.md)
-OBJS += src/exactsum.o src/path_transforms.o src/path_summary.o src/markov.o src/markov_solve.o src/dense_lu.o src/shapley.o src/counterfactual.o src/heuristics.o
+OBJS += src/exactsum.o src/path_transforms.o src/path_summary.o src/path_summary_build.o src/markov.o src/markov_solve.o src/dense_lu.o src/shapley.o src/counterfactual.o src/heuristics.o
 # the reporting layer: the guard that keeps a cascade from dropping the extension
 OBJS += src/drop_guard.o
 

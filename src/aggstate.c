@@ -8,9 +8,25 @@
 #include "compat.h"
 
 #include "aggstate.h"
+#include "aggutil.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/memutils.h"
+
+/*
+ * Add the flat form of a state (one this extension wrote: a stored value or
+ * a partial state) to an in-memory state.
+ */
+static void
+merge_stored(void *state, const AggStateKind *kind, const struct varlena *flat)
+{
+	StringInfoData msg;
+	BinReader	in;
+
+	bin_message(&msg, flat);
+	bin_init(&in, &msg, kind->type_name, BIN_STORED);
+	kind->merge_flat(state, &in);
+}
 
 /* ---------- the expanded object ---------- */
 
@@ -98,14 +114,26 @@ aggstate_for_update(FunctionCallInfo fcinfo, int argno, const AggStateKind *kind
 	old = MemoryContextSwitchTo(eas->hdr.eoh_context);
 	eas->state = kind->create();
 	if (flat != NULL)
-	{
-		StringInfoData msg;
-
-		aggstate_message(flat, &msg);
-		kind->merge_flat(eas->state, &msg);
-	}
+		merge_stored(eas->state, kind, flat);
 	MemoryContextSwitchTo(old);
 	return eas;
+}
+
+Datum
+aggstate_combine(FunctionCallInfo fcinfo, const AggStateKind *kind, const char *funcname)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, funcname);
+	ExpandedAggState *eas;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	eas = aggstate_for_update(fcinfo, 0, kind, aggcontext);
+	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
+	PG_RETURN_DATUM(aggstate_datum(eas));
 }
 
 void
@@ -124,11 +152,9 @@ aggstate_merge_datum(ExpandedAggState *into, Datum d)
 	else
 	{
 		struct varlena *flat = aggstate_flat(d);
-		StringInfoData msg;
 
 		old = MemoryContextSwitchTo(into->hdr.eoh_context);
-		aggstate_message(flat, &msg);
-		into->kind->merge_flat(into->state, &msg);
+		merge_stored(into->state, into->kind, flat);
 	}
 	MemoryContextSwitchTo(old);
 	aggstate_changed(into);
@@ -138,14 +164,12 @@ void *
 aggstate_read(Datum d, const AggStateKind *kind)
 {
 	ExpandedAggState *eas = aggstate_expanded(d, kind, false);
-	StringInfoData msg;
 	void	   *state;
 
 	if (eas != NULL)
 		return eas->state;
-	aggstate_message(aggstate_flat(d), &msg);
 	state = kind->create();
-	kind->merge_flat(state, &msg);
+	merge_stored(state, kind, aggstate_flat(d));
 	return state;
 }
 
@@ -156,63 +180,13 @@ aggstate_flat(Datum d)
 	return PG_DETOAST_DATUM(d);
 }
 
-void
-aggstate_message(struct varlena *flat, StringInfo msg)
-{
-	msg->data = VARDATA(flat);
-	msg->len = VARSIZE(flat) - VARHDRSZ;
-	msg->maxlen = msg->len;
-	msg->cursor = 0;
-}
-
-void
-aggstate_error(const char *type_name, const char *detail_fmt,...)
-{
-	char		detail[256];
-	va_list		args;
-
-	va_start(args, detail_fmt);
-	vsnprintf(detail, sizeof(detail), detail_fmt, args);
-	va_end(args);
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid %s value", type_name),
-			 errdetail("%s", detail),
-			 errhint("Values of %s are partial states of an aggregate; they come from its transition "
-					 "function and are read by the same version of the extension.", type_name)));
-}
-
-uint64
-aggstate_get_varint(StringInfo msg, uint64 max, const char *type_name)
-{
-	uint64		v = 0;
-	int			shift;
-
-	for (shift = 0; shift < 64; shift += 7)
-	{
-		unsigned char b;
-
-		if (msg->cursor >= msg->len)
-			aggstate_error(type_name, "The data ends early.");
-		b = (unsigned char) msg->data[msg->cursor++];
-		v |= (uint64) (b & 0x7F) << shift;
-		if ((b & 0x80) == 0)
-		{
-			if (v > max)
-				aggstate_error(type_name, "A count or number is out of range.");
-			return v;
-		}
-	}
-	aggstate_error(type_name, "A number is too long.");
-}
-
 /* ---------- text form: base64 ---------- */
 
 static const char b64_digits[] =
 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-char *
-aggstate_text_out(const char *payload, Size len)
+static char *
+base64_encode(const char *payload, Size len)
 {
 	const unsigned char *in = (const unsigned char *) payload;
 	Size		out_len = (len + 2) / 3 * 4;
@@ -265,8 +239,8 @@ text_error(const char *type_name, const char *detail)
 					 type_name)));
 }
 
-struct varlena *
-aggstate_text_in(const char *text, const char *type_name)
+static struct varlena *
+base64_decode(const char *text, const char *type_name)
 {
 	static int8 digit_value[256];
 	static bool table_ready = false;
@@ -330,10 +304,60 @@ aggstate_text_in(const char *text, const char *type_name)
 	return result;
 }
 
-/* ---------- binary form: the payload ---------- */
+/* ---------- the type I/O functions ---------- */
+
+/* validate a payload from a client; the result is the value itself */
+static Datum
+validated(struct varlena *flat, const AggStateKind *kind)
+{
+	StringInfoData msg;
+	BinReader	in;
+
+	bin_message(&msg, flat);
+	bin_init(&in, &msg, kind->type_name, BIN_CLIENT);
+	if (kind->validate != NULL)
+		kind->validate(&in);
+	else
+	{
+		/* read it into a new state, in a scratch context */
+		MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "attribution state input",
+												  ALLOCSET_DEFAULT_SIZES);
+		MemoryContext old = MemoryContextSwitchTo(cxt);
+
+		kind->merge_flat(kind->create(), &in);
+		MemoryContextSwitchTo(old);
+		MemoryContextDelete(cxt);
+	}
+	return PointerGetDatum(flat);
+}
+
+Datum
+aggstate_type_in(const char *text, const AggStateKind *kind)
+{
+	return validated(base64_decode(text, kind->type_name), kind);
+}
+
+char *
+aggstate_type_out(Datum d)
+{
+	struct varlena *flat = aggstate_flat(d);
+
+	return base64_encode(VARDATA(flat), VARSIZE(flat) - VARHDRSZ);
+}
+
+Datum
+aggstate_type_recv(StringInfo msg, const AggStateKind *kind)
+{
+	int			len = msg->len - msg->cursor;
+	struct varlena *result = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(result, VARHDRSZ + len);
+	pq_copymsgbytes(msg, VARDATA(result), len);
+	return validated(result, kind);
+}
 
 bytea *
-aggstate_send(Datum d)
+aggstate_type_send(Datum d)
 {
 	struct varlena *flat = aggstate_flat(d);
 	StringInfoData buf;
@@ -341,15 +365,4 @@ aggstate_send(Datum d)
 	pq_begintypsend(&buf);
 	pq_sendbytes(&buf, VARDATA(flat), VARSIZE(flat) - VARHDRSZ);
 	return pq_endtypsend(&buf);
-}
-
-struct varlena *
-aggstate_recv(StringInfo msg)
-{
-	int			len = msg->len - msg->cursor;
-	struct varlena *result = palloc(VARHDRSZ + len);
-
-	SET_VARSIZE(result, VARHDRSZ + len);
-	pq_copymsgbytes(msg, VARDATA(result), len);
-	return result;
 }

@@ -47,6 +47,8 @@
 
 #include "compat.h"
 
+#include "binio.h"
+
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "utils/expandeddatum.h"
@@ -62,10 +64,18 @@ typedef struct AggStateKind
 	void	   *(*create) (void);
 	/* append the flat payload of an in-memory state (version byte first) */
 	void		(*write) (void *state, StringInfo buf);
-	/* add a flat payload (validated when it came in) to an in-memory state */
-	void		(*merge_flat) (void *state, StringInfo msg);
+	/*
+	 * add a flat payload to an in-memory state, validating all of it (the
+	 * reader says where it came from, for the errors)
+	 */
+	void		(*merge_flat) (void *state, BinReader *in);
 	/* add another in-memory state to one */
 	void		(*merge_state) (void *state, void *other);
+	/*
+	 * validate a flat payload from a client without keeping it; NULL to
+	 * merge it into a new state in a scratch memory context
+	 */
+	void		(*validate) (BinReader *in);
 } AggStateKind;
 
 typedef struct ExpandedAggState
@@ -108,6 +118,15 @@ extern ExpandedAggState *aggstate_expanded(Datum d, const AggStateKind *kind, bo
 extern ExpandedAggState *aggstate_for_update(FunctionCallInfo fcinfo, int argno,
 											 const AggStateKind *kind, MemoryContext aggcontext);
 
+/*
+ * The whole of a combine function of states of this kind (not STRICT):
+ * a NULL second state leaves the first; otherwise the second is added to
+ * the first, or (first NULL) copied into a new state.  funcname names the
+ * function in the "cannot happen" error outside an aggregate.
+ */
+extern Datum aggstate_combine(FunctionCallInfo fcinfo, const AggStateKind *kind,
+							  const char *funcname);
+
 /* add a state datum (expanded or flat) to an expanded state */
 extern void aggstate_merge_datum(ExpandedAggState *into, Datum d);
 
@@ -134,50 +153,14 @@ aggstate_changed(ExpandedAggState *eas)
  */
 extern struct varlena *aggstate_flat(Datum d);
 
-/* text form: the base64 of a payload, and back (validation is the caller's) */
-extern char *aggstate_text_out(const char *payload, Size len);
-extern struct varlena *aggstate_text_in(const char *text, const char *type_name);
-/* binary form: the payload itself */
-extern bytea *aggstate_send(Datum d);
-extern struct varlena *aggstate_recv(StringInfo msg);
-
 /*
- * "invalid <type> value" with a detail: every check of a payload (text
- * input, binary input, reading a flat state) raises this.
+ * The type I/O functions of a state type: the text form is the base64 of
+ * the flat payload, the binary form the payload itself.  The input
+ * functions validate the payload as bytes from a client (binio.h).
  */
-pg_noreturn extern void aggstate_error(const char *type_name, const char *detail_fmt,...)
-			pg_attribute_printf(2, 3);
-
-/* fail unless n more bytes are left in msg */
-static inline void
-aggstate_need(StringInfo msg, Size n, const char *type_name)
-{
-	if ((Size) (msg->len - msg->cursor) < n)
-		aggstate_error(type_name, "The data ends early.");
-}
-
-/* unsigned LEB128 integers, for compact payloads */
-static inline void
-aggstate_put_varint(StringInfo buf, uint64 v)
-{
-	unsigned char bytes[10];
-	int			n = 0;
-
-	do
-	{
-		bytes[n] = v & 0x7F;
-		v >>= 7;
-		if (v != 0)
-			bytes[n] |= 0x80;
-		n++;
-	} while (v != 0);
-	appendBinaryStringInfo(buf, (const char *) bytes, n);
-}
-
-/* read one, failing when it is cut off or exceeds max */
-extern uint64 aggstate_get_varint(StringInfo msg, uint64 max, const char *type_name);
-
-/* a message over the payload of a flat state, for the pq_getmsg functions */
-extern void aggstate_message(struct varlena *flat, StringInfo msg);
+extern Datum aggstate_type_in(const char *text, const AggStateKind *kind);
+extern char *aggstate_type_out(Datum d);
+extern Datum aggstate_type_recv(StringInfo msg, const AggStateKind *kind);
+extern bytea *aggstate_type_send(Datum d);
 
 #endif							/* ATTRIBUTION_AGGSTATE_H */

@@ -25,11 +25,3 @@ agg_state_unchanged(FunctionCallInfo fcinfo)
 	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
 }
 
-void
-agg_state_message(bytea *state, StringInfo msg)
-{
-	msg->data = VARDATA_ANY(state);
-	msg->len = VARSIZE_ANY_EXHDR(state);
-	msg->maxlen = msg->len;
-	msg->cursor = 0;
-}

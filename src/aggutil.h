@@ -20,7 +20,4 @@ extern MemoryContext agg_memory_context(FunctionCallInfo fcinfo, const char *fun
  */
 extern Datum agg_state_unchanged(FunctionCallInfo fcinfo);
 
-/* a read-only message over a serialized state, for the pq_getmsg functions */
-extern void agg_state_message(bytea *state, StringInfo msg);
-
 #endif							/* ATTRIBUTION_AGGUTIL_H */

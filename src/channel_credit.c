@@ -64,16 +64,13 @@ channel_credit_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_deserialize");
 	StringInfoData msg;
+	BinReader	in;
 	JourneyState *state;
 
-	agg_state_message(PG_GETARG_BYTEA_PP(0), &msg);
-	state = journey_state_read(journey_call(fcinfo), aggcontext, &msg);
-	if (msg.cursor != msg.len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid channel_credit state"),
-				 errdetail("Bytes follow the end of the state."),
-				 errhint("The state was not written by channel_credit's serialize function.")));
+	bin_message(&msg, (struct varlena *) PG_GETARG_BYTEA_PP(0));
+	bin_init(&in, &msg, "channel_credit", BIN_SERIALIZED);
+	state = journey_state_read(journey_call(fcinfo), aggcontext, &in);
+	bin_end(&in, "journey");
 	PG_RETURN_POINTER(state);
 }
 

@@ -29,10 +29,24 @@
 
 /*
  * Set up a materialized set-returning function call whose result has the
- * tuple descriptor the executor expects; see compat.c.
+ * tuple descriptor the executor expects; see compat.c.  srf_start() does
+ * that and returns the tuplestore to fill and its tuple descriptor: every
+ * set-returning function of the extension starts with one of the two.
  */
 #include "fmgr.h"
+#include "funcapi.h"
+#include "utils/tuplestore.h"
 extern void srf_materialize(FunctionCallInfo fcinfo);
+
+static inline Tuplestorestate *
+srf_start(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	srf_materialize(fcinfo);
+	*tupdesc = rsinfo->setDesc;
+	return rsinfo->setResult;
+}
 
 /* infinite intervals appeared in 17 */
 #include "datatype/timestamp.h"

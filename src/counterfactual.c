@@ -190,8 +190,6 @@ Datum
 attribution_counterfactual(PG_FUNCTION_ARGS)
 {
 	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
-	TupleDesc	tupdesc;
-	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
 	PathReader	reader;
 	PathTable	pt;
 	pathtable_hash *table;
@@ -260,17 +258,5 @@ attribution_counterfactual(PG_FUNCTION_ARGS)
 		}
 	}
 
-	for (c = 0; c < reader.n_channels; c++)
-	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
-
-		ps_check_finite(csum_value(&credit_conversions[c]), "a credit", "counterfactual");
-		ps_check_finite(csum_value(&credit_value[c]), "a value credit", "counterfactual");
-		values[0] = PointerGetDatum(path_reader_channel_text(&reader, c));
-		values[1] = Float8GetDatum(csum_value(&credit_conversions[c]));
-		values[2] = Float8GetDatum(csum_value(&credit_value[c]));
-		tuplestore_putvalues(store, tupdesc, values, nulls);
-	}
-	return (Datum) 0;
+	return ps_return_channel_credits(fcinfo, &reader, credit_conversions, credit_value, "counterfactual");
 }

@@ -247,14 +247,15 @@ credit_by_channel_serialize(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&msg));
 }
 
-static void
-state_error(const char *detail)
+/* the number of journeys of a state, each taking at least min_bytes */
+static int64
+read_journey_count(BinReader *in, int min_bytes)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid credit_by_channel state"),
-			 errdetail("%s", detail),
-			 errhint("The state was not written by credit_by_channel's serialize function.")));
+	int64		n = bin_int64(in);
+
+	if (n < 0 || n > MAX_JOURNEYS || n * min_bytes > bin_left(in))
+		bin_error(in, "The number of journeys, " INT64_FORMAT ", is out of range.", n);
+	return n;
 }
 
 Datum
@@ -263,31 +264,28 @@ credit_by_channel_deserialize(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_deserialize");
 	JourneyCall *call = journey_call(fcinfo);
 	StringInfoData msg;
+	BinReader	in;
 	ManyJourneys *many;
 	int64		njourneys;
 	int64		i;
 
-	agg_state_message(PG_GETARG_BYTEA_PP(0), &msg);
-	if (pq_getmsgbyte(&msg) != STATE_VERSION)
-		state_error("The format version is unknown.");
-	njourneys = pq_getmsgint64(&msg);
-	/* a journey takes at least 60 bytes */
-	if (njourneys < 0 || njourneys > MAX_JOURNEYS || njourneys * 60 > msg.len - msg.cursor)
-		state_error("The journey count is out of range.");
+	bin_message(&msg, (struct varlena *) PG_GETARG_BYTEA_PP(0));
+	bin_init(&in, &msg, "credit_by_channel", BIN_SERIALIZED);
+	bin_version(&in, STATE_VERSION);
+	njourneys = read_journey_count(&in, 60);
 	many = many_create(aggcontext, 1024);
 	for (i = 0; i < njourneys; i++)
 	{
-		JourneyEntry *entry = journey_entry(many, pq_getmsgint64(&msg));
+		JourneyEntry *entry = journey_entry(many, bin_int64(&in));
 		Size		before = journey_call_allocated(call);
 
 		if (entry->state != NULL)
-			state_error("A journey appears twice.");
-		entry->state = journey_state_read(call, aggcontext, &msg);
+			bin_error(&in, "Journey " INT64_FORMAT " appears twice.", entry->journey);
+		entry->state = journey_state_read(call, aggcontext, &in);
 		many->bytes += journey_call_allocated(call) - before;
 		CHECK_FOR_INTERRUPTS();
 	}
-	if (msg.cursor != msg.len)
-		state_error("Bytes follow the last journey.");
+	bin_end(&in, "journey");
 	PG_RETURN_POINTER(many);
 }
 
@@ -431,33 +429,23 @@ many_state_write(void *state, StringInfo buf)
 
 /* read a flat state, validating it, and merge its journeys into many */
 static void
-many_state_read(StringInfo msg, ManyJourneys *many)
+many_state_read(BinReader *in, ManyJourneys *many)
 {
 	JourneyTables *tables;
 	int64		njourneys;
 	int64		i;
 
-	aggstate_need(msg, 1, MANY_STATE_TYPE);
-	if (pq_getmsgbyte(msg) != MANY_STATE_VERSION)
-		aggstate_error(MANY_STATE_TYPE, "The format version is unknown.");
-	tables = journey_call_read_tables(many->call, CurrentMemoryContext, msg, MANY_STATE_TYPE);
-	aggstate_need(msg, 8, MANY_STATE_TYPE);
-	njourneys = pq_getmsgint64(msg);
+	bin_version(in, MANY_STATE_VERSION);
+	tables = journey_call_read_tables(many->call, CurrentMemoryContext, in);
 	/* a journey takes at least 13 bytes */
-	if (njourneys < 0 || njourneys > MAX_JOURNEYS || njourneys * 13 > msg->len - msg->cursor)
-		aggstate_error(MANY_STATE_TYPE, "The journey count is out of range.");
+	njourneys = read_journey_count(in, 13);
 	for (i = 0; i < njourneys; i++)
 	{
-		int64		journey;
-		JourneyState *read;
-		JourneyEntry *entry;
-
+		int64		journey = bin_int64(in);
 		Size		before = journey_call_allocated(many->call);
+		JourneyState *read = journey_state_read_compact(many->call, CurrentMemoryContext, in, tables);
+		JourneyEntry *entry = journey_entry(many, journey);
 
-		aggstate_need(msg, 8, MANY_STATE_TYPE);
-		journey = pq_getmsgint64(msg);
-		read = journey_state_read_compact(many->call, CurrentMemoryContext, msg, tables, MANY_STATE_TYPE);
-		entry = journey_entry(many, journey);
 		if (entry->state == NULL)
 			entry->state = read;
 		else
@@ -466,14 +454,13 @@ many_state_read(StringInfo msg, ManyJourneys *many)
 		if ((i & 4095) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	if (msg->cursor != msg->len)
-		aggstate_error(MANY_STATE_TYPE, "Bytes follow the last journey.");
+	bin_end(in, "journey");
 }
 
 static void
-many_state_merge_flat(void *state, StringInfo msg)
+many_state_merge_flat(void *state, BinReader *in)
 {
-	many_state_read(msg, (ManyJourneys *) state);
+	many_state_read(in, (ManyJourneys *) state);
 }
 
 static void
@@ -497,50 +484,33 @@ many_state_merge_state(void *state, void *other)
 }
 
 static const AggStateKind many_kind = {
-	MANY_STATE_TYPE, many_state_create, many_state_write, many_state_merge_flat, many_state_merge_state
+	MANY_STATE_TYPE, many_state_create, many_state_write, many_state_merge_flat, many_state_merge_state, NULL
 };
 
 /* type I/O of credit_by_channel_state: the input functions read the state to validate it */
 
-static struct varlena *
-many_state_validated(struct varlena *flat)
-{
-	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "credit_by_channel_state input",
-											  ALLOCSET_DEFAULT_SIZES);
-	MemoryContext old = MemoryContextSwitchTo(cxt);
-	StringInfoData msg;
-
-	aggstate_message(flat, &msg);
-	many_state_read(&msg, many_state_create());
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(cxt);
-	return flat;
-}
-
 Datum
 credit_by_channel_state_in(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(many_state_validated(aggstate_text_in(PG_GETARG_CSTRING(0), MANY_STATE_TYPE)));
+	PG_RETURN_DATUM(aggstate_type_in(PG_GETARG_CSTRING(0), &many_kind));
 }
 
 Datum
 credit_by_channel_state_out(PG_FUNCTION_ARGS)
 {
-	struct varlena *flat = aggstate_flat(PG_GETARG_DATUM(0));
-
-	PG_RETURN_CSTRING(aggstate_text_out(VARDATA(flat), VARSIZE(flat) - VARHDRSZ));
+	PG_RETURN_CSTRING(aggstate_type_out(PG_GETARG_DATUM(0)));
 }
 
 Datum
 credit_by_channel_state_recv(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(many_state_validated(aggstate_recv((StringInfo) PG_GETARG_POINTER(0))));
+	PG_RETURN_DATUM(aggstate_type_recv((StringInfo) PG_GETARG_POINTER(0), &many_kind));
 }
 
 Datum
 credit_by_channel_state_send(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(aggstate_send(PG_GETARG_DATUM(0)));
+	PG_RETURN_BYTEA_P(aggstate_type_send(PG_GETARG_DATUM(0)));
 }
 
 Datum

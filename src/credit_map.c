@@ -16,6 +16,7 @@
 
 #include "aggstate.h"
 #include "aggutil.h"
+#include "binio.h"
 
 #include <math.h>
 
@@ -224,16 +225,6 @@ channel_credits_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(out.data);
 }
 
-static void
-map_wire_error(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid binary channel_credits"),
-			 errdetail("%s", detail),
-			 errhint("The value was not written by attribution's channel_credits_send.")));
-}
-
 /* wire form: version byte, count, then per channel the name (length, bytes) and credit */
 static void
 write_entries(StringInfo msg, int n, const char *const *names, const double *credits)
@@ -253,33 +244,23 @@ write_entries(StringInfo msg, int n, const char *const *names, const double *cre
 }
 
 static void
-read_entries(StringInfo msg, MapBuilder *b)
+read_entries(BinReader *in, MapBuilder *b)
 {
 	int			n;
 	int			i;
 
-	if (pq_getmsgbyte(msg) != CREDIT_MAP_VERSION)
-		map_wire_error("The format version is unknown.");
-	n = pq_getmsgint(msg, 4);
+	bin_version(in, CREDIT_MAP_VERSION);
 	/* each entry takes at least 12 bytes */
-	if (n < 0 || n > MAX_MAP_CHANNELS || (int64) n * 12 > msg->len - msg->cursor)
-		map_wire_error("The channel count is out of range.");
+	n = bin_count(in, 0, MAX_MAP_CHANNELS, 12, "channels");
 	for (i = 0; i < n; i++)
 	{
-		int			len = pq_getmsgint(msg, 4);
-		const char *bytes;
-		char	   *name;
-		double		credit;
+		int			len;
+		const char *bytes = bin_name(in, &len, false, i + 1);
+		char	   *name = pnstrdup(bytes, len);
+		double		credit = bin_float8(in);
 
-		if (len < 0 || len > msg->len - msg->cursor)
-			map_wire_error("A channel name length exceeds the data.");
-		bytes = pq_getmsgbytes(msg, len);
-		if (!pg_verifymbstr(bytes, len, true))
-			map_wire_error("A channel name is not valid in the server encoding.");
-		name = pnstrdup(bytes, len);
-		credit = pq_getmsgfloat8(msg);
 		if (!isfinite(credit))
-			map_wire_error("A credit is not finite.");
+			bin_error(in, "The credit of channel %d is not finite.", i + 1);
 		builder_add(b, name, len, credit);
 		CHECK_FOR_INTERRUPTS();
 	}
@@ -288,10 +269,11 @@ read_entries(StringInfo msg, MapBuilder *b)
 Datum
 channel_credits_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
 	MapBuilder	b = {0};
+	BinReader	in;
 
-	read_entries(msg, &b);
+	bin_init(&in, (StringInfo) PG_GETARG_POINTER(0), "channel_credits", BIN_CLIENT);
+	read_entries(&in, &b);
 	PG_RETURN_POINTER(credit_map_build(b.n, (const char *const *) b.names, b.lens, b.credits));
 }
 
@@ -474,52 +456,41 @@ sum_write(void *state, StringInfo buf)
  * repeated channels are caught too: the input functions pass an empty one).
  */
 static void
-sum_read(StringInfo msg, CreditSum *sum)
+sum_read(BinReader *in, CreditSum *sum)
 {
-	const char *type_name = "credit_sum_state";
 	bool		was_empty = strdict_size(sum->channels) == 0;
 	int			n;
 	int			i;
 
-	aggstate_need(msg, 5, type_name);
-	if (pq_getmsgbyte(msg) != SUM_STATE_VERSION)
-		aggstate_error(type_name, "The format version is unknown.");
-	n = pq_getmsgint(msg, 4);
+	bin_version(in, SUM_STATE_VERSION);
 	/* each channel takes at least 20 bytes */
-	if (n < 0 || n > MAX_MAP_CHANNELS || (int64) n * 20 > msg->len - msg->cursor)
-		aggstate_error(type_name, "The channel count %d is out of range.", n);
+	n = bin_count(in, 0, MAX_MAP_CHANNELS, 20, "channels");
 	for (i = 0; i < n; i++)
 	{
-		int			len = pq_getmsgint(msg, 4);
-		const char *name;
+		int			len;
+		const char *name = bin_name(in, &len, false, i + 1);
 		CompensatedSum s;
 
-		if (len < 0 || (int64) len + 16 > msg->len - msg->cursor)
-			aggstate_error(type_name, "A channel name length exceeds the data.");
-		name = pq_getmsgbytes(msg, len);
-		if (memchr(name, '\0', len) != NULL || !pg_verifymbstr(name, len, true))
-			aggstate_error(type_name, "Channel name %d is not valid text in the server encoding.", i + 1);
-		s.sum = pq_getmsgfloat8(msg);
-		s.compensation = pq_getmsgfloat8(msg);
+		s.sum = bin_float8(in);
+		s.compensation = bin_float8(in);
 		if (!isfinite(s.sum) || !isfinite(s.compensation))
-			aggstate_error(type_name, "The credit of channel %d is not finite.", i + 1);
+			bin_error(in, "The credit of channel %d is not finite.", i + 1);
 		sum_add_csum(sum, name, len, &s);
 		if (was_empty && strdict_size(sum->channels) != i + 1)
-			aggstate_error(type_name, "Channel %d appears twice.", i + 1);
+			bin_error(in, "Channel %d appears twice.", i + 1);
 		CHECK_FOR_INTERRUPTS();
 	}
-	if (msg->cursor != msg->len)
-		aggstate_error(type_name, "Bytes follow the last channel.");
+	bin_end(in, "channel");
 }
 
 static void
-sum_merge_flat(void *state, StringInfo msg)
+sum_merge_flat(void *state, BinReader *in)
 {
-	sum_read(msg, (CreditSum *) state);
+	sum_read(in, (CreditSum *) state);
 }
 
 static const AggStateKind credit_sum_kind = {
-	"credit_sum_state", sum_create, sum_write, sum_merge_flat, sum_merge_state
+	"credit_sum_state", sum_create, sum_write, sum_merge_flat, sum_merge_state, NULL
 };
 
 /* the result: channels in bytewise order */
@@ -563,40 +534,28 @@ row_weight(FunctionCallInfo fcinfo, double *weight)
 
 /* type I/O of credit_sum_state */
 
-static struct varlena *
-sum_validated(struct varlena *flat)
-{
-	StringInfoData msg;
-
-	aggstate_message(flat, &msg);
-	sum_read(&msg, sum_create());
-	return flat;
-}
-
 Datum
 credit_sum_state_in(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(sum_validated(aggstate_text_in(PG_GETARG_CSTRING(0), "credit_sum_state")));
+	PG_RETURN_DATUM(aggstate_type_in(PG_GETARG_CSTRING(0), &credit_sum_kind));
 }
 
 Datum
 credit_sum_state_out(PG_FUNCTION_ARGS)
 {
-	struct varlena *flat = aggstate_flat(PG_GETARG_DATUM(0));
-
-	PG_RETURN_CSTRING(aggstate_text_out(VARDATA(flat), VARSIZE(flat) - VARHDRSZ));
+	PG_RETURN_CSTRING(aggstate_type_out(PG_GETARG_DATUM(0)));
 }
 
 Datum
 credit_sum_state_recv(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(sum_validated(aggstate_recv((StringInfo) PG_GETARG_POINTER(0))));
+	PG_RETURN_DATUM(aggstate_type_recv((StringInfo) PG_GETARG_POINTER(0), &credit_sum_kind));
 }
 
 Datum
 credit_sum_state_send(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(aggstate_send(PG_GETARG_DATUM(0)));
+	PG_RETURN_BYTEA_P(aggstate_type_send(PG_GETARG_DATUM(0)));
 }
 
 /* credit_sum_agg(channel_credits [, weight]) and its deprecated name sum() */
@@ -697,13 +656,15 @@ channel_credits_sum_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credits_sum_deserialize");
 	StringInfoData msg;
+	BinReader	in;
 	MemoryContext old;
 	CreditSum  *sum;
 
-	agg_state_message(PG_GETARG_BYTEA_PP(0), &msg);
+	bin_message(&msg, (struct varlena *) PG_GETARG_BYTEA_PP(0));
+	bin_init(&in, &msg, "sum(channel_credits)", BIN_SERIALIZED);
 	old = MemoryContextSwitchTo(aggcontext);
 	sum = sum_create();
-	sum_read(&msg, sum);
+	sum_read(&in, sum);
 	MemoryContextSwitchTo(old);
 	PG_RETURN_POINTER(sum);
 }

@@ -46,21 +46,15 @@ bucket_value(int bucket)
 	return 2.0 * pow(DHIST_GAMMA, bucket) / (DHIST_GAMMA + 1.0);
 }
 
-static void
-count_overflow(void)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-			 errmsg("waterfall summary count out of range"),
-			 errdetail("A count of units exceeds the range of bigint."),
-			 errhint("Summarise fewer units at once.")));
-}
-
-static void
-add_count(int64 *into, int64 count)
+void
+dhist_add_count(int64 *into, int64 count)
 {
 	if (pg_add_s64_overflow(*into, count, into))
-		count_overflow();
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("waterfall summary count out of range"),
+				 errdetail("A count of units exceeds the range of bigint."),
+				 errhint("Summarise fewer units at once.")));
 }
 
 /* make counts cover [from, to) */
@@ -108,8 +102,8 @@ static void
 add_bucket(DurationHist *hist, int bucket, int64 count, MemoryContext cxt)
 {
 	cover_buckets(hist, bucket, bucket + 1, cxt);
-	add_count(&hist->counts[bucket - hist->lo], count);
-	add_count(&hist->total, count);
+	dhist_add_count(&hist->counts[bucket - hist->lo], count);
+	dhist_add_count(&hist->total, count);
 }
 
 void
@@ -118,8 +112,8 @@ dhist_add(DurationHist *hist, int64 usecs, MemoryContext cxt)
 	Assert(usecs >= 0);
 	if (usecs == 0)
 	{
-		add_count(&hist->zero, 1);
-		add_count(&hist->total, 1);
+		dhist_add_count(&hist->zero, 1);
+		dhist_add_count(&hist->total, 1);
 		return;
 	}
 	add_bucket(hist, dhist_bucket(usecs), 1, cxt);
@@ -130,8 +124,8 @@ dhist_merge(DurationHist *into, const DurationHist *from, MemoryContext cxt)
 {
 	int			i;
 
-	add_count(&into->zero, from->zero);
-	add_count(&into->total, from->zero);
+	dhist_add_count(&into->zero, from->zero);
+	dhist_add_count(&into->total, from->zero);
 	if (from->size == 0)
 		return;
 	cover_buckets(into, from->lo, from->lo + from->size, cxt);
@@ -139,8 +133,8 @@ dhist_merge(DurationHist *into, const DurationHist *from, MemoryContext cxt)
 	{
 		if (from->counts[i] == 0)
 			continue;
-		add_count(&into->counts[from->lo + i - into->lo], from->counts[i]);
-		add_count(&into->total, from->counts[i]);
+		dhist_add_count(&into->counts[from->lo + i - into->lo], from->counts[i]);
+		dhist_add_count(&into->total, from->counts[i]);
 	}
 }
 
@@ -221,52 +215,45 @@ dhist_send(StringInfo buf, const DurationHist *hist)
 	}
 }
 
-static void
-bad_hist(int sqlstate, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(sqlstate),
-			 errmsg("invalid days-to-next histogram in a waterfall summary"),
-			 errdetail("%s", detail),
-			 errhint("The value was not written by this version of the extension, or it is damaged.")));
-}
-
-/* validate and store one (bucket, count) pair read in order */
-static void
-store_pair(DurationHist *hist, int bucket, int64 count, int *prev_bucket,
-		   int sqlstate, MemoryContext cxt)
+/*
+ * Validate and store one (bucket, count) pair read in order; the problem
+ * (the detail of an error), or NULL when there is none.
+ */
+static const char *
+store_pair(DurationHist *hist, int bucket, int64 count, int *prev_bucket, MemoryContext cxt)
 {
 	if (bucket < 0 || bucket > DHIST_MAX_BUCKET)
-		bad_hist(sqlstate, "A bucket number is out of range.");
+		return "A bucket number is out of range.";
 	if (bucket <= *prev_bucket)
-		bad_hist(sqlstate, "The buckets are not in strictly increasing order.");
+		return "The buckets are not in strictly increasing order.";
 	if (count <= 0)
-		bad_hist(sqlstate, "A bucket count is not positive.");
+		return "A bucket count is not positive.";
 	*prev_bucket = bucket;
 	add_bucket(hist, bucket, count, cxt);
+	return NULL;
 }
 
 void
-dhist_recv(StringInfo msg, DurationHist *hist, MemoryContext cxt)
+dhist_recv(BinReader *in, DurationHist *hist, MemoryContext cxt)
 {
 	int			n;
 	int			prev = -1;
 	int			i;
 
 	dhist_init(hist);
-	hist->zero = pq_getmsgint64(msg);
+	hist->zero = bin_int64(in);
 	if (hist->zero < 0)
-		bad_hist(ERRCODE_INVALID_BINARY_REPRESENTATION, "The count of zero durations is negative.");
+		bin_error(in, "The count of zero durations of a days-to-next histogram is negative.");
 	hist->total = hist->zero;
-	n = pq_getmsgint(msg, 4);
-	if (n < 0 || n > DHIST_MAX_BUCKET + 1 || n > (msg->len - msg->cursor) / 12)
-		bad_hist(ERRCODE_INVALID_BINARY_REPRESENTATION, "The bucket count is out of range.");
+	n = bin_count(in, 0, DHIST_MAX_BUCKET + 1, 12, "buckets of a days-to-next histogram");
 	for (i = 0; i < n; i++)
 	{
-		int			bucket = pq_getmsgint(msg, 4);
-		int64		count = pq_getmsgint64(msg);
+		int			bucket = bin_int32(in);
+		int64		count = bin_int64(in);
+		const char *problem = store_pair(hist, bucket, count, &prev, cxt);
 
-		store_pair(hist, bucket, count, &prev, ERRCODE_INVALID_BINARY_REPRESENTATION, cxt);
+		if (problem != NULL)
+			bin_error(in, "%s", problem);
 	}
 }
 
@@ -318,6 +305,7 @@ dhist_read_text(TextScanner *scan, DurationHist *hist, MemoryContext cxt)
 		{
 			int64		bucket;
 			int64		count;
+			const char *problem;
 
 			ts_expect(scan, '[');
 			bucket = ts_read_int64(scan);
@@ -328,7 +316,13 @@ dhist_read_text(TextScanner *scan, DurationHist *hist, MemoryContext cxt)
 				ts_error(scan, "Bucket " INT64_FORMAT " is out of range (0 to %d)",
 						 bucket, DHIST_MAX_BUCKET);
 			CHECK_FOR_INTERRUPTS();
-			store_pair(hist, (int) bucket, count, &prev, ERRCODE_INVALID_TEXT_REPRESENTATION, cxt);
+			problem = store_pair(hist, (int) bucket, count, &prev, cxt);
+			if (problem != NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+						 errmsg("invalid days-to-next histogram in a waterfall summary"),
+						 errdetail("%s", problem),
+						 errhint("The value was not written by this version of the extension, or it is damaged.")));
 		} while (ts_accept(scan, ','));
 		ts_expect(scan, ']');
 	}

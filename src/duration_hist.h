@@ -23,6 +23,7 @@
 
 #include "postgres.h"
 
+#include "binio.h"
 #include "lib/stringinfo.h"
 #include "textio.h"
 
@@ -49,7 +50,13 @@ extern double dhist_percentile(const DurationHist *hist, double fraction);
 
 /* binary form: zero count, number of non-empty buckets, (bucket, count) pairs */
 extern void dhist_send(StringInfo buf, const DurationHist *hist);
-extern void dhist_recv(StringInfo msg, DurationHist *hist, MemoryContext cxt);
+/*
+ * *into += count, or "waterfall summary count out of range" (the counts of
+ * a waterfall summary and of its histograms all add this way)
+ */
+extern void dhist_add_count(int64 *into, int64 count);
+
+extern void dhist_recv(BinReader *in, DurationHist *hist, MemoryContext cxt);
 /* text form: {"zero":N,"buckets":[[bucket,count],...]} */
 extern void dhist_append_text(StringInfo buf, const DurationHist *hist);
 extern void dhist_read_text(TextScanner *scan, DurationHist *hist, MemoryContext cxt);

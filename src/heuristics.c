@@ -28,12 +28,18 @@ enum
 	N_HEURISTICS
 };
 
+/* the columns: the channel, each heuristic's conversions, then its values */
+#define HC_CHANNEL 0
+#define HC_CONVERSIONS(m) (1 + (m))
+#define HC_VALUE(m) (1 + N_HEURISTICS + (m))
+#define HC_COLUMNS (1 + 2 * N_HEURISTICS)
+
 Datum
 attribution_heuristics(PG_FUNCTION_ARGS)
 {
 	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
 	TupleDesc	tupdesc;
-	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
+	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
 	PathReader	reader;
 	CompensatedSum *conversions[N_HEURISTICS];
 	CompensatedSum *value[N_HEURISTICS];
@@ -69,11 +75,11 @@ attribution_heuristics(PG_FUNCTION_ARGS)
 	}
 	for (c = 0; c < reader.n_channels; c++)
 	{
-		Datum		values[1 + 2 * N_HEURISTICS];
-		bool		nulls[1 + 2 * N_HEURISTICS];
+		Datum		values[HC_COLUMNS];
+		bool		nulls[HC_COLUMNS];
 
 		memset(nulls, 0, sizeof(nulls));
-		values[0] = PointerGetDatum(path_reader_channel_text(&reader, c));
+		values[HC_CHANNEL] = PointerGetDatum(path_reader_channel_text(&reader, c));
 		for (m = 0; m < N_HEURISTICS; m++)
 		{
 			double		conv = csum_value(&conversions[m][c]);
@@ -81,8 +87,8 @@ attribution_heuristics(PG_FUNCTION_ARGS)
 
 			ps_check_finite(conv, "a credit", "heuristics");
 			ps_check_finite(val, "a value credit", "heuristics");
-			values[1 + m] = Float8GetDatum(conv);
-			values[1 + N_HEURISTICS + m] = Float8GetDatum(val);
+			values[HC_CONVERSIONS(m)] = Float8GetDatum(conv);
+			values[HC_VALUE(m)] = Float8GetDatum(val);
 		}
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}

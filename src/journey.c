@@ -18,6 +18,7 @@
 #include "compat.h"
 
 #include "aggutil.h"
+#include "binio.h"
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
@@ -325,9 +326,12 @@ journey_out(PG_FUNCTION_ARGS)
 Datum
 journey_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
-	TouchBuffer *buf = touchbuf_read(msg, strdict_create(8));
+	BinReader	in;
+	TouchBuffer *buf;
 
+	bin_init(&in, (StringInfo) PG_GETARG_POINTER(0), "journey", BIN_CLIENT);
+	buf = touchbuf_read(&in, strdict_create(8));
+	bin_end(&in, "touch");
 	PG_RETURN_POINTER(touchbuf_to_journey(buf));
 }
 
@@ -431,19 +435,16 @@ journey_agg_deserialize(PG_FUNCTION_ARGS)
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "journey_agg_deserialize");
 	bytea	   *state = PG_GETARG_BYTEA_PP(0);
 	StringInfoData msg;
+	BinReader	in;
 	TouchBuffer *buf;
 	MemoryContext old;
 
-	agg_state_message(state, &msg);
+	bin_message(&msg, (struct varlena *) state);
+	bin_init(&in, &msg, "journey_agg", BIN_SERIALIZED);
 	old = MemoryContextSwitchTo(aggcontext);
-	buf = touchbuf_read(&msg, call_dictionary(fcinfo));
+	buf = touchbuf_read(&in, call_dictionary(fcinfo));
 	MemoryContextSwitchTo(old);
-	if (msg.cursor != msg.len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid journey_agg state"),
-				 errdetail("%d bytes follow the last touch.", msg.len - msg.cursor),
-				 errhint("The value was not written by journey_agg's serialize function.")));
+	bin_end(&in, "touch");
 	PG_RETURN_POINTER(buf);
 }
 

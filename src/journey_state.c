@@ -679,30 +679,24 @@ journey_state_write(StringInfo msg, const JourneyState *state)
 			write_key(msg, state, state_slot(state, s));
 }
 
+/*
+ * The journey times: a byte of the times given, then each given time.  The
+ * serialized and the compact forms share it.
+ */
 static void
-state_error(const char *detail)
+read_times(BinReader *in, JourneyTimes *times)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid channel_credit state"),
-			 errdetail("%s", detail),
-			 errhint("The state was not written by channel_credit's serialize function.")));
-}
-
-static void
-read_times(StringInfo msg, JourneyTimes *times)
-{
-	int			given = pq_getmsgbyte(msg);
+	int			given = bin_byte(in);
 	TimestampTz values[NUM_TIMES];
 	int			i;
 
 	if (given & ~((1 << NUM_TIMES) - 1))
-		state_error("The set of journey times is invalid.");
+		bin_error(in, "The set of journey times is invalid.");
 	for (i = 0; i < pg_popcount32(given); i++)
 	{
-		values[i] = pq_getmsgint64(msg);
+		values[i] = bin_int64(in);
 		if (TIMESTAMP_NOT_FINITE(values[i]) || !IS_VALID_TIMESTAMP(values[i]))
-			state_error("A journey time is infinite or out of range.");
+			bin_error(in, "A journey time is infinite or out of range.");
 	}
 	memset(times, 0, sizeof(*times));
 	i = 0;
@@ -717,74 +711,61 @@ read_times(StringInfo msg, JourneyTimes *times)
 }
 
 static void
-read_key(StringInfo msg, const JourneyState *state, TouchKey *key)
+read_key(BinReader *in, const JourneyState *state, TouchKey *key)
 {
-	int			valid = pq_getmsgbyte(msg);
-	int			id_isnull;
 	int			c;
 
-	key->at = pq_getmsgint64(msg);
-	id_isnull = pq_getmsgbyte(msg);
-	key->id = pq_getmsgint64(msg);
-	c = pq_getmsgint(msg, 4);
-	if ((valid != 0 && valid != 1) || (id_isnull != 0 && id_isnull != 1))
-		state_error("A flag is neither 0 nor 1.");
-	key->valid = valid == 1;
-	key->id_isnull = id_isnull == 1;
+	key->valid = bin_bool(in);
+	key->at = bin_int64(in);
+	key->id_isnull = bin_bool(in);
+	key->id = bin_int64(in);
+	c = bin_int32(in);
 	key->channel = 0;
 	if (key->valid)
 	{
 		if (c < 0 || c >= state->nchannels || TIMESTAMP_NOT_FINITE(key->at))
-			state_error("A position refers to an unknown channel.");
+			bin_error(in, "A position refers to an unknown channel.");
 		key->channel = state_channels(state)[c].channel;
 	}
 }
 
 /* the channels of a serialized state, added to the new state */
 static JourneyState *
-read_channels(StringInfo msg, JourneyCall *cache, MemoryContext aggcontext, JourneyState *state)
+read_channels(BinReader *in, JourneyCall *cache, MemoryContext aggcontext, JourneyState *state)
 {
-	int			nchannels = pq_getmsgint(msg, 4);
+	int			nchannels = bin_count(in, 0, MAX_JOURNEY_CHANNELS, 16, "channels");
 	int64		counted = 0;
 	int			i;
 
-	if (nchannels < 0 || nchannels > MAX_JOURNEY_CHANNELS ||
-		(int64) nchannels * 16 > msg->len - msg->cursor)
-		state_error("The channel count is out of range.");
 	for (i = 0; i < nchannels; i++)
 	{
-		int			len = pq_getmsgint(msg, 4);
-		const char *name;
+		int			len;
+		const char *name = bin_name(in, &len, false, i + 1);
 		int			count;
 		double		decay;
 		int			c;
 
-		if (len < 0 || len > msg->len - msg->cursor)
-			state_error("A channel name length exceeds the data.");
-		name = pq_getmsgbytes(msg, len);
-		if (!pg_verifymbstr(name, len, true))
-			state_error("A channel name is not valid in the server encoding.");
 		c = channel_slot(cache, aggcontext, &state, channel_number(cache, name, len));
 		if (c != i)
-			state_error("A channel appears twice.");
-		count = pq_getmsgint(msg, 4);
-		decay = pq_getmsgfloat8(msg);
+			bin_error(in, "Channel %d appears twice.", i + 1);
+		count = bin_int32(in);
+		decay = bin_float8(in);
 		if (count <= 0 || count > MAX_JOURNEY_TOUCHES || !isfinite(decay) || decay < 0)
-			state_error("A channel's count or weight is out of range.");
+			bin_error(in, "The count or weight of channel %d is out of range.", i + 1);
 		state_channels(state)[c].count = count;
 		if (state->model->time_decay)
 			state_decay(state)[c] = decay;
 		counted += count;
 	}
 	if (counted != state->n_window)
-		state_error("The channel counts do not add up to the window's touches.");
+		bin_error(in, "The channel counts do not add up to the window's touches.");
 	return state;
 }
 
-static void check_read_state(const JourneyState *state);
+static void check_read_state(BinReader *in, const JourneyState *state);
 
 JourneyState *
-journey_state_read(JourneyCall *cache, MemoryContext aggcontext, StringInfo msg)
+journey_state_read(JourneyCall *cache, MemoryContext aggcontext, BinReader *in)
 {
 	AttributionModel model;
 	JourneyTimes times;
@@ -795,17 +776,16 @@ journey_state_read(JourneyCall *cache, MemoryContext aggcontext, StringInfo msg)
 	TimestampTz decay_ref;
 	int			s;
 
-	if (pq_getmsgbyte(msg) != STATE_VERSION)
-		state_error("The format version is unknown.");
-	model_read(msg, &model);
-	read_times(msg, &times);
-	n_rows = pq_getmsgint(msg, 4);
-	n_window = pq_getmsgint(msg, 4);
-	first_dups = pq_getmsgint(msg, 4);
-	decay_ref = pq_getmsgint64(msg);
+	bin_version(in, STATE_VERSION);
+	model_read(in, &model);
+	read_times(in, &times);
+	n_rows = bin_int32(in);
+	n_window = bin_int32(in);
+	first_dups = bin_int32(in);
+	decay_ref = bin_int64(in);
 	if (n_rows < 0 || n_rows > MAX_JOURNEY_TOUCHES || n_window < 0 || n_window > n_rows ||
 		first_dups < 0 || first_dups > n_window)
-		state_error("A touch count is out of range.");
+		bin_error(in, "A touch count is out of range.");
 
 	state = state_create(cache, aggcontext, cache->dict, keep_model(cache, aggcontext, &model), &times,
 						 INITIAL_CHANNELS);
@@ -813,13 +793,11 @@ journey_state_read(JourneyCall *cache, MemoryContext aggcontext, StringInfo msg)
 	state->n_window = n_window;
 	state->first_dups = first_dups;
 	state->decay_ref = decay_ref;
-	state = read_channels(msg, cache, aggcontext, state);
+	state = read_channels(in, cache, aggcontext, state);
 	for (s = 0; s < NUM_SLOTS; s++)
 		if (state_slot(state, s))
-			read_key(msg, state, state_slot(state, s));
-	if (state_slot(state, SLOT_FIRST) && (n_window > 0) != state_slot(state, SLOT_FIRST)->valid)
-		state_error("The first touch does not match the window's touches.");
-	check_read_state(state);
+			read_key(in, state, state_slot(state, s));
+	check_read_state(in, state);
 	return state;
 }
 
@@ -844,53 +822,47 @@ journey_call_write_tables(StringInfo msg, const JourneyCall *call)
 	int			n = strdict_size(call->dict);
 	int			i;
 
-	aggstate_put_varint(msg, n);
+	bin_put_varint(msg, n);
 	for (i = 0; i < n; i++)
 	{
 		int			len;
 		const char *name = strdict_string(call->dict, i, &len);
 
-		aggstate_put_varint(msg, len);
+		bin_put_varint(msg, len);
 		pq_sendbytes(msg, name, len);
 	}
-	aggstate_put_varint(msg, call->nmodels);
+	bin_put_varint(msg, call->nmodels);
 	for (i = 0; i < call->nmodels; i++)
 		model_write(msg, &call->models[i]);
 }
 
 JourneyTables *
-journey_call_read_tables(JourneyCall *call, MemoryContext aggcontext, StringInfo msg,
-						 const char *type_name)
+journey_call_read_tables(JourneyCall *call, MemoryContext aggcontext, BinReader *in)
 {
 	JourneyTables *tables = palloc0(sizeof(JourneyTables));
 	StrDict    *seen = strdict_create(64);
 	int			i;
 
-	tables->nchannels = (int) aggstate_get_varint(msg, MAX_JOURNEY_CHANNELS * 256, type_name);
-	if (tables->nchannels > msg->len - msg->cursor)
-		aggstate_error(type_name, "The channel count is out of range.");
+	tables->nchannels = (int) bin_varint(in, MAX_JOURNEY_CHANNELS * 256);
+	if (tables->nchannels > bin_left(in))
+		bin_error(in, "The number of channels, %d, exceeds what the data can hold.", tables->nchannels);
 	tables->channels = palloc(Max(tables->nchannels, 1) * sizeof(int32));
 	for (i = 0; i < tables->nchannels; i++)
 	{
-		int			len = (int) aggstate_get_varint(msg, PG_INT32_MAX, type_name);
-		const char *name;
+		int			len;
+		const char *name = bin_name_varint(in, &len, i + 1);
 
-		aggstate_need(msg, len, type_name);
-		name = pq_getmsgbytes(msg, len);
-		if (memchr(name, '\0', len) != NULL || !pg_verifymbstr(name, len, true))
-			aggstate_error(type_name, "Channel name %d is not valid text in the server encoding.", i + 1);
 		if (strdict_intern(seen, name, len) != i)
-			aggstate_error(type_name, "Channel name %d appears twice.", i + 1);
+			bin_error(in, "Channel %d appears twice.", i + 1);
 		tables->channels[i] = channel_number(call, name, len);
 	}
-	tables->nmodels = (int) aggstate_get_varint(msg, MAX_CACHED_MODELS, type_name);
+	tables->nmodels = (int) bin_varint(in, MAX_CACHED_MODELS);
 	tables->models = palloc(Max(tables->nmodels, 1) * sizeof(AttributionModel *));
 	for (i = 0; i < tables->nmodels; i++)
 	{
 		AttributionModel model;
 
-		aggstate_need(msg, MODEL_WIRE_BYTES, type_name);
-		model_read(msg, &model);
+		model_read(in, &model);
 		tables->models[i] = keep_model(call, aggcontext, &model);
 	}
 	return tables;
@@ -906,23 +878,23 @@ journey_state_write_compact(StringInfo msg, const JourneyCall *call, const Journ
 		elog(ERROR, "journey_state_write_compact got a state of another call");
 	/* the model by its number in the call's table, or (not there) inline */
 	if (state->model >= call->models && state->model < call->models + call->nmodels)
-		aggstate_put_varint(msg, state->model - call->models);
+		bin_put_varint(msg, state->model - call->models);
 	else
 	{
-		aggstate_put_varint(msg, call->nmodels);
+		bin_put_varint(msg, call->nmodels);
 		model_write(msg, state->model);
 	}
 	write_times(msg, state);
-	aggstate_put_varint(msg, state->n_rows);
-	aggstate_put_varint(msg, state->n_window);
-	aggstate_put_varint(msg, state->first_dups);
+	bin_put_varint(msg, state->n_rows);
+	bin_put_varint(msg, state->n_window);
+	bin_put_varint(msg, state->first_dups);
 	if (state->model->time_decay)
 		pq_sendint64(msg, state->decay_ref);
-	aggstate_put_varint(msg, state->nchannels);
+	bin_put_varint(msg, state->nchannels);
 	for (i = 0; i < state->nchannels; i++)
 	{
-		aggstate_put_varint(msg, state_channels(state)[i].channel);
-		aggstate_put_varint(msg, state_channels(state)[i].count);
+		bin_put_varint(msg, state_channels(state)[i].channel);
+		bin_put_varint(msg, state_channels(state)[i].count);
 		if (state->model->time_decay)
 			pq_sendfloat8(msg, state_decay(state)[i]);
 	}
@@ -942,19 +914,17 @@ journey_state_write_compact(StringInfo msg, const JourneyCall *call, const Journ
 		/* the channel as its index in the journey's channel list */
 		while (state_channels(state)[c].channel != key->channel)
 			c++;
-		aggstate_put_varint(msg, c);
+		bin_put_varint(msg, c);
 	}
 }
 
 JourneyState *
-journey_state_read_compact(JourneyCall *call, MemoryContext aggcontext, StringInfo msg,
-						   const JourneyTables *tables, const char *type_name)
+journey_state_read_compact(JourneyCall *call, MemoryContext aggcontext, BinReader *in,
+						   const JourneyTables *tables)
 {
 	const AttributionModel *model;
 	JourneyTimes times;
 	JourneyState *state;
-	TimestampTz values[NUM_TIMES];
-	int			given;
 	int32		n_rows,
 				n_window,
 				first_dups;
@@ -963,7 +933,7 @@ journey_state_read_compact(JourneyCall *call, MemoryContext aggcontext, StringIn
 	int			i;
 	int			s;
 
-	i = (int) aggstate_get_varint(msg, tables->nmodels, type_name);
+	i = (int) bin_varint(in, tables->nmodels);
 	if (i < tables->nmodels)
 		model = tables->models[i];
 	else
@@ -971,74 +941,48 @@ journey_state_read_compact(JourneyCall *call, MemoryContext aggcontext, StringIn
 		/* a model of its own, inline */
 		AttributionModel own;
 
-		aggstate_need(msg, MODEL_WIRE_BYTES, type_name);
-		model_read(msg, &own);
+		model_read(in, &own);
 		model = keep_model(call, aggcontext, &own);
 	}
-	aggstate_need(msg, 1, type_name);
-	given = pq_getmsgbyte(msg);
-	if (given & ~((1 << NUM_TIMES) - 1))
-		aggstate_error(type_name, "The set of journey times is invalid.");
-	aggstate_need(msg, 8 * pg_popcount32(given), type_name);
-	for (i = 0; i < pg_popcount32(given); i++)
-	{
-		values[i] = pq_getmsgint64(msg);
-		if (TIMESTAMP_NOT_FINITE(values[i]) || !IS_VALID_TIMESTAMP(values[i]))
-			aggstate_error(type_name, "A journey time is infinite or out of range.");
-	}
-	memset(&times, 0, sizeof(times));
-	i = 0;
-	if ((times.has_converted = (given & (1 << TIME_CONVERTED)) != 0))
-		times.converted_at = values[i++];
-	if ((times.has_lead = (given & (1 << TIME_LEAD)) != 0))
-		times.lead_at = values[i++];
-	if ((times.has_opportunity = (given & (1 << TIME_OPPORTUNITY)) != 0))
-		times.opportunity_at = values[i++];
-	if ((times.has_closed = (given & (1 << TIME_CLOSED)) != 0))
-		times.closed_at = values[i++];
-	n_rows = (int32) aggstate_get_varint(msg, MAX_JOURNEY_TOUCHES, type_name);
-	n_window = (int32) aggstate_get_varint(msg, n_rows, type_name);
-	first_dups = (int32) aggstate_get_varint(msg, n_window, type_name);
+	read_times(in, &times);
+	n_rows = (int32) bin_varint(in, MAX_JOURNEY_TOUCHES);
+	n_window = (int32) bin_varint(in, n_rows);
+	first_dups = (int32) bin_varint(in, n_window);
 
 	state = state_create(call, aggcontext, call->dict, model, &times, INITIAL_CHANNELS);
 	state->n_rows = n_rows;
 	state->n_window = n_window;
 	state->first_dups = first_dups;
 	if (model->time_decay)
-	{
-		aggstate_need(msg, 8, type_name);
-		state->decay_ref = pq_getmsgint64(msg);
-	}
-	nchannels = (int) aggstate_get_varint(msg, MAX_JOURNEY_CHANNELS, type_name);
+		state->decay_ref = bin_int64(in);
+	nchannels = (int) bin_varint(in, MAX_JOURNEY_CHANNELS);
 	for (i = 0; i < nchannels; i++)
 	{
-		int32		number = (int32) aggstate_get_varint(msg, PG_INT32_MAX, type_name);
+		int32		number = (int32) bin_varint(in, PG_INT32_MAX);
 		int32		count;
 		int			c;
 
 		if (tables->nchannels == 0 || number >= tables->nchannels)
-			aggstate_error(type_name, "A journey refers to a channel that is not in the state.");
+			bin_error(in, "A journey refers to a channel that is not in the state.");
 		c = channel_slot(call, aggcontext, &state, tables->channels[number]);
 		if (c != i)
-			aggstate_error(type_name, "A channel appears twice in a journey.");
-		count = (int32) aggstate_get_varint(msg, MAX_JOURNEY_TOUCHES, type_name);
+			bin_error(in, "A channel appears twice in a journey.");
+		count = (int32) bin_varint(in, MAX_JOURNEY_TOUCHES);
 		if (count <= 0)
-			aggstate_error(type_name, "A channel's count is out of range.");
+			bin_error(in, "A channel's count is out of range.");
 		state_channels(state)[c].count = count;
 		counted += count;
 		if (model->time_decay)
 		{
-			double		decay;
+			double		decay = bin_float8(in);
 
-			aggstate_need(msg, 8, type_name);
-			decay = pq_getmsgfloat8(msg);
 			if (!isfinite(decay) || decay < 0)
-				aggstate_error(type_name, "A channel's weight is out of range.");
+				bin_error(in, "A channel's weight is out of range.");
 			state_decay(state)[c] = decay;
 		}
 	}
 	if (counted != state->n_window)
-		aggstate_error(type_name, "The channel counts do not add up to the window's touches.");
+		bin_error(in, "The channel counts do not add up to the window's touches.");
 	for (s = 0; s < NUM_SLOTS; s++)
 	{
 		TouchKey   *key = state_slot(state, s);
@@ -1046,10 +990,9 @@ journey_state_read_compact(JourneyCall *call, MemoryContext aggcontext, StringIn
 
 		if (key == NULL)
 			continue;
-		aggstate_need(msg, 1, type_name);
-		flags = pq_getmsgbyte(msg);
+		flags = bin_byte(in);
 		if (flags & ~(SLOT_VALID | SLOT_ID_NULL))
-			aggstate_error(type_name, "A position's flags are invalid.");
+			bin_error(in, "A position's flags are invalid.");
 		key->valid = (flags & SLOT_VALID) != 0;
 		key->id_isnull = (flags & SLOT_ID_NULL) != 0;
 		key->at = 0;
@@ -1057,19 +1000,16 @@ journey_state_read_compact(JourneyCall *call, MemoryContext aggcontext, StringIn
 		key->channel = 0;
 		if (!key->valid)
 			continue;
-		aggstate_need(msg, key->id_isnull ? 8 : 16, type_name);
-		key->at = pq_getmsgint64(msg);
+		key->at = bin_int64(in);
 		if (TIMESTAMP_NOT_FINITE(key->at))
-			aggstate_error(type_name, "A position's time is infinite.");
+			bin_error(in, "A position's time is infinite.");
 		if (!key->id_isnull)
-			key->id = pq_getmsgint64(msg);
+			key->id = bin_int64(in);
 		if (state->nchannels == 0)
-			aggstate_error(type_name, "A position refers to an unknown channel.");
-		key->channel = state_channels(state)[aggstate_get_varint(msg, state->nchannels - 1, type_name)].channel;
+			bin_error(in, "A position refers to an unknown channel.");
+		key->channel = state_channels(state)[bin_varint(in, state->nchannels - 1)].channel;
 	}
-	if (state_slot(state, SLOT_FIRST) && (n_window > 0) != state_slot(state, SLOT_FIRST)->valid)
-		aggstate_error(type_name, "The first touch does not match the window's touches.");
-	check_read_state(state);
+	check_read_state(in, state);
 	return state;
 }
 
@@ -1189,36 +1129,38 @@ credit_positions(const JourneyState *state, double *credit)
  * most one per touch and not all zero, from a valid reference time.
  */
 static void
-check_read_state(const JourneyState *state)
+check_read_state(BinReader *in, const JourneyState *state)
 {
 	const ChannelCount *channels = state_channels(state);
 	int			c;
 	int			s;
 
+	if (state_slot(state, SLOT_FIRST) && (state->n_window > 0) != state_slot(state, SLOT_FIRST)->valid)
+		bin_error(in, "The first touch does not match the window's touches.");
 	if (state->n_window == 0)
 	{
 		for (s = 0; s < NUM_SLOTS; s++)
 			if (state_slot(state, s) && state_slot(state, s)->valid)
-				state_error("A position is held in a journey without window touches.");
+				bin_error(in, "A position is held in a journey without window touches.");
 		return;
 	}
 	if (state_slot(state, SLOT_FIRST) && state->first_dups < 1)
-		state_error("The first touch does not match the window's touches.");
+		bin_error(in, "The first touch does not match the window's touches.");
 	if (state->model->time_decay)
 	{
 		const double *decay = state_decay(state);
 		double		total = 0;
 
 		if (TIMESTAMP_NOT_FINITE(state->decay_ref) || !IS_VALID_TIMESTAMP(state->decay_ref))
-			state_error("The time-decay reference time is infinite or out of range.");
+			bin_error(in, "The time-decay reference time is infinite or out of range.");
 		for (c = 0; c < state->nchannels; c++)
 		{
 			if (decay[c] > (double) channels[c].count * (1 + 1e-9))
-				state_error("A channel's weight exceeds its touches.");
+				bin_error(in, "A channel's weight exceeds its touches.");
 			total += decay[c];
 		}
 		if (!(total > 0))
-			state_error("The time-decay weights are all zero.");
+			bin_error(in, "The time-decay weights are all zero.");
 	}
 	else
 	{
@@ -1228,10 +1170,10 @@ check_read_state(const JourneyState *state)
 		int		   *held_per_channel = palloc0(Max(state->nchannels, 1) * sizeof(int));
 
 		if (held_positions(state, slots, holds, slot_channel, held_per_channel) > state->n_window)
-			state_error("More touches hold positions than the window has.");
+			bin_error(in, "More touches hold positions than the window has.");
 		for (c = 0; c < state->nchannels; c++)
 			if (held_per_channel[c] > channels[c].count)
-				state_error("More touches of a channel hold positions than the channel has.");
+				bin_error(in, "More touches of a channel hold positions than the channel has.");
 		pfree(held_per_channel);
 	}
 }

@@ -9,6 +9,7 @@
 
 #include "postgres.h"
 
+#include "binio.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "rule_input.h"
@@ -45,7 +46,7 @@ extern JourneyState *journey_state_merge(JourneyCall *call, MemoryContext aggcon
 										 JourneyState *a, const JourneyState *b);
 extern void journey_state_write(StringInfo msg, const JourneyState *state);
 extern JourneyState *journey_state_read(JourneyCall *call, MemoryContext aggcontext,
-										StringInfo msg);
+										BinReader *in);
 
 /*
  * The compact form of many journeys of one call (credit_by_channel's
@@ -53,16 +54,16 @@ extern JourneyState *journey_state_read(JourneyCall *call, MemoryContext aggcont
  * each journey with its model and channels as numbers in those tables (a
  * model that is not in the call's table follows its journey's number, as
  * the number of models, inline).
- * Reading validates everything and raises "invalid <type_name> value".
+ * Reading validates everything, with the errors of the reader (binio.h).
  */
 typedef struct JourneyTables JourneyTables;
 
 extern void journey_call_write_tables(StringInfo msg, const JourneyCall *call);
-extern JourneyTables *journey_call_read_tables(JourneyCall *call, MemoryContext aggcontext, StringInfo msg,
-												const char *type_name);
+extern JourneyTables *journey_call_read_tables(JourneyCall *call, MemoryContext aggcontext,
+												BinReader *in);
 extern void journey_state_write_compact(StringInfo msg, const JourneyCall *call, const JourneyState *state);
-extern JourneyState *journey_state_read_compact(JourneyCall *call, MemoryContext aggcontext, StringInfo msg,
-												const JourneyTables *tables, const char *type_name);
+extern JourneyState *journey_state_read_compact(JourneyCall *call, MemoryContext aggcontext,
+												BinReader *in, const JourneyTables *tables);
 
 /*
  * The journey's credit by channel: credit[c] and channel_numbers[c] (numbers

@@ -246,48 +246,38 @@ model_write(StringInfo msg, const AttributionModel *model)
 	pq_sendint64(msg, model->lookback);
 }
 
-static void
-model_read_error(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid attribution model in an aggregate state"),
-			 errdetail("%s", detail),
-			 errhint("The state was not written by this version of the attribution extension.")));
-}
-
 void
-model_read(StringInfo msg, AttributionModel *model)
+model_read(BinReader *in, AttributionModel *model)
 {
 	const ModelDefinition *def;
 	double		sum = 0;
 	int			p;
 
 	memset(model, 0, sizeof(*model));
-	model->definition = pq_getmsgint(msg, 4);
+	model->definition = bin_int32(in);
 	if (model->definition < 0 || model->definition >= (int32) lengthof(model_definitions))
-		model_read_error("The model number is out of range.");
+		bin_error(in, "The number of the attribution model is out of range.");
 	def = &model_definitions[model->definition];
 	model->time_decay = def->time_decay;
 	model->window_end = def->window_end;
 	for (p = 0; p < NUM_POSITIONS; p++)
 	{
-		model->shares[p] = pq_getmsgfloat8(msg);
+		model->shares[p] = bin_float8(in);
 		if (!(model->shares[p] >= 0 && model->shares[p] <= 1))
-			model_read_error("A position share is outside 0 to 1.");
+			bin_error(in, "A position share is outside 0 to 1.");
 		if (!def->custom && model->shares[p] != def->shares[p])
-			model_read_error("A position share differs from the model's.");
+			bin_error(in, "A position share differs from the model's.");
 		sum += model->shares[p];
 	}
 	if (!def->time_decay && fabs(sum - 1.0) > WEIGHTS_SUM_TOLERANCE)
-		model_read_error("The position shares do not sum to 1.");
-	model->half_life = pq_getmsgfloat8(msg);
+		bin_error(in, "The position shares do not sum to 1.");
+	model->half_life = bin_float8(in);
 	if (def->time_decay && !(model->half_life > 0 && isfinite(model->half_life)))
-		model_read_error("The half-life is not positive.");
-	model->has_lookback = pq_getmsgbyte(msg) != 0;
-	model->lookback = pq_getmsgint64(msg);
+		bin_error(in, "The half-life is not positive.");
+	model->has_lookback = bin_byte(in) != 0;
+	model->lookback = bin_int64(in);
 	if (model->has_lookback && (model->lookback <= 0 || model->lookback > PG_INT64_MAX / 2))
-		model_read_error("The lookback is out of range.");
+		bin_error(in, "The lookback is out of range.");
 }
 
 TimestampTz

@@ -15,6 +15,8 @@
 #include "postgres.h"
 
 #include "compat.h"
+
+#include "binio.h"
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "utils/array.h"
@@ -91,7 +93,7 @@ extern const char *model_name(const AttributionModel *model);
 
 /* binary form of a model, for aggregate states (validated on the way in) */
 extern void model_write(StringInfo msg, const AttributionModel *model);
-extern void model_read(StringInfo msg, AttributionModel *model);
+extern void model_read(BinReader *in, AttributionModel *model);
 
 /*
  * The length of an interval in microseconds as the models use it (half_life,

@@ -29,6 +29,7 @@
 
 #include <math.h>
 
+#include "compat.h"
 #include "exactsum.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -104,10 +105,27 @@ extern void ps_check_finite(double value, const char *what, const char *function
 extern void ps_check_totals(double journeys, double value, const char *function);
 
 /*
- * Start a set-returning function in materialize mode (srf_materialize() of
- * compat.h): the tuplestore and the tuple descriptor of the result.
+ * The result of a model that credits each channel of a summary: one row
+ * (channel, conversions, value) per channel of reader, in channel order,
+ * each sum checked with ps_check_finite() for function.
  */
-extern Tuplestorestate *ps_materialize_srf(FunctionCallInfo fcinfo,
-										   TupleDesc *tupdesc);
+enum
+{
+	PS_CREDIT_CHANNEL,
+	PS_CREDIT_CONVERSIONS,
+	PS_CREDIT_VALUE,
+	PS_CREDIT_COLUMNS
+};
+
+extern Datum ps_return_channel_credits(FunctionCallInfo fcinfo, const PathReader *reader,
+									   const CompensatedSum *conversions,
+									   const CompensatedSum *value, const char *function);
+
+/* the former name of srf_start() (compat.h) */
+static inline Tuplestorestate *
+ps_materialize_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
+{
+	return srf_start(fcinfo, tupdesc);
+}
 
 #endif							/* ATTRIBUTION_PATH_SUMMARY_H */

@@ -33,86 +33,83 @@ PG_FUNCTION_INFO_V1(attribution_shapley);
 PG_FUNCTION_INFO_V1(attribution_shapley_ordered);
 
 /*
- * The distinct channels of the reader's current path, in order of first
- * appearance, into distinct[]; returns their number.  last_seen[c] holds the
- * index of the last path in which channel c was seen.
+ * A walk over the converting paths of a summary: walk_next() advances the
+ * reader to the next path with conversions and lists its distinct channels,
+ * in order of first appearance, in distinct[0 .. n - 1].  last_seen[c] holds
+ * the index of the last path in which channel c was seen.
  */
-static int
-distinct_channels(const PathReader *reader, int32 *last_seen, int32 *distinct)
+typedef struct DistinctWalk
 {
-	int			n = 0;
-	int			t;
+	PathReader	reader;
+	int32	   *last_seen;
+	int32	   *distinct;
+	int			n;
+} DistinctWalk;
 
-	for (t = 0; t < reader->length; t++)
-	{
-		int32		c = reader->channels[t];
-
-		if (last_seen[c] != reader->index)
-		{
-			last_seen[c] = reader->index;
-			distinct[n++] = c;
-		}
-	}
-	return n;
-}
-
-static int32 *
-new_last_seen(int n_channels)
+static void
+walk_init(DistinctWalk *walk, const PathSummary *summary)
 {
-	int32	   *last_seen = palloc(Max(n_channels, 1) * sizeof(int32));
 	int			c;
 
-	for (c = 0; c < n_channels; c++)
-		last_seen[c] = -1;
-	return last_seen;
+	path_reader_init(&walk->reader, summary);
+	walk->last_seen = palloc(Max(walk->reader.n_channels, 1) * sizeof(int32));
+	for (c = 0; c < walk->reader.n_channels; c++)
+		walk->last_seen[c] = -1;
+	walk->distinct = palloc(Max(walk->reader.max_path_len, 1) * sizeof(int32));
+	walk->n = 0;
+}
+
+static bool
+walk_next(DistinctWalk *walk)
+{
+	PathReader *reader = &walk->reader;
+
+	while (path_reader_next(reader))
+	{
+		int			t;
+
+		CHECK_FOR_INTERRUPTS();
+		if (reader->conversions == 0)
+			continue;
+		walk->n = 0;
+		for (t = 0; t < reader->length; t++)
+		{
+			int32		c = reader->channels[t];
+
+			if (walk->last_seen[c] != reader->index)
+			{
+				walk->last_seen[c] = reader->index;
+				walk->distinct[walk->n++] = c;
+			}
+		}
+		/* a path has at least one touch, so at least one distinct channel */
+		Assert(walk->n >= 1 && walk->n <= reader->length);
+		return true;
+	}
+	return false;
 }
 
 Datum
 attribution_shapley(PG_FUNCTION_ARGS)
 {
-	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
-	TupleDesc	tupdesc;
-	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
-	PathReader	reader;
+	DistinctWalk walk;
 	CompensatedSum *conversions;
 	CompensatedSum *value;
-	int32	   *last_seen;
-	int32	   *distinct;
-	int			c;
 
-	path_reader_init(&reader, summary);
-	conversions = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
-	value = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));
-	last_seen = new_last_seen(reader.n_channels);
-	distinct = palloc(Max(reader.max_path_len, 1) * sizeof(int32));
-	while (path_reader_next(&reader))
+	walk_init(&walk, PG_GETARG_PATH_SUMMARY_P(0));
+	conversions = palloc0(Max(walk.reader.n_channels, 1) * sizeof(CompensatedSum));
+	value = palloc0(Max(walk.reader.n_channels, 1) * sizeof(CompensatedSum));
+	while (walk_next(&walk))
 	{
-		int			n;
 		int			k;
 
-		CHECK_FOR_INTERRUPTS();
-		if (reader.conversions == 0)
-			continue;
-		n = distinct_channels(&reader, last_seen, distinct);
-		for (k = 0; k < n; k++)
+		for (k = 0; k < walk.n; k++)
 		{
-			csum_add(&conversions[distinct[k]], reader.conversions / n);
-			csum_add(&value[distinct[k]], reader.value / n);
+			csum_add(&conversions[walk.distinct[k]], walk.reader.conversions / walk.n);
+			csum_add(&value[walk.distinct[k]], walk.reader.value / walk.n);
 		}
 	}
-	for (c = 0; c < reader.n_channels; c++)
-	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
-
-		ps_check_finite(csum_value(&conversions[c]), "a credit", "shapley");
-		ps_check_finite(csum_value(&value[c]), "a value credit", "shapley");
-		values[0] = PointerGetDatum(path_reader_channel_text(&reader, c));
-		values[1] = Float8GetDatum(csum_value(&conversions[c]));
-		values[2] = Float8GetDatum(csum_value(&value[c]));
-		tuplestore_putvalues(store, tupdesc, values, nulls);
-	}
-	return (Datum) 0;
+	return ps_return_channel_credits(fcinfo, &walk.reader, conversions, value, "shapley");
 }
 
 typedef struct OrderedCredit
@@ -131,6 +128,16 @@ compare_ordered_credits(const void *a, const void *b, void *arg)
 	return (ka > kb) - (ka < kb);
 }
 
+/* the columns of shapley(ps, 'ordered') */
+enum
+{
+	SO_CHANNEL,
+	SO_POSITION,
+	SO_CONVERSIONS,
+	SO_VALUE,
+	SO_COLUMNS
+};
+
 Datum
 attribution_shapley_ordered(PG_FUNCTION_ARGS)
 {
@@ -138,13 +145,11 @@ attribution_shapley_ordered(PG_FUNCTION_ARGS)
 	char	   *mode = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
-	PathReader	reader;
+	DistinctWalk walk;
 	keymap_hash *pairs;
 	OrderedCredit *credits;
 	int32		n_credits = 0;
 	int32		credits_allocated = 64;
-	int32	   *last_seen;
-	int32	   *distinct;
 	int32		i;
 
 	if (strcmp(mode, "ordered") != 0)
@@ -153,24 +158,18 @@ attribution_shapley_ordered(PG_FUNCTION_ARGS)
 				 errmsg("unknown Shapley mode \"%s\"", mode),
 				 errdetail("The only mode is \"ordered\"."),
 				 errhint("Use shapley(ps, 'ordered') for credit by position, or shapley(ps) for the simplified Shapley value.")));
-	store = ps_materialize_srf(fcinfo, &tupdesc);
-	path_reader_init(&reader, summary);
+	store = srf_start(fcinfo, &tupdesc);
+	walk_init(&walk, summary);
 	pairs = keymap_create(CurrentMemoryContext, 256, NULL);
 	credits = palloc(credits_allocated * sizeof(OrderedCredit));
-	last_seen = new_last_seen(reader.n_channels);
-	distinct = palloc(Max(reader.max_path_len, 1) * sizeof(int32));
-	while (path_reader_next(&reader))
+	while (walk_next(&walk))
 	{
-		int			n;
+		int			n = walk.n;
 		int			k;
 
-		CHECK_FOR_INTERRUPTS();
-		if (reader.conversions == 0)
-			continue;
-		n = distinct_channels(&reader, last_seen, distinct);
 		for (k = 0; k < n; k++)
 		{
-			uint64		key = ((uint64) distinct[k] << 32) | (uint32) (k + 1);
+			uint64		key = ((uint64) walk.distinct[k] << 32) | (uint32) (k + 1);
 			bool		found;
 			KeyEntry   *entry = keymap_insert(pairs, key, &found);
 
@@ -186,23 +185,23 @@ attribution_shapley_ordered(PG_FUNCTION_ARGS)
 				memset(&credits[n_credits].value, 0, sizeof(CompensatedSum));
 				entry->index = n_credits++;
 			}
-			csum_add(&credits[entry->index].conversions, reader.conversions / n);
-			csum_add(&credits[entry->index].value, reader.value / n);
+			csum_add(&credits[entry->index].conversions, walk.reader.conversions / n);
+			csum_add(&credits[entry->index].value, walk.reader.value / n);
 		}
 	}
 	qsort_interruptible(credits, n_credits, sizeof(OrderedCredit), compare_ordered_credits, NULL);
 	for (i = 0; i < n_credits; i++)
 	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		Datum		values[SO_COLUMNS];
+		bool		nulls[SO_COLUMNS] = {false, false, false, false};
 
 		CHECK_FOR_INTERRUPTS();
 		ps_check_finite(csum_value(&credits[i].conversions), "a credit", "shapley");
 		ps_check_finite(csum_value(&credits[i].value), "a value credit", "shapley");
-		values[0] = PointerGetDatum(path_reader_channel_text(&reader, (int) (credits[i].key >> 32)));
-		values[1] = Int32GetDatum((int32) (credits[i].key & 0xFFFFFFFF));
-		values[2] = Float8GetDatum(csum_value(&credits[i].conversions));
-		values[3] = Float8GetDatum(csum_value(&credits[i].value));
+		values[SO_CHANNEL] = PointerGetDatum(path_reader_channel_text(&walk.reader, (int) (credits[i].key >> 32)));
+		values[SO_POSITION] = Int32GetDatum((int32) (credits[i].key & 0xFFFFFFFF));
+		values[SO_CONVERSIONS] = Float8GetDatum(csum_value(&credits[i].conversions));
+		values[SO_VALUE] = Float8GetDatum(csum_value(&credits[i].value));
 		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -62,12 +62,18 @@ stage_arg(const HistoryView *view, text *name)
  * i starts: from_stage is the stage before (NULL for the first event),
  * exited_at the time of the next event (NULL for the last, open stage).
  */
-typedef struct TransitionsContext
+enum
 {
-	struct varlena *value;		/* a copy, alive across calls */
-	HistoryView view;
-	int			position;		/* ladder position before the next event */
-} TransitionsContext;
+	TR_SEQ,
+	TR_FROM_STAGE,
+	TR_TO_STAGE,
+	TR_ENTERED_AT,
+	TR_EXITED_AT,
+	TR_TIME_IN_STAGE,
+	TR_DIRECTION,
+	TR_SKIPPED,
+	TR_COLUMNS
+};
 
 static const char *
 classify_move(const HistoryView *view, int stage, int *position, int *skipped)
@@ -88,67 +94,52 @@ classify_move(const HistoryView *view, int stage, int *position, int *skipped)
 Datum
 stage_history_transitions(PG_FUNCTION_ARGS)
 {
-	FuncCallContext *funcctx;
-	TransitionsContext *ctx;
+	TupleDesc	tupdesc;
+	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
+	HistoryView view;
+	int			position = -1;	/* ladder position before the next event */
 	int			i;
 
-	if (SRF_IS_FIRSTCALL())
+	history_view(PG_GETARG_VARLENA_PP(0), &view);
+	Assert(view.n_events >= 1);
+	for (i = 0; i < view.n_events; i++)
 	{
-		MemoryContext old;
-		struct varlena *arg = PG_GETARG_VARLENA_PP(0);
-		TupleDesc	tupdesc;
-
-		funcctx = SRF_FIRSTCALL_INIT();
-		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "transitions must return a composite type");
-		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
-		ctx = palloc(sizeof(TransitionsContext));
-		ctx->value = palloc(VARSIZE_ANY(arg));
-		memcpy(ctx->value, arg, VARSIZE_ANY(arg));
-		history_view(ctx->value, &ctx->view);
-		ctx->position = -1;
-		funcctx->user_fctx = ctx;
-		funcctx->max_calls = ctx->view.n_events;
-		MemoryContextSwitchTo(old);
-	}
-	funcctx = SRF_PERCALL_SETUP();
-	ctx = (TransitionsContext *) funcctx->user_fctx;
-	i = (int) funcctx->call_cntr;
-	if (i < ctx->view.n_events)
-	{
-		const HistoryView *view = &ctx->view;
-		Datum		values[8];
-		bool		nulls[8];
-		int			stage = view->stages[i];
+		Datum		values[TR_COLUMNS];
+		bool		nulls[TR_COLUMNS];
+		int			stage = view.stages[i];
 		int			skipped;
-		const char *direction = classify_move(view, stage, &ctx->position, &skipped);
-		TimestampTz entered = history_time(view, i);
-		HeapTuple	tuple;
+		const char *direction = classify_move(&view, stage, &position, &skipped);
+		TimestampTz entered = history_time(&view, i);
 
+		Assert(stage >= 0 && stage < view.ladder->n_stages);
+		Assert(skipped >= 0);
 		memset(nulls, false, sizeof(nulls));
-		values[0] = Int32GetDatum(i + 1);
+		values[TR_SEQ] = Int32GetDatum(i + 1);
 		if (i == 0)
-			nulls[1] = true;
+			nulls[TR_FROM_STAGE] = true;
 		else
-			values[1] = PointerGetDatum(stage_text(view, view->stages[i - 1]));
-		values[2] = PointerGetDatum(stage_text(view, stage));
-		values[3] = TimestampTzGetDatum(entered);
-		if (i + 1 < view->n_events)
+			values[TR_FROM_STAGE] = PointerGetDatum(stage_text(&view, view.stages[i - 1]));
+		values[TR_TO_STAGE] = PointerGetDatum(stage_text(&view, stage));
+		values[TR_ENTERED_AT] = TimestampTzGetDatum(entered);
+		if (i + 1 < view.n_events)
 		{
-			TimestampTz exited = history_time(view, i + 1);
+			TimestampTz exited = history_time(&view, i + 1);
 
-			values[4] = TimestampTzGetDatum(exited);
-			values[5] = PointerGetDatum(usecs_to_interval(history_usecs_between(entered, exited)));
+			/* events are in time order */
+			Assert(exited >= entered);
+			values[TR_EXITED_AT] = TimestampTzGetDatum(exited);
+			values[TR_TIME_IN_STAGE] =
+				PointerGetDatum(usecs_to_interval(history_usecs_between(entered, exited)));
 		}
 		else
-			nulls[4] = nulls[5] = true;
-		values[6] = CStringGetTextDatum(direction);
-		values[7] = Int32GetDatum(skipped);
-		tuple = heap_form_tuple(funcctx->tuple_desc, values, nulls);
-		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
+			nulls[TR_EXITED_AT] = nulls[TR_TIME_IN_STAGE] = true;
+		values[TR_DIRECTION] = CStringGetTextDatum(direction);
+		values[TR_SKIPPED] = Int32GetDatum(skipped);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
+		if ((i & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
-	SRF_RETURN_DONE(funcctx);
+	return (Datum) 0;
 }
 
 /* first event into the stage or, for an inferred ladder stage, any later one */
@@ -443,88 +434,53 @@ stage_history_funnel_depth(PG_FUNCTION_ARGS)
  * first_entered_at is reached_at(h, stage); entries counts the recorded
  * entries into the stage (0 for a stage only inferred).
  */
-typedef struct EntriesContext
+enum
 {
-	int			n_rows;
-	text	   *stage[LADDER_MAX_STAGES];
-	int			rank[LADDER_MAX_STAGES];	/* 1-based ladder rank, 0 for exits */
-	TimestampTz first[LADDER_MAX_STAGES];
-	int			entries[LADDER_MAX_STAGES];
-} EntriesContext;
+	SE_STAGE,
+	SE_LADDER_RANK,
+	SE_FIRST_ENTERED_AT,
+	SE_ENTRIES,
+	SE_COLUMNS
+};
 
-static void
-collect_entries(const HistoryView *view, EntriesContext *ctx)
+Datum
+stage_history_entries(PG_FUNCTION_ARGS)
 {
+	TupleDesc	tupdesc;
+	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
+	HistoryView view;
 	int			counts[LADDER_MAX_STAGES];
 	int			furthest = -1;
 	int			s,
 				i;
 
+	history_view(PG_GETARG_VARLENA_PP(0), &view);
 	memset(counts, 0, sizeof(counts));
-	for (i = 0; i < view->n_events; i++)
+	for (i = 0; i < view.n_events; i++)
 	{
-		s = view->stages[i];
+		s = view.stages[i];
 		counts[s]++;
-		if (!ladder_is_exit(view->ladder, s))
+		if (!ladder_is_exit(view.ladder, s))
 			furthest = Max(furthest, s);
 	}
-
-	ctx->n_rows = 0;
-	for (s = 0; s < view->ladder->n_stages; s++)
+	for (s = 0; s < view.ladder->n_stages; s++)
 	{
+		bool		is_exit = ladder_is_exit(view.ladder, s);
+		Datum		values[SE_COLUMNS];
+		bool		nulls[SE_COLUMNS] = {false, false, false, false};
 		int			event;
 
-		if (ladder_is_exit(view->ladder, s) ? counts[s] == 0 : s > furthest)
+		if (is_exit ? counts[s] == 0 : s > furthest)
 			continue;
-		event = first_reach(view, s, true);
-		ctx->stage[ctx->n_rows] = stage_text(view, s);
-		ctx->rank[ctx->n_rows] = ladder_is_exit(view->ladder, s) ? 0 : s + 1;
-		ctx->first[ctx->n_rows] = history_time(view, event);
-		ctx->entries[ctx->n_rows] = counts[s];
-		ctx->n_rows++;
+		event = first_reach(&view, s, true);
+		/* a stage reached has an event into it or (inferred) into a later one */
+		Assert(event >= 0 && event < view.n_events);
+		values[SE_STAGE] = PointerGetDatum(stage_text(&view, s));
+		values[SE_LADDER_RANK] = Int32GetDatum(is_exit ? 0 : s + 1);
+		nulls[SE_LADDER_RANK] = is_exit;
+		values[SE_FIRST_ENTERED_AT] = TimestampTzGetDatum(history_time(&view, event));
+		values[SE_ENTRIES] = Int32GetDatum(counts[s]);
+		tuplestore_putvalues(store, tupdesc, values, nulls);
 	}
-}
-
-Datum
-stage_history_entries(PG_FUNCTION_ARGS)
-{
-	FuncCallContext *funcctx;
-	EntriesContext *ctx;
-	int			row;
-
-	if (SRF_IS_FIRSTCALL())
-	{
-		MemoryContext old;
-		HistoryView view;
-		TupleDesc	tupdesc;
-
-		funcctx = SRF_FIRSTCALL_INIT();
-		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "stage_entries must return a composite type");
-		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
-		history_view(PG_GETARG_VARLENA_PP(0), &view);
-		ctx = palloc(sizeof(EntriesContext));
-		collect_entries(&view, ctx);
-		funcctx->user_fctx = ctx;
-		MemoryContextSwitchTo(old);
-	}
-	funcctx = SRF_PERCALL_SETUP();
-	ctx = (EntriesContext *) funcctx->user_fctx;
-	row = (int) funcctx->call_cntr;
-	if (row < ctx->n_rows)
-	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-		HeapTuple	tuple;
-
-		values[0] = PointerGetDatum(ctx->stage[row]);
-		values[1] = Int32GetDatum(ctx->rank[row]);
-		nulls[1] = ctx->rank[row] == 0;
-		values[2] = TimestampTzGetDatum(ctx->first[row]);
-		values[3] = Int32GetDatum(ctx->entries[row]);
-		tuple = heap_form_tuple(funcctx->tuple_desc, values, nulls);
-		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
-	}
-	SRF_RETURN_DONE(funcctx);
+	return (Datum) 0;
 }

@@ -88,6 +88,11 @@ load_stages(Relation rel, StageList *list, MemoryContext cxt)
 	}
 	MemoryContextSwitchTo(old);
 	qsort(list->pairs, list->n, sizeof(StagePair), compare_pairs);
+#ifdef USE_ASSERT_CHECKING
+	/* has_stage() searches the list: it must be sorted */
+	for (i = 1; i < (uint64) list->n; i++)
+		Assert(compare_pairs(&list->pairs[i - 1], &list->pairs[i]) <= 0);
+#endif
 }
 
 static bool

@@ -162,11 +162,15 @@ history_build(const StageLadder *ladder, StageEvent *events, int n)
 	{
 		if (events[i].stage == prev_stage)
 			continue;
+		/* the normal form: sorted by (entered_at, stage index), valid stages */
+		Assert(events[i].stage >= 0 && events[i].stage < ladder->n_stages);
+		Assert(i == 0 || stage_event_cmp(&events[i - 1], &events[i], NULL) <= 0);
 		prev_stage = events[i].stage;
 		*stages++ = (uint8) events[i].stage;
 		memcpy(p, &events[i].at, sizeof(TimestampTz));
 		p += sizeof(TimestampTz);
 	}
+	Assert(p == (char *) result + size);
 	return result;
 }
 
@@ -176,23 +180,24 @@ history_view(const struct varlena *value, HistoryView *view)
 	const char *data = VARDATA_ANY(value);
 	Size		size = VARSIZE_ANY_EXHDR(value);
 	HistoryHeader header;
+	int			i;
 
 	if (size < sizeof(HistoryHeader))
-		elog(ERROR, "corrupt stage_history value");
+		bin_error_at("stage_history", BIN_STORED, "The value is shorter than its header.");
 	memcpy(&header, data, sizeof(header));
 	if (header.version != HISTORY_VERSION || header.n_events < 1 ||
 		header.n_events > HISTORY_MAX_EVENTS || header.blob_len < 0 ||
 		(header.flags & ~HISTORY_DEFAULT_LADDER) != 0 ||
 		size != sizeof(HistoryHeader) + header.blob_len +
 		(Size) header.n_events * (1 + sizeof(TimestampTz)))
-		elog(ERROR, "corrupt stage_history value");
+		bin_error_at("stage_history", BIN_STORED, "Its header does not match its size.");
 	data += sizeof(HistoryHeader);
 	if (header.flags & HISTORY_DEFAULT_LADDER)
 	{
 		view->ladder = ladder_default_view();
 		if (header.blob_len != 0 || header.n_ladder != view->ladder->n_ladder ||
 			header.n_exits != view->ladder->n_exits)
-			elog(ERROR, "corrupt stage_history value");
+			bin_error_at("stage_history", BIN_STORED, "Its header does not match the default ladder.");
 	}
 	else
 	{
@@ -204,6 +209,22 @@ history_view(const struct varlena *value, HistoryView *view)
 	view->n_events = header.n_events;
 	view->stages = (const uint8 *) data;
 	view->times = data + header.n_events;
+
+	/*
+	 * The accessors index the ladder with the stage bytes: check them (a
+	 * pass over bytes the accessors read anyway).  The order of the events
+	 * was made by history_build(); assert it.
+	 */
+	for (i = 0; i < view->n_events; i++)
+	{
+		if (view->stages[i] >= view->ladder->n_stages)
+			bin_error_at("stage_history", BIN_STORED, "Event %d refers to a stage that is not in the ladder.",
+						 i + 1);
+		Assert(i == 0 || view->stages[i] != view->stages[i - 1]);
+		Assert(i == 0 || history_time(view, i - 1) < history_time(view, i) ||
+			   (history_time(view, i - 1) == history_time(view, i) &&
+				view->stages[i - 1] < view->stages[i]));
+	}
 }
 
 int64
@@ -457,43 +478,30 @@ stage_history_out(PG_FUNCTION_ARGS)
 
 /* binary I/O: version, ladder, count, then (stage index, entered_at) pairs */
 
-static void
-bad_binary(const char *what, const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid %s in binary data", what),
-			 errdetail("%s", detail),
-			 errhint("The value was not written by this version of the extension, or it is damaged.")));
-}
-
 /*
  * Read the events of a binary form (after the ladder) into a palloc'd array,
  * validating the count against the bytes left and every stage and time.
  */
 static StageEvent *
-recv_events(StringInfo msg, const StageLadder *ladder, const char *what, int *n_out)
+recv_events(BinReader *in, const StageLadder *ladder, int *n_out)
 {
-	int			n = pq_getmsgint(msg, 4);
+	int			n = bin_count(in, 1, HISTORY_MAX_EVENTS, 1 + sizeof(TimestampTz), "events");
 	StageEvent *events;
 	int			i;
 
-	if (n < 1 || n > HISTORY_MAX_EVENTS)
-		bad_binary(what, "The event count is out of range.");
-	if ((Size) (msg->len - msg->cursor) != (Size) n * (1 + sizeof(TimestampTz)))
-		bad_binary(what, "The event count does not match the size of the data.");
 	events = palloc((Size) n * sizeof(StageEvent));
 	for (i = 0; i < n; i++)
 	{
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-		events[i].stage = pq_getmsgbyte(msg);
-		events[i].at = pq_getmsgint64(msg);
+		events[i].stage = bin_byte(in);
+		events[i].at = bin_int64(in);
 		if (events[i].stage >= ladder->n_stages)
-			bad_binary(what, "An event refers to a stage that is not in the ladder.");
+			bin_error(in, "Event %d refers to a stage that is not in the ladder.", i + 1);
 		if (!valid_event_time(events[i].at))
-			bad_binary(what, "An event time is infinite or out of range.");
+			bin_error(in, "The time of event %d is infinite or out of range.", i + 1);
 	}
+	bin_end(in, "event");
 	*n_out = n;
 	return events;
 }
@@ -501,15 +509,15 @@ recv_events(StringInfo msg, const StageLadder *ladder, const char *what, int *n_
 Datum
 stage_history_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
+	BinReader	in;
 	StageLadder *ladder;
 	StageEvent *events;
 	int			n;
 
-	if (pq_getmsgbyte(msg) != SEND_VERSION)
-		bad_binary("stage_history", "The version byte is unknown.");
-	ladder = ladder_recv(msg, true);
-	events = recv_events(msg, ladder, "stage_history", &n);
+	bin_init(&in, (StringInfo) PG_GETARG_POINTER(0), "stage_history", BIN_CLIENT);
+	bin_version(&in, SEND_VERSION);
+	ladder = ladder_recv(&in, true);
+	events = recv_events(&in, ladder, &n);
 	PG_RETURN_POINTER(history_build(ladder, events, n));
 }
 
@@ -748,6 +756,7 @@ stage_agg_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *serial = PG_GETARG_BYTEA_PP(0);
 	StringInfoData msg;
+	BinReader	in;
 	const StageLadder *ladder;
 	StageAggState *state;
 	StageEvent *events;
@@ -755,11 +764,11 @@ stage_agg_deserialize(PG_FUNCTION_ARGS)
 	int			i;
 
 	(void) agg_memory_context(fcinfo, "stage_agg_deserialize");
-	agg_state_message(serial, &msg);
-	if (pq_getmsgbyte(&msg) != SERIAL_VERSION)
-		bad_binary("stage_agg state", "The version byte is unknown.");
-	ladder = ladder_cache_recv(fcinfo, &msg);
-	events = recv_events(&msg, ladder, "stage_agg state", &n);
+	bin_message(&msg, (struct varlena *) serial);
+	bin_init(&in, &msg, "stage_agg", BIN_SERIALIZED);
+	bin_version(&in, SERIAL_VERSION);
+	ladder = ladder_cache_recv(fcinfo, &in);
+	events = recv_events(&in, ladder, &n);
 
 	state = state_create(CurrentMemoryContext, ladder, n);
 	for (i = 0; i < n; i++)

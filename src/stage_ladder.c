@@ -134,12 +134,17 @@ index_blob(StageLadder *ladder)
 	const char *p = ladder->blob;
 	int			i;
 
+	Assert(ladder->n_ladder >= 2 && ladder->n_exits >= 0 &&
+		   ladder->n_stages == ladder->n_ladder + ladder->n_exits &&
+		   ladder->n_stages <= LADDER_MAX_STAGES);
 	for (i = 0; i < ladder->n_stages; i++)
 	{
 		ladder->names[i] = p;
 		ladder->name_lens[i] = strlen(p);
 		p += ladder->name_lens[i] + 1;
 	}
+	/* the blob is the names back to back, each NUL-terminated */
+	Assert(p == ladder->blob + ladder->blob_len);
 }
 
 static void
@@ -184,6 +189,7 @@ ladder_build(int n_ladder, int n_exits, const char *const *names, const int *len
 		blob_len += lens[i] + 1;
 	}
 	ladder->blob = blob;
+	Assert(blob_len == ladder->blob_len);
 	ladder->is_default = blob_is_default(n_ladder, n_exits, blob, blob_len);
 	index_blob(ladder);
 	check_duplicates(ladder);
@@ -200,7 +206,8 @@ ladder_init_view(StageLadder *ladder, int n_ladder, int n_exits,
 	int			i;
 
 	if (n_ladder < 2 || n_exits < 0 || n_ladder + n_exits > LADDER_MAX_STAGES)
-		elog(ERROR, "corrupt stage counts in a stage ladder");
+		bin_error_at("stage_history", BIN_STORED, "The stage counts %d and %d of its ladder are out of range.",
+					 n_ladder, n_exits);
 	ladder->n_ladder = n_ladder;
 	ladder->n_exits = n_exits;
 	ladder->n_stages = n_ladder + n_exits;
@@ -212,13 +219,13 @@ ladder_init_view(StageLadder *ladder, int n_ladder, int n_exits,
 		const char *nul = p < end ? memchr(p, '\0', end - p) : NULL;
 
 		if (nul == NULL || nul == p)
-			elog(ERROR, "corrupt stage names in a stage ladder");
+			bin_error_at("stage_history", BIN_STORED, "Stage name %d of its ladder is empty or cut off.", i + 1);
 		ladder->names[i] = p;
 		ladder->name_lens[i] = nul - p;
 		p = nul + 1;
 	}
 	if (p != end)
-		elog(ERROR, "corrupt stage names in a stage ladder");
+		bin_error_at("stage_history", BIN_STORED, "Bytes follow the stage names of its ladder.");
 	ladder->is_default = blob_is_default(n_ladder, n_exits, blob, blob_len);
 }
 
@@ -512,42 +519,34 @@ ladder_send(StringInfo buf, const StageLadder *ladder, bool client_encoding)
 	}
 }
 
+/*
+ * The stage counts and names of a binary form into names and lens (room for
+ * LADDER_MAX_STAGES); the names are not validated as stage names here.
+ */
 static void
-binary_error(const char *detail)
+read_stage_names(BinReader *in, bool client_encoding, int *n_ladder, int *n_exits,
+				 const char **names, int *lens)
 {
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid stage ladder in binary data"),
-			 errdetail("%s", detail),
-			 errhint("The value was not written by the send function of this extension, or it is damaged.")));
+	int			i;
+
+	*n_ladder = bin_int32(in);
+	*n_exits = bin_int32(in);
+	if (*n_ladder < 0 || *n_exits < 0 || *n_ladder > LADDER_MAX_STAGES ||
+		*n_exits > LADDER_MAX_STAGES - *n_ladder)
+		bin_error(in, "The stage counts %d and %d of its ladder are out of range.", *n_ladder, *n_exits);
+	for (i = 0; i < *n_ladder + *n_exits; i++)
+		names[i] = bin_name(in, &lens[i], client_encoding, i + 1);
 }
 
 StageLadder *
-ladder_recv(StringInfo msg, bool client_encoding)
+ladder_recv(BinReader *in, bool client_encoding)
 {
 	const char *names[LADDER_MAX_STAGES];
 	int			lens[LADDER_MAX_STAGES];
-	int			n_ladder = pq_getmsgint(msg, 4);
-	int			n_exits = pq_getmsgint(msg, 4);
-	int			i;
+	int			n_ladder;
+	int			n_exits;
 
-	if (n_ladder < 0 || n_exits < 0 || n_ladder > LADDER_MAX_STAGES ||
-		n_exits > LADDER_MAX_STAGES - n_ladder)
-		binary_error("The stage counts are out of range.");
-	for (i = 0; i < n_ladder + n_exits; i++)
-	{
-		int			len = pq_getmsgint(msg, 4);
-
-		if (len < 0 || len > msg->len - msg->cursor)
-			binary_error("A stage name length exceeds the data.");
-		if (client_encoding)
-			names[i] = pq_getmsgtext(msg, len, &lens[i]);
-		else
-		{
-			names[i] = pq_getmsgbytes(msg, len);
-			lens[i] = len;
-		}
-	}
+	read_stage_names(in, client_encoding, &n_ladder, &n_exits, names, lens);
 	return ladder_build(n_ladder, n_exits, names, lens);
 }
 
@@ -610,28 +609,17 @@ intern_ladder(FunctionCallInfo fcinfo, LadderCache *cache, const StageLadder *la
 }
 
 StageLadder *
-ladder_cache_recv(FunctionCallInfo fcinfo, StringInfo msg)
+ladder_cache_recv(FunctionCallInfo fcinfo, BinReader *in)
 {
 	LadderCache *cache = get_cache(fcinfo);
 	const char *names[LADDER_MAX_STAGES];
 	int			lens[LADDER_MAX_STAGES];
-	int			n_ladder = pq_getmsgint(msg, 4);
-	int			n_exits = pq_getmsgint(msg, 4);
+	int			n_ladder;
+	int			n_exits;
 	int			i,
 				k;
 
-	if (n_ladder < 0 || n_exits < 0 || n_ladder > LADDER_MAX_STAGES ||
-		n_exits > LADDER_MAX_STAGES - n_ladder)
-		binary_error("The stage counts are out of range.");
-	for (i = 0; i < n_ladder + n_exits; i++)
-	{
-		int			len = pq_getmsgint(msg, 4);
-
-		if (len < 0 || len > msg->len - msg->cursor)
-			binary_error("A stage name length exceeds the data.");
-		names[i] = pq_getmsgbytes(msg, len);
-		lens[i] = len;
-	}
+	read_stage_names(in, false, &n_ladder, &n_exits, names, lens);
 
 	/* a ladder already known is used as it is, without validating again */
 	for (k = 0; k < cache->n_ladders; k++)

@@ -16,6 +16,7 @@
 
 #include "postgres.h"
 
+#include "binio.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "textio.h"
@@ -89,7 +90,7 @@ extern void ladder_expect_key(TextScanner *scan, const char *key);
  * of aggregates, which stay inside the server.
  */
 extern void ladder_send(StringInfo buf, const StageLadder *ladder, bool client_encoding);
-extern StageLadder *ladder_recv(StringInfo msg, bool client_encoding);
+extern StageLadder *ladder_recv(BinReader *in, bool client_encoding);
 
 /*
  * A per-query cache of ladders, kept in fn_extra of an aggregate support
@@ -100,7 +101,7 @@ extern StageLadder *ladder_recv(StringInfo msg, bool client_encoding);
  */
 extern StageLadder *ladder_cache_args(FunctionCallInfo fcinfo, int ladder_argno,
 									  int exits_argno);
-/* ladder_recv(msg, false) through the cache: known ladders are not revalidated */
-extern StageLadder *ladder_cache_recv(FunctionCallInfo fcinfo, StringInfo msg);
+/* ladder_recv(in, false) through the cache: known ladders are not revalidated */
+extern StageLadder *ladder_cache_recv(FunctionCallInfo fcinfo, BinReader *in);
 
 #endif							/* ATTRIBUTION_STAGE_LADDER_H */

@@ -154,51 +154,28 @@ touchbuf_write(StringInfo msg, const TouchBuffer *buf)
 	}
 }
 
-static void
-wire_error(const char *detail)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid binary journey"),
-			 errdetail("%s", detail),
-			 errhint("The value was not written by attribution's journey_send or journey_agg.")));
-}
-
 TouchBuffer *
-touchbuf_read(StringInfo msg, StrDict *dict)
+touchbuf_read(BinReader *in, StrDict *dict)
 {
-	int			version = pq_getmsgbyte(msg);
 	int			n;
 	TouchBuffer *buf;
 	int			i;
 
-	if (version != TOUCH_WIRE_VERSION)
-		wire_error("The format version is unknown.");
-	n = pq_getmsgint(msg, 4);
-	if (n < 0 || n > MAX_JOURNEY_TOUCHES)
-		wire_error("The touch count is out of range.");
+	bin_version(in, TOUCH_WIRE_VERSION);
 	/* each touch takes at least 21 bytes: refuse counts the message cannot hold */
-	if ((int64) n * 21 > msg->len - msg->cursor)
-		wire_error("The touch count exceeds the data.");
+	n = bin_count(in, 0, MAX_JOURNEY_TOUCHES, 21, "touches");
 	buf = touchbuf_create(dict, n);
 	for (i = 0; i < n; i++)
 	{
-		TimestampTz at = pq_getmsgint64(msg);
-		int			id_isnull = pq_getmsgbyte(msg);
-		int64		id = pq_getmsgint64(msg);
-		int			name_len = pq_getmsgint(msg, 4);
-		const char *name;
+		TimestampTz at = bin_int64(in);
+		bool		id_isnull = bin_bool(in);
+		int64		id = bin_int64(in);
+		int			name_len;
+		const char *name = bin_name(in, &name_len, false, i + 1);
 
 		if (TIMESTAMP_NOT_FINITE(at) || !IS_VALID_TIMESTAMP(at))
-			wire_error("A touch time is infinite or out of range.");
-		if (id_isnull != 0 && id_isnull != 1)
-			wire_error("A NULL flag is neither 0 nor 1.");
-		if (name_len < 0 || name_len > msg->len - msg->cursor)
-			wire_error("A channel name length exceeds the data.");
-		name = pq_getmsgbytes(msg, name_len);
-		if (!pg_verifymbstr(name, name_len, true))
-			wire_error("A channel name is not valid in the server encoding.");
-		buf = touchbuf_add(buf, at, id_isnull == 1, id, name, name_len);
+			bin_error(in, "The time of touch %d is infinite or out of range.", i + 1);
+		buf = touchbuf_add(buf, at, id_isnull, id, name, name_len);
 		CHECK_FOR_INTERRUPTS();
 	}
 	return buf;

@@ -16,6 +16,7 @@
 
 #include "postgres.h"
 
+#include "binio.h"
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "rule_input.h"
@@ -47,6 +48,6 @@ extern void touch_wire_header(StringInfo msg, int ntouches);
 extern void touch_wire_touch(StringInfo msg, TimestampTz at, bool id_isnull, int64 id,
 							 const char *name, int name_len);
 extern void touchbuf_write(StringInfo msg, const TouchBuffer *buf);
-extern TouchBuffer *touchbuf_read(StringInfo msg, StrDict *dict);
+extern TouchBuffer *touchbuf_read(BinReader *in, StrDict *dict);
 
 #endif							/* ATTRIBUTION_TOUCH_BUFFER_H */

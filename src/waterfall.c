@@ -118,16 +118,12 @@ exits_at(const WaterfallState *state, int k)
 	return sum;
 }
 
-static void
-bump(int64 *count, int64 by)
-{
-	if (pg_add_s64_overflow(*count, by, count))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("waterfall summary count out of range"),
-				 errdetail("A count of units exceeds the range of bigint."),
-				 errhint("Summarise fewer units at once.")));
-}
+static const char *state_problem(const WaterfallState *state);
+
+/*
+ * Every way of making a state keeps the counts of the header in agreement
+ * (what state_problem() checks on input); asserted after each change.
+ */
 
 /* add one unit's history */
 static void
@@ -165,9 +161,12 @@ state_add_history(WaterfallState *state, const HistoryView *view, MemoryContext 
 		furthest = Max(furthest, s);
 	}
 
-	bump(&state->units, 1);
+	dhist_add_count(&state->units, 1);
 	if (furthest < 0)
+	{
+		Assert(state_problem(state) == NULL);
 		return;
+	}
 
 	/* reached (inferred) at: the first entry into k or any later stage */
 	for (k = furthest; k >= 0; k--)
@@ -178,13 +177,14 @@ state_add_history(WaterfallState *state, const HistoryView *view, MemoryContext 
 			reach = Min(reach, reach_next);
 			dhist_add(&state->to_next[k], history_usecs_between(reach, reach_next), cxt);
 		}
-		bump(&state->reached[k], 1);
+		dhist_add_count(&state->reached[k], 1);
 		if (recycled_from[k])
-			bump(&state->recycled[k], 1);
+			dhist_add_count(&state->recycled[k], 1);
 		reach_next = reach;
 	}
 	if (ladder_is_exit(ladder, current))
-		bump(&state->exited[furthest * ladder->n_exits + (current - n)], 1);
+		dhist_add_count(&state->exited[furthest * ladder->n_exits + (current - n)], 1);
+	Assert(state_problem(state) == NULL);
 }
 
 static void
@@ -196,14 +196,15 @@ state_merge(WaterfallState *into, const WaterfallState *from, MemoryContext cxt)
 
 	if (!ladder_equal(into->ladder, from->ladder))
 		ladder_different_error(into->ladder, from->ladder, "waterfall summaries");
-	bump(&into->units, from->units);
+	dhist_add_count(&into->units, from->units);
 	for (k = 0; k < n * (2 + ladder->n_exits); k++)
-		bump(&into->reached[k], from->reached[k]);	/* the three arrays are one block */
+		dhist_add_count(&into->reached[k], from->reached[k]);	/* the three arrays are one block */
 	for (k = 0; k < n - 1; k++)
 	{
 		CHECK_FOR_INTERRUPTS();
 		dhist_merge(&into->to_next[k], &from->to_next[k], cxt);
 	}
+	Assert(state_problem(into) == NULL);
 }
 
 static WaterfallState *
@@ -222,40 +223,45 @@ state_copy(const WaterfallState *from, MemoryContext cxt)
 
 /* validation shared by every way in */
 
+/* the counts of a text form do not agree (binary forms: bin_error()) */
 static void
-bad_summary(int sqlstate, const char *detail)
+bad_summary(const char *detail)
 {
 	ereport(ERROR,
-			(errcode(sqlstate),
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid waterfall_summary value"),
 			 errdetail("%s", detail),
 			 errhint("A waterfall summary is made by waterfall_agg() or merge(); its counts must agree with each other.")));
 }
 
-static void
-state_validate(const WaterfallState *state, int sqlstate)
+/*
+ * The counts of a summary must agree with each other: the problem (the
+ * detail of an error), or NULL when there is none.
+ */
+static const char *
+state_problem(const WaterfallState *state)
 {
 	int			n = state->ladder->n_ladder;
 	int			k;
 	int			e;
 
 	if (state->units < 0)
-		bad_summary(sqlstate, "The number of units is negative.");
+		return "The number of units is negative.";
 	for (k = 0; k < n; k++)
 	{
 		if (state->reached[k] < 0 || state->recycled[k] < 0)
-			bad_summary(sqlstate, "A count is negative.");
+			return "A count is negative.";
 		for (e = 0; e < state->ladder->n_exits; e++)
 		{
 			int64		exited = state->exited[k * state->ladder->n_exits + e];
 
 			if (exited < 0)
-				bad_summary(sqlstate, "A count is negative.");
+				return "A count is negative.";
 			if (exited > state->reached[k])
-				bad_summary(sqlstate, "More units exited at a stage than stopped there.");
+				return "More units exited at a stage than stopped there.";
 		}
 		if (state->reached[k] > (k == 0 ? state->units : state->reached[k - 1]))
-			bad_summary(sqlstate, "More units reached a stage than reached the stage before it (or than there are units).");
+			return "More units reached a stage than reached the stage before it (or than there are units).";
 	}
 	for (k = 0; k < n; k++)
 	{
@@ -263,13 +269,14 @@ state_validate(const WaterfallState *state, int sqlstate)
 		int64		exits;
 
 		if (state->recycled[k] > state->reached[k])
-			bad_summary(sqlstate, "More units were recycled at a stage than reached it.");
+			return "More units were recycled at a stage than reached it.";
 		/* each exit count is at most reached[k], but their sum may overflow */
 		if (!exits_sum(state, k, &exits) || exits > state->reached[k] - next)
-			bad_summary(sqlstate, "More units exited at a stage than stopped there.");
+			return "More units exited at a stage than stopped there.";
 		if (k + 1 < n && state->to_next[k].total != next)
-			bad_summary(sqlstate, "The days-to-next histogram of a stage does not count the units that advanced from it.");
+			return "The days-to-next histogram of a stage does not count the units that advanced from it.";
 	}
+	return NULL;
 }
 
 /* binary form (also the stored form and the serialized state) */
@@ -296,7 +303,7 @@ state_write(StringInfo buf, const WaterfallState *state, bool client_encoding)
 }
 
 static WaterfallState *
-state_read(StringInfo msg, bool client_encoding, MemoryContext cxt)
+state_read(BinReader *in, bool client_encoding, MemoryContext cxt)
 {
 	StageLadder *ladder;
 	WaterfallState *state;
@@ -304,24 +311,26 @@ state_read(StringInfo msg, bool client_encoding, MemoryContext cxt)
 	int			k;
 	int			e;
 
-	if (pq_getmsgbyte(msg) != SUMMARY_VERSION)
-		bad_summary(ERRCODE_INVALID_BINARY_REPRESENTATION, "The version byte is unknown.");
-	ladder = ladder_recv(msg, client_encoding);
+	const char *problem;
+
+	bin_version(in, SUMMARY_VERSION);
+	ladder = ladder_recv(in, client_encoding);
 	state = state_create(ladder, cxt);
 	n = ladder->n_ladder;
-	state->units = pq_getmsgint64(msg);
+	state->units = bin_int64(in);
 	for (k = 0; k < n; k++)
 	{
-		state->reached[k] = pq_getmsgint64(msg);
-		state->recycled[k] = pq_getmsgint64(msg);
+		state->reached[k] = bin_int64(in);
+		state->recycled[k] = bin_int64(in);
 		for (e = 0; e < ladder->n_exits; e++)
-			state->exited[k * ladder->n_exits + e] = pq_getmsgint64(msg);
+			state->exited[k * ladder->n_exits + e] = bin_int64(in);
 		if (k + 1 < n)
-			dhist_recv(msg, &state->to_next[k], cxt);
+			dhist_recv(in, &state->to_next[k], cxt);
 	}
-	if (msg->cursor != msg->len)
-		bad_summary(ERRCODE_INVALID_BINARY_REPRESENTATION, "Bytes are left over after the end of the value.");
-	state_validate(state, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	bin_end(in, "stage");
+	problem = state_problem(state);
+	if (problem != NULL)
+		bin_error(in, "%s", problem);
 	return state;
 }
 
@@ -339,10 +348,12 @@ static WaterfallState *
 value_to_state(const struct varlena *value, MemoryContext cxt)
 {
 	StringInfoData msg;
+	BinReader	in;
 
 	/* the stored form is the serialized state */
-	agg_state_message((bytea *) value, &msg);
-	return state_read(&msg, false, cxt);
+	bin_message(&msg, value);
+	bin_init(&in, &msg, "waterfall_summary", BIN_STORED);
+	return state_read(&in, false, cxt);
 }
 
 /* type I/O */
@@ -350,9 +361,10 @@ value_to_state(const struct varlena *value, MemoryContext cxt)
 Datum
 waterfall_summary_recv(PG_FUNCTION_ARGS)
 {
-	StringInfo	msg = (StringInfo) PG_GETARG_POINTER(0);
+	BinReader	in;
 
-	PG_RETURN_BYTEA_P(state_to_value(state_read(msg, true, CurrentMemoryContext)));
+	bin_init(&in, (StringInfo) PG_GETARG_POINTER(0), "waterfall_summary", BIN_CLIENT);
+	PG_RETURN_BYTEA_P(state_to_value(state_read(&in, true, CurrentMemoryContext)));
 }
 
 Datum
@@ -445,6 +457,7 @@ waterfall_summary_in(PG_FUNCTION_ARGS)
 	TextScanner scan;
 	StageLadder *ladder;
 	WaterfallState *state;
+	const char *problem;
 	int			k;
 
 	ts_init(&scan, input, "waterfall_summary");
@@ -465,7 +478,9 @@ waterfall_summary_in(PG_FUNCTION_ARGS)
 	ts_expect(&scan, ']');
 	ts_expect(&scan, '}');
 	ts_expect_end(&scan);
-	state_validate(state, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	problem = state_problem(state);
+	if (problem != NULL)
+		bad_summary(problem);
 	PG_RETURN_BYTEA_P(state_to_value(state));
 }
 
@@ -515,7 +530,7 @@ box_merge_state(void *state, void *other)
 }
 
 static void
-box_merge_flat(void *state, StringInfo msg)
+box_merge_flat(void *state, BinReader *in)
 {
 	WaterfallBox *box = state;
 	MemoryContext tmp;
@@ -524,20 +539,20 @@ box_merge_flat(void *state, StringInfo msg)
 
 	if (box->state == NULL)
 	{
-		box->state = state_read(msg, false, CurrentMemoryContext);
+		box->state = state_read(in, false, CurrentMemoryContext);
 		return;
 	}
 	/* read into a scratch context, then add into the state's */
 	tmp = AllocSetContextCreate(CurrentMemoryContext, "waterfall merge", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(tmp);
-	summary = state_read(msg, false, tmp);
+	summary = state_read(in, false, tmp);
 	MemoryContextSwitchTo(old);
 	state_merge(box->state, summary, CurrentMemoryContext);
 	MemoryContextDelete(tmp);
 }
 
 static const AggStateKind waterfall_kind = {
-	"waterfall_summary", box_create, box_write, box_merge_flat, box_merge_state
+	"waterfall_summary", box_create, box_write, box_merge_flat, box_merge_state, NULL
 };
 
 Datum
@@ -570,18 +585,7 @@ waterfall_state_trans(PG_FUNCTION_ARGS)
 Datum
 waterfall_state_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_memory_context(fcinfo, "waterfall_combine");
-	ExpandedAggState *eas;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	eas = aggstate_for_update(fcinfo, 0, &waterfall_kind, aggcontext);
-	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
-	PG_RETURN_DATUM(aggstate_datum(eas));
+	return aggstate_combine(fcinfo, &waterfall_kind, "waterfall_combine");
 }
 
 /* the summary: the state's flat form, in the caller's memory */
@@ -693,7 +697,10 @@ waterfall_final(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(state_to_value((WaterfallState *) PG_GETARG_POINTER(0)));
 }
 
-/* reports: all rows are computed at the first call */
+/*
+ * Reports: all rows are computed at once into a ReportRows (reverse_waterfall
+ * fills them from the last stage up), then returned in a tuplestore.
+ */
 
 typedef struct ReportRows
 {
@@ -710,8 +717,8 @@ rows_create(int n_rows, int n_cols)
 
 	rows->n_rows = n_rows;
 	rows->n_cols = n_cols;
-	rows->values = palloc0(sizeof(Datum) * n_rows * n_cols);
-	rows->nulls = palloc(sizeof(bool) * n_rows * n_cols);
+	rows->values = palloc0(sizeof(Datum) * Max(n_rows * n_cols, 1));
+	rows->nulls = palloc(sizeof(bool) * Max(n_rows * n_cols, 1));
 	memset(rows->nulls, true, sizeof(bool) * n_rows * n_cols);
 	return rows;
 }
@@ -719,44 +726,24 @@ rows_create(int n_rows, int n_cols)
 static void
 rows_set(ReportRows *rows, int row, int col, Datum value)
 {
+	Assert(row >= 0 && row < rows->n_rows && col >= 0 && col < rows->n_cols);
 	rows->values[row * rows->n_cols + col] = value;
 	rows->nulls[row * rows->n_cols + col] = false;
 }
 
+/* the result of a report: its rows in a tuplestore */
 static Datum
-rows_next(FunctionCallInfo fcinfo)
-{
-	FuncCallContext *funcctx = SRF_PERCALL_SETUP();
-	ReportRows *rows = (ReportRows *) funcctx->user_fctx;
-	int			row = (int) funcctx->call_cntr;
-
-	if (row < rows->n_rows)
-	{
-		HeapTuple	tuple = heap_form_tuple(funcctx->tuple_desc,
-											rows->values + row * rows->n_cols,
-											rows->nulls + row * rows->n_cols);
-
-		SRF_RETURN_NEXT(funcctx, HeapTupleGetDatum(tuple));
-	}
-	SRF_RETURN_DONE(funcctx);
-}
-
-/* set up the SRF and return the summary argument read into the multi-call context */
-static WaterfallState *
-report_first_call(FunctionCallInfo fcinfo, FuncCallContext **funcctx)
+rows_return(FunctionCallInfo fcinfo, const ReportRows *rows)
 {
 	TupleDesc	tupdesc;
-	MemoryContext old;
-	WaterfallState *state;
+	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
+	int			row;
 
-	*funcctx = SRF_FIRSTCALL_INIT();
-	old = MemoryContextSwitchTo((*funcctx)->multi_call_memory_ctx);
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "a waterfall report must return a composite type");
-	(*funcctx)->tuple_desc = BlessTupleDesc(tupdesc);
-	state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
-	MemoryContextSwitchTo(old);
-	return state;
+	Assert(tupdesc->natts == rows->n_cols);
+	for (row = 0; row < rows->n_rows; row++)
+		tuplestore_putvalues(store, tupdesc, rows->values + row * rows->n_cols,
+							 rows->nulls + row * rows->n_cols);
+	return (Datum) 0;
 }
 
 static Datum
@@ -778,80 +765,92 @@ days_datum(double usecs)
  * still_open and the days to next are NULL for the last stage (the goal);
  * rates are NULL where their denominator is 0.
  */
+/* the columns of waterfall_report() */
+enum
+{
+	WR_STAGE,
+	WR_REACHED,
+	WR_ADVANCED,
+	WR_CONVERSION_RATE,
+	WR_CUMULATIVE_RATE,
+	WR_RECYCLED,
+	WR_DISQUALIFIED,
+	WR_STILL_OPEN,
+	WR_MEDIAN_DAYS,
+	WR_P90_DAYS,
+	WR_COLUMNS
+};
+
 Datum
 waterfall_report(PG_FUNCTION_ARGS)
 {
-	if (SRF_IS_FIRSTCALL())
+	WaterfallState *state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
+	const StageLadder *ladder = state->ladder;
+	ReportRows *rows = rows_create(ladder->n_ladder, WR_COLUMNS);
+	int			k;
+
+	for (k = 0; k < ladder->n_ladder; k++)
 	{
-		FuncCallContext *funcctx;
-		WaterfallState *state = report_first_call(fcinfo, &funcctx);
-		const StageLadder *ladder = state->ladder;
-		MemoryContext old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		ReportRows *rows = rows_create(ladder->n_ladder, 10);
-		int			k;
+		bool		last = k + 1 == ladder->n_ladder;
+		int64		reached = state->reached[k];
+		int64		disqualified = exits_at(state, k);
 
-		for (k = 0; k < ladder->n_ladder; k++)
+		rows_set(rows, k, WR_STAGE, stage_name_datum(ladder, k));
+		rows_set(rows, k, WR_REACHED, Int64GetDatum(reached));
+		if (!last)
 		{
-			bool		last = k + 1 == ladder->n_ladder;
-			int64		reached = state->reached[k];
-			int64		disqualified = exits_at(state, k);
+			int64		advanced = state->reached[k + 1];
 
-			rows_set(rows, k, 0, stage_name_datum(ladder, k));
-			rows_set(rows, k, 1, Int64GetDatum(reached));
-			if (!last)
+			Assert(advanced <= reached && disqualified <= reached - advanced);
+			rows_set(rows, k, WR_ADVANCED, Int64GetDatum(advanced));
+			if (reached > 0)
+				rows_set(rows, k, WR_CONVERSION_RATE, Float8GetDatum((double) advanced / (double) reached));
+			rows_set(rows, k, WR_STILL_OPEN, Int64GetDatum(reached - advanced - disqualified));
+			if (state->to_next[k].total > 0)
 			{
-				int64		advanced = state->reached[k + 1];
-
-				rows_set(rows, k, 2, Int64GetDatum(advanced));
-				if (reached > 0)
-					rows_set(rows, k, 3, Float8GetDatum((double) advanced / (double) reached));
-				rows_set(rows, k, 7, Int64GetDatum(reached - advanced - disqualified));
-				if (state->to_next[k].total > 0)
-				{
-					rows_set(rows, k, 8, days_datum(dhist_percentile(&state->to_next[k], 0.5)));
-					rows_set(rows, k, 9, days_datum(dhist_percentile(&state->to_next[k], 0.9)));
-				}
+				rows_set(rows, k, WR_MEDIAN_DAYS, days_datum(dhist_percentile(&state->to_next[k], 0.5)));
+				rows_set(rows, k, WR_P90_DAYS, days_datum(dhist_percentile(&state->to_next[k], 0.9)));
 			}
-			if (state->reached[0] > 0)
-				rows_set(rows, k, 4, Float8GetDatum((double) reached / (double) state->reached[0]));
-			rows_set(rows, k, 5, Int64GetDatum(state->recycled[k]));
-			rows_set(rows, k, 6, Int64GetDatum(disqualified));
 		}
-		funcctx->user_fctx = rows;
-		MemoryContextSwitchTo(old);
+		if (state->reached[0] > 0)
+			rows_set(rows, k, WR_CUMULATIVE_RATE, Float8GetDatum((double) reached / (double) state->reached[0]));
+		rows_set(rows, k, WR_RECYCLED, Int64GetDatum(state->recycled[k]));
+		rows_set(rows, k, WR_DISQUALIFIED, Int64GetDatum(disqualified));
 	}
-	return rows_next(fcinfo);
+	return rows_return(fcinfo, rows);
 }
 
 /* waterfall_exits(ws): per ladder stage and exit stage, the units that stopped there */
+/* the columns of waterfall_exits() */
+enum
+{
+	WE_STAGE,
+	WE_EXIT_STAGE,
+	WE_UNITS,
+	WE_COLUMNS
+};
+
 Datum
 waterfall_exits(PG_FUNCTION_ARGS)
 {
-	if (SRF_IS_FIRSTCALL())
+	WaterfallState *state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
+	const StageLadder *ladder = state->ladder;
+	ReportRows *rows = rows_create(ladder->n_ladder * ladder->n_exits, WE_COLUMNS);
+	int			k;
+	int			e;
+
+	for (k = 0; k < ladder->n_ladder; k++)
 	{
-		FuncCallContext *funcctx;
-		WaterfallState *state = report_first_call(fcinfo, &funcctx);
-		const StageLadder *ladder = state->ladder;
-		MemoryContext old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		ReportRows *rows = rows_create(ladder->n_ladder * ladder->n_exits, 3);
-		int			k;
-		int			e;
-
-		for (k = 0; k < ladder->n_ladder; k++)
+		for (e = 0; e < ladder->n_exits; e++)
 		{
-			for (e = 0; e < ladder->n_exits; e++)
-			{
-				int			row = k * ladder->n_exits + e;
+			int			row = k * ladder->n_exits + e;
 
-				rows_set(rows, row, 0, stage_name_datum(ladder, k));
-				rows_set(rows, row, 1, stage_name_datum(ladder, ladder->n_ladder + e));
-				rows_set(rows, row, 2, Int64GetDatum(state->exited[row]));
-			}
+			rows_set(rows, row, WE_STAGE, stage_name_datum(ladder, k));
+			rows_set(rows, row, WE_EXIT_STAGE, stage_name_datum(ladder, ladder->n_ladder + e));
+			rows_set(rows, row, WE_UNITS, Int64GetDatum(state->exited[row]));
 		}
-		funcctx->user_fctx = rows;
-		MemoryContextSwitchTo(old);
 	}
-	return rows_next(fcinfo);
+	return rows_return(fcinfo, rows);
 }
 
 /*
@@ -862,91 +861,94 @@ waterfall_exits(PG_FUNCTION_ARGS)
  * unit reached it) gets a NULL volume, with a NOTICE, and so do the stages
  * before it; likewise a stage with no median makes the days NULL.
  */
+/* the columns of reverse_waterfall() */
+enum
+{
+	RW_STAGE,
+	RW_CONVERSION_RATE,
+	RW_VOLUME,
+	RW_MEDIAN_DAYS,
+	RW_DAYS_BEFORE_WIN,
+	RW_COLUMNS
+};
+
 Datum
 reverse_waterfall(PG_FUNCTION_ARGS)
 {
-	if (SRF_IS_FIRSTCALL())
+	WaterfallState *state;
+	const StageLadder *ladder;
+	ReportRows *rows;
+	double		target = PG_GETARG_FLOAT8(1);
+	double		volume;
+	double		days = 0.0;
+	bool		volume_known = true;
+	bool		days_known = true;
+	int			last;
+	int			k;
+
+	if (isnan(target) || isinf(target) || target < 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("target_wins must be a finite number at least 0"),
+				 errdetail("The target given is %g.", target),
+				 errhint("Pass the number of units wanted at the last stage of the ladder.")));
+	state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
+	ladder = state->ladder;
+	rows = rows_create(ladder->n_ladder, RW_COLUMNS);
+	last = ladder->n_ladder - 1;
+	volume = target;
+	for (k = last; k >= 0; k--)
 	{
-		FuncCallContext *funcctx;
-		WaterfallState *state;
-		const StageLadder *ladder;
-		MemoryContext old;
-		ReportRows *rows;
-		double		target = PG_GETARG_FLOAT8(1);
-		double		volume;
-		double		days = 0.0;
-		bool		volume_known = true;
-		bool		days_known = true;
-		int			last;
-		int			k;
-
-		if (isnan(target) || isinf(target) || target < 0.0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("target_wins must be a finite number at least 0"),
-					 errdetail("The target given is %g.", target),
-					 errhint("Pass the number of units wanted at the last stage of the ladder.")));
-		state = report_first_call(fcinfo, &funcctx);
-		ladder = state->ladder;
-		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		rows = rows_create(ladder->n_ladder, 5);
-		last = ladder->n_ladder - 1;
-		volume = target;
-		for (k = last; k >= 0; k--)
+		rows_set(rows, k, RW_STAGE, stage_name_datum(ladder, k));
+		if (k < last)
 		{
-			rows_set(rows, k, 0, stage_name_datum(ladder, k));
-			if (k < last)
+			int64		reached = state->reached[k];
+			int64		advanced = state->reached[k + 1];
+
+			if (reached > 0)
+				rows_set(rows, k, RW_CONVERSION_RATE, Float8GetDatum((double) advanced / (double) reached));
+			if (volume_known && advanced == 0)
 			{
-				int64		reached = state->reached[k];
-				int64		advanced = state->reached[k + 1];
-
-				if (reached > 0)
-					rows_set(rows, k, 1, Float8GetDatum((double) advanced / (double) reached));
-				if (volume_known && advanced == 0)
-				{
-					ereport(NOTICE,
-							(errmsg("the conversion rate of stage \"%s\" is %s, so the volume it needs is unknown",
-									ladder->names[k], reached > 0 ? "zero" : "undefined"),
-							 errdetail("%s", reached > 0 ?
-									   "None of the units that reached the stage advanced." :
-									   "No unit reached the stage."),
-							 errhint("Its volume and the volumes of the stages before it are NULL.")));
-					volume_known = false;
-				}
-				if (volume_known)
-				{
-					double		needed = volume * (double) reached / (double) advanced;
-
-					/* the product may overflow where the result does not */
-					if (!isfinite(needed))
-						needed = volume * ((double) reached / (double) advanced);
-					volume = needed;
-					if (!isfinite(volume))
-						ereport(ERROR,
-								(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-								 errmsg("the volume stage \"%s\" needs is out of the range of double precision",
-										ladder->names[k]),
-								 errdetail("A target of %g units at the last stage needs more than %g units at stage \"%s\".",
-										   target, DBL_MAX, ladder->names[k]),
-								 errhint("Give a smaller target_wins.")));
-				}
-				if (state->to_next[k].total > 0)
-				{
-					double		median = dhist_percentile(&state->to_next[k], 0.5) / (double) USECS_PER_DAY;
-
-					rows_set(rows, k, 3, Float8GetDatum(median));
-					days += median;
-				}
-				else
-					days_known = false;
+				ereport(NOTICE,
+						(errmsg("the conversion rate of stage \"%s\" is %s, so the volume it needs is unknown",
+								ladder->names[k], reached > 0 ? "zero" : "undefined"),
+						 errdetail("%s", reached > 0 ?
+								   "None of the units that reached the stage advanced." :
+								   "No unit reached the stage."),
+						 errhint("Its volume and the volumes of the stages before it are NULL.")));
+				volume_known = false;
 			}
 			if (volume_known)
-				rows_set(rows, k, 2, Float8GetDatum(volume));
-			if (days_known)
-				rows_set(rows, k, 4, Float8GetDatum(days));
+			{
+				double		needed = volume * (double) reached / (double) advanced;
+
+				/* the product may overflow where the result does not */
+				if (!isfinite(needed))
+					needed = volume * ((double) reached / (double) advanced);
+				volume = needed;
+				if (!isfinite(volume))
+					ereport(ERROR,
+							(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+							 errmsg("the volume stage \"%s\" needs is out of the range of double precision",
+									ladder->names[k]),
+							 errdetail("A target of %g units at the last stage needs more than %g units at stage \"%s\".",
+									   target, DBL_MAX, ladder->names[k]),
+							 errhint("Give a smaller target_wins.")));
+			}
+			if (state->to_next[k].total > 0)
+			{
+				double		median = dhist_percentile(&state->to_next[k], 0.5) / (double) USECS_PER_DAY;
+
+				rows_set(rows, k, RW_MEDIAN_DAYS, Float8GetDatum(median));
+				days += median;
+			}
+			else
+				days_known = false;
 		}
-		funcctx->user_fctx = rows;
-		MemoryContextSwitchTo(old);
+		if (volume_known)
+			rows_set(rows, k, RW_VOLUME, Float8GetDatum(volume));
+		if (days_known)
+			rows_set(rows, k, RW_DAYS_BEFORE_WIN, Float8GetDatum(days));
 	}
-	return rows_next(fcinfo);
+	return rows_return(fcinfo, rows);
 }
