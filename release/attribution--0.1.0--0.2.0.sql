@@ -4386,6 +4386,169 @@ $$;
 
 -- ==== maintenance ====
 
+-- The performance views (channel_performance, campaign_performance,
+-- campaign_performance_monthly, campaign_pipeline_by_created_month) become
+-- the grains of one internal view, performance_by_grain, instead of four
+-- copies of the same sums and cent rounding; their answers do not change.
 
+-- The performance views are one computation at four grains: credits and
+-- costs are each added up to the grain before they meet, so a cost row is
+-- never repeated; every model gets a (zero) credit row for every key with
+-- spend, so spend without credited touches shows too.  The model column
+-- always comes from models or credit_facts, so a filter on it reaches the
+-- credits.  The unattributed opportunities of a model form one row (per
+-- month, in the monthly grains) with attributed = false and NULL channel
+-- and campaign, so every model's rows add up to the whole pipeline.
+
+-- One row per grain (channel, campaign, month: the month of the touch and
+-- of the spend; created_month: the month of the opportunity's creation,
+-- without spend), model and key.  Each performance view reads one grain; a
+-- filter on grain reaches the VALUES list of the grains, so a view
+-- computes its own grain only.  Columns that are not part of a grain are
+-- NULL there.  Whole cents: the floor of every row, and the cents left over
+-- to the rows with the largest remainders, so a model's rows add up exactly.
+CREATE VIEW @extschema@.performance_by_grain WITH (security_invoker = true) AS
+WITH grains(grain) AS NOT MATERIALIZED (
+	VALUES ('channel'), ('campaign'), ('month'), ('created_month')
+),
+credits AS (
+	SELECT c.grain, c.model, c.month, c.channel, c.campaign, c.attributed, sum(c.touches)::bigint AS touches,
+		   sum(c.opportunities) AS attributed_opportunities, sum(c.won) AS attributed_won,
+		   sum(c.pipeline_cents) AS pipeline_cents, sum(c.revenue_cents) AS revenue_cents, sum(c.cost) AS cost
+	FROM (
+		SELECT k.grain, k.model,
+			   CASE k.grain WHEN 'month' THEN coalesce(@extschema@.touch_key_part(k.touch_key, 'month')::date, k.created_month)
+							WHEN 'created_month' THEN k.created_month END AS month,
+			   @extschema@.touch_key_part(k.touch_key, 'channel') AS channel,
+			   CASE WHEN k.grain <> 'channel' THEN @extschema@.touch_key_part(k.touch_key, 'campaign') END AS campaign,
+			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
+			   k.revenue_cents, NULL::numeric AS cost
+		FROM (
+			-- added up by touch key first (and by the month of creation where
+			-- the grain needs it), decoded after
+			SELECT g.grain, f.model, f.touch_key,
+				   CASE WHEN g.grain = 'created_month' OR (g.grain = 'month' AND f.touch_key IS NULL)
+						THEN date_trunc('month', timezone((SELECT @extschema@.reporting_time_zone()), f.created_at))::date
+				   END AS created_month,
+				   count(f.touchpoint_id) AS touches, sum(coalesce(f.credit, 1)) AS opportunities,
+				   sum(CASE WHEN f.is_won THEN coalesce(f.credit, 1) ELSE 0 END) AS won,
+				   sum(coalesce(f.credit, 1) * f.amount_cents) AS pipeline_cents,
+				   sum(CASE WHEN f.is_won THEN coalesce(f.credit, 1) * f.amount_cents ELSE 0 END) AS revenue_cents
+			FROM @extschema@.credit_facts f CROSS JOIN grains g
+			GROUP BY 1, 2, 3, 4
+		) k
+		UNION ALL
+		-- every model gets a row for all spend, even where no touch was credited
+		SELECT s.grain, m.name, s.month, s.channel, s.campaign, true, 0, 0, 0, 0, 0, s.cost
+		FROM @extschema@.models m
+		CROSS JOIN (
+			SELECT g.grain, CASE WHEN g.grain = 'month' THEN date_trunc('month', co.spent_on)::date END AS month,
+				   co.channel, CASE WHEN g.grain <> 'channel' THEN co.campaign END AS campaign, sum(co.cost) AS cost
+			FROM @extschema@.source_campaign_costs_view co CROSS JOIN grains g
+			WHERE g.grain <> 'created_month'
+			GROUP BY 1, 2, 3, 4
+		) s
+		WHERE m.enabled
+	) c
+	GROUP BY c.grain, c.model, c.month, c.channel, c.campaign, c.attributed
+),
+ranked AS (
+	SELECT cr.*,
+		   round(sum(cr.pipeline_cents) OVER w) - sum(floor(cr.pipeline_cents)) OVER w AS pipeline_left,
+		   round(sum(cr.revenue_cents) OVER w) - sum(floor(cr.revenue_cents)) OVER w AS revenue_left,
+		   row_number() OVER (w ORDER BY cr.pipeline_cents - floor(cr.pipeline_cents) DESC, cr.attributed DESC,
+							  cr.month, cr.channel, cr.campaign, cr.touches DESC) AS pipeline_rank,
+		   row_number() OVER (w ORDER BY cr.revenue_cents - floor(cr.revenue_cents) DESC, cr.attributed DESC,
+							  cr.month, cr.channel, cr.campaign, cr.touches DESC) AS revenue_rank
+	FROM credits cr
+	WINDOW w AS (PARTITION BY cr.grain, cr.model)
+),
+performance AS (
+	SELECT r.grain, r.model, r.month, r.channel, r.campaign, r.attributed, r.touches, r.attributed_opportunities,
+		   r.attributed_won,
+		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS pipeline,
+		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
+			/ 100)::numeric(16,2) AS revenue,
+		   r.cost::numeric(16,2) AS cost
+	FROM ranked r
+)
+SELECT grain, model, month, channel, campaign, attributed, touches,
+	   round(attributed_opportunities, 4) AS attributed_opportunities,
+	   round(attributed_won, 4) AS attributed_won,
+	   pipeline, revenue, cost,
+	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
+	   round(cost / nullif(attributed_opportunities, 0), 2) AS cost_per_opportunity,
+	   round(cost / nullif(attributed_won, 0), 2) AS cost_per_won
+FROM performance;
+COMMENT ON VIEW @extschema@.performance_by_grain IS
+	'Internal to the performance views: attributed touches, pipeline, revenue, cost and ROI per grain (channel, campaign, month, created_month), enabled model and key';
+COMMENT ON COLUMN @extschema@.performance_by_grain.grain IS
+	'channel, campaign, month (of the touch and of the spend) or created_month (of the opportunity, without cost)';
+COMMENT ON COLUMN @extschema@.performance_by_grain.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.performance_by_grain.month IS
+	'First day of the month of the touches and of the spend (unattributed row: of the opportunities'' creation), in the reporting time zone';
+COMMENT ON COLUMN @extschema@.performance_by_grain.channel IS 'Channel; NULL on the unattributed row';
+COMMENT ON COLUMN @extschema@.performance_by_grain.campaign IS 'Campaign; NULL for touches without a campaign and on the unattributed row';
+COMMENT ON COLUMN @extschema@.performance_by_grain.attributed IS
+	'False on the row of the opportunities with no touch in the model''s window (unattributed, not lost)';
+COMMENT ON COLUMN @extschema@.performance_by_grain.touches IS 'Touches in the models'' windows of the opportunities'' journeys';
+COMMENT ON COLUMN @extschema@.performance_by_grain.attributed_opportunities IS
+	'Sum of the credits: opportunities attributed, as a fraction (unattributed row: the number of those opportunities)';
+COMMENT ON COLUMN @extschema@.performance_by_grain.attributed_won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.performance_by_grain.pipeline IS
+	'Attributed pipeline (credit x amount of every opportunity) in cents, rounded so that a model''s rows add up exactly to the total amount';
+COMMENT ON COLUMN @extschema@.performance_by_grain.revenue IS
+	'Attributed revenue (credit x amount of won opportunities) in cents, rounded so that a model''s rows add up exactly to the won amount';
+COMMENT ON COLUMN @extschema@.performance_by_grain.cost IS 'Spend of the channel (and campaign, and month) in campaign_costs; NULL when none';
+COMMENT ON COLUMN @extschema@.performance_by_grain.roi IS '(revenue - cost) / cost; NULL without cost';
+COMMENT ON COLUMN @extschema@.performance_by_grain.cost_per_opportunity IS 'cost / attributed_opportunities';
+COMMENT ON COLUMN @extschema@.performance_by_grain.cost_per_won IS 'cost / attributed_won: cost per attributed won deal';
+
+-- The performance views are the grains of performance_by_grain, with its
+-- column comments (copy_comments()) and their own where they differ.
+CREATE OR REPLACE VIEW @extschema@.channel_performance WITH (security_invoker = true) AS
+SELECT p.model, p.channel, p.attributed, p.touches, p.attributed_opportunities, p.attributed_won, p.pipeline,
+	   p.revenue, p.cost, p.roi, p.cost_per_opportunity, p.cost_per_won
+FROM @extschema@.performance_by_grain p
+WHERE p.grain = 'channel';
+SELECT @extschema@.copy_comments('@extschema@.performance_by_grain', '@extschema@.channel_performance',
+	'Attributed touches, pipeline, revenue, cost and ROI per enabled model and channel, over all time');
+COMMENT ON COLUMN @extschema@.channel_performance.cost IS 'Spend recorded for the channel in campaign_costs; NULL when none';
+
+CREATE OR REPLACE VIEW @extschema@.campaign_performance WITH (security_invoker = true) AS
+SELECT p.model, p.channel, p.campaign, p.attributed, p.touches, p.attributed_opportunities, p.attributed_won,
+	   p.pipeline, p.revenue, p.cost, p.roi, p.cost_per_opportunity, p.cost_per_won
+FROM @extschema@.performance_by_grain p
+WHERE p.grain = 'campaign';
+SELECT @extschema@.copy_comments('@extschema@.performance_by_grain', '@extschema@.campaign_performance',
+	'Attributed touches, pipeline, revenue, cost and ROI per enabled model, channel and campaign, over all time');
+COMMENT ON COLUMN @extschema@.campaign_performance.cost IS 'Spend recorded for the campaign and channel in campaign_costs; NULL when none';
+
+-- The month of a credit is the month of its touch, so spend and the credit
+-- of the touches it bought fall in the same month; unattributed
+-- opportunities count in the month of their creation.
+CREATE OR REPLACE VIEW @extschema@.campaign_performance_monthly WITH (security_invoker = true) AS
+SELECT p.model, p.month, p.channel, p.campaign, p.attributed, p.touches, p.attributed_opportunities,
+	   p.attributed_won, p.pipeline, p.revenue, p.cost, p.roi, p.cost_per_opportunity, p.cost_per_won
+FROM @extschema@.performance_by_grain p
+WHERE p.grain = 'month';
+SELECT @extschema@.copy_comments('@extschema@.performance_by_grain', '@extschema@.campaign_performance_monthly',
+	'campaign_performance per month: credits in the month of their touch, spend in the month it was spent');
+COMMENT ON COLUMN @extschema@.campaign_performance_monthly.cost IS 'Spend of the campaign and channel in the month; NULL when none';
+
+-- campaign_performance_monthly puts a credit in the month of its touch, so
+-- spend and the touches it bought meet.  Pipeline reports count a deal in
+-- the month it was created: this view does, for every credit of the deal.
+-- Spend has no creation month, so there is no cost here.
+CREATE OR REPLACE VIEW @extschema@.campaign_pipeline_by_created_month WITH (security_invoker = true) AS
+SELECT p.model, p.month AS created_month, p.channel, p.campaign, p.attributed, p.touches,
+	   p.attributed_opportunities, p.attributed_won, p.pipeline, p.revenue
+FROM @extschema@.performance_by_grain p
+WHERE p.grain = 'created_month';
+SELECT @extschema@.copy_comments('@extschema@.performance_by_grain', '@extschema@.campaign_pipeline_by_created_month',
+	'Attributed pipeline and revenue per enabled model, month of the opportunity''s creation, channel and campaign (pipeline reports; campaign_performance_monthly uses the month of the touch instead)');
+COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.created_month IS
+	'First day of the month in which the opportunities were created (reporting time zone)';
 
 -- ==== end ====

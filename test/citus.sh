@@ -60,17 +60,7 @@ EOF
 	exit 0
 fi
 
-passed=0
-failed=0
-check() {	# check <ok: 0 or 1> <what>
-	if [ "$1" = 1 ]; then
-		passed=$((passed + 1))
-		echo "ok [citus]: $2"
-	else
-		failed=$((failed + 1))
-		echo "FAILED [citus]: $2"
-	fi
-}
+att_checks_begin citus 1
 
 out=$ATTR_WORK/citus/out
 mkdir -p "$out"
@@ -257,5 +247,4 @@ crashed=$(grep -l 'terminated by signal' "$CITUS_WORK"/log/*.log 2>/dev/null || 
 check "$([ -z "$crashed" ] && echo 1 || echo 0)" "no backend crashed on the four servers${crashed:+ (see $crashed)}"
 
 att_log "Citus: wall time $(( $(date +%s) - started )) s"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+att_checks_end

@@ -227,7 +227,7 @@ citus_attach() {
 citus_psql() {
 	local port=$1
 	shift
-	"$ATTR_BINDIR/psql" -X -v ON_ERROR_STOP=1 -q -h "$CITUS_SOCK" -p "$port" -U postgres "$@"
+	att_psql -h "$CITUS_SOCK" -p "$port" -U postgres "$@"
 }
 
 citus_stop() {

@@ -28,16 +28,7 @@ events_per_batch=60
 
 att_setup_or_reuse "$srcdir"
 log_start=$(stat -c %s "$ATTR_LOG")
-passed=0
-failed=0
-check() {	# check <ok: 0 or 1> <what>
-	if [ "$1" = 1 ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAILED [concurrency]: $2"
-	fi
-}
+att_checks_begin concurrency
 
 db=attribution_load
 out=$ATTR_WORK/concurrency
@@ -229,5 +220,4 @@ check "$(result "SELECT NOT EXISTS (SELECT FROM attribution.sources)
 	AND attribution.use_source('touchpoints', NULL) = 'attribution.touchpoints'")" \
 	"after the switches the built-in table is the source again"
 att_psql -d postgres -c "DROP DATABASE $db" >/dev/null
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+att_checks_end

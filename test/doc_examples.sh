@@ -56,8 +56,7 @@ roles_now() {
 }
 roles_before=$(roles_now)
 
-passed=0
-failed=0
+att_checks_begin doc
 skipped=0
 n=0
 for doc in "${docs[@]}"; do
@@ -164,5 +163,4 @@ done
 att_psql -d postgres -c "DROP DATABASE $demo_tpl" -c "DROP DATABASE $empty_tpl"
 
 echo "doc examples: ${#docs[@]} documents, $passed blocks ran as documented, $failed failed, $skipped marked not to run"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+att_checks_end

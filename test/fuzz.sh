@@ -25,16 +25,7 @@ seed=${ATTR_FUZZ_SEED:-42}
 att_setup_or_reuse "$srcdir"
 att_need_packages sqlsmith
 log_start=$(stat -c %s "$ATTR_LOG")
-passed=0
-failed=0
-check() {	# check <ok: 0 or 1> <what>
-	if [ "$1" = 1 ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAILED [fuzz]: $2"
-	fi
-}
+att_checks_begin fuzz
 
 db=attribution_fuzz
 out=$ATTR_WORK/fuzz
@@ -107,5 +98,4 @@ fi
 check "$([ "$crashes" = 0 ] && echo 1 || echo 0)" "no backend crashed ($crashes did)"
 check "$(att_psql -d postgres -At -c 'SELECT 1' 2>/dev/null || echo 0)" "the server answers after the run"
 att_psql -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+att_checks_end

@@ -54,7 +54,7 @@ fi
 trap stop_jdbc_cluster EXIT
 att_log "JDBC test cluster on 127.0.0.1 port $port"
 
-jpsql() { "$ATTR_BINDIR/psql" -X -v ON_ERROR_STOP=1 -q -h "$dir/sock" -p "$port" -U postgres "$@"; }
+jpsql() { att_psql -h "$dir/sock" -p "$port" -U postgres "$@"; }
 jpsql -d postgres -c "CREATE DATABASE attribution_jdbc"
 jpsql -d attribution_jdbc -c "SET client_min_messages = warning" -c "CREATE EXTENSION attribution" \
 	-c "SELECT count(*) FROM attribution.generate_demo_data(300, 5)" \

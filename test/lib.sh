@@ -1,6 +1,6 @@
 # Shared set-up for the test and demo commands (sourced, not run).
 #
-# att_setup installs the Debian packages that are missing, builds the
+# att_setup_or_reuse installs the Debian packages that are missing, builds the
 # extension, installs it into a private copy of the PostgreSQL installation
 # (so nothing outside the scratch folder is touched and several checkouts can
 # be tested at once), and starts a throwaway cluster as an unprivileged user
@@ -139,4 +139,43 @@ att_summary_counts() {
 # the server log from byte offset $1 on (what a check produced)
 att_log_since() {
 	tail -c +"$(( $1 + 1 ))" "$ATTR_LOG"
+}
+
+# Pass/fail counting, shared by the check scripts.  att_checks_begin <label>
+# [verbose] sets passed and failed to 0; check <ok: 0 or 1> <what> counts one
+# check and prints the failures (verbose=1: every check) under the label;
+# count <passed> <failed> <what> adds the totals of a whole part (run-all);
+# att_checks_end prints "N passed, N failed" and fails when a check failed,
+# so that it can be the last command of a script.
+att_checks_begin() {
+	ATT_CHECK_LABEL=$1
+	ATT_CHECK_VERBOSE=${2:-0}
+	passed=0
+	failed=0
+}
+
+check() {	# check <ok: 0 or 1> <what>
+	if [ "$1" = 1 ]; then
+		passed=$((passed + 1))
+		if [ "$ATT_CHECK_VERBOSE" = 1 ]; then
+			echo "ok [$ATT_CHECK_LABEL]: $2"
+		fi
+	else
+		failed=$((failed + 1))
+		echo "FAILED [$ATT_CHECK_LABEL]: $2"
+	fi
+}
+
+count() {	# count <passed> <failed> <what>
+	passed=$((passed + $1))
+	failed=$((failed + $2))
+	att_log "$3: $1 passed, $2 failed"
+}
+
+# 1 when the command succeeds, 0 otherwise (for check)
+yes_no() { if "$@"; then echo 1; else echo 0; fi; }
+
+att_checks_end() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
 }

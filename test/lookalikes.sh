@@ -44,16 +44,7 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
 
 att_setup_or_reuse "$srcdir"
-passed=0
-failed=0
-check() {	# check <ok: 0 or 1> <what>
-	if [ "$1" = 1 ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAILED [lookalikes]: $2"
-	fi
-}
+att_checks_begin lookalikes
 
 out=$ATTR_WORK/lookalikes
 rm -rf "$out"
@@ -435,5 +426,4 @@ if [ -n "$old_version" ] && [ -f "$ATTR_ROOT$("$PG_CONFIG" --sharedir)/extension
 		"self-test: the look-alikes are caught in $old_version, whose use_source() and materialize() did not pin search_path"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+att_checks_end

@@ -28,16 +28,7 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 large=${1:-1000000}
 small=$((large / 10))
 att_setup_or_reuse "$srcdir"
-passed=0
-failed=0
-check() {	# check <ok: 0 or 1> <what>
-	if [ "$1" = 1 ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAILED [memory]: $2"
-	fi
-}
+att_checks_begin memory
 
 # the most the peak may grow from the small to the large run: noise of the
 # allocator and the sort's runs, far below a leak of 16 bytes per group
@@ -181,5 +172,4 @@ check "$([ "$kb" -le $((baseline_kb + 2 * limit_kb)) ] && echo 1 || echo 0)" \
 	"credit_by_channel() under attribution.max_memory = $limit_kb kB peaks within twice the limit of an idle backend ($kb kB, idle $baseline_kb kB)"
 
 att_psql -d postgres -c "DROP DATABASE $db" >/dev/null
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+att_checks_end

@@ -33,17 +33,7 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 
 att_need_packages jq unzip make gcc postgresql-server-dev-$PG_MAJOR
 
-passed=0
-failed=0
-check() {	# check <ok: 0 or 1> <what>
-	if [ "$1" = 1 ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAILED [release]: $2"
-	fi
-}
-yes_no() { if "$@"; then echo 1; else echo 0; fi; }
+att_checks_begin release
 # the text of a file on one line, so that a phrase may wrap
 flat() { tr '\n' ' ' <"$1" | tr -s ' '; }
 # the versions of every "Supported PostgreSQL versions: A, B and C" of a file, one line per phrase
@@ -181,5 +171,4 @@ else
 	echo "release check: not a git checkout, make dist not tried (not counted)"
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+att_checks_end

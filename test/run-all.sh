@@ -25,12 +25,7 @@ att_make_workdir
 att_build_install "$srcdir"
 att_start_cluster
 
-passed=0
-failed=0
-count() {	# count <passed> <failed> <what>
-	passed=$((passed + $1)); failed=$((failed + $2))
-	att_log "$3: $1 passed, $2 failed"
-}
+att_checks_begin all
 
 # 1. pg_regress
 att_log "make installcheck"
@@ -118,5 +113,4 @@ if grep -q 'terminated by signal' "$ATTR_LOG"; then
 	failed=$((failed + 1))
 fi
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+att_checks_end

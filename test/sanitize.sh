@@ -65,12 +65,7 @@ for _ in $(seq 1 300); do
 done
 "$ATTR_BINDIR/pg_isready" -q
 
-passed=0
-failed=0
-count() {	# count <passed> <failed> <what>
-	passed=$((passed + $1)); failed=$((failed + $2))
-	att_log "$3: $1 passed, $2 failed"
-}
+att_checks_begin sanitize
 start=$(date +%s)
 
 # 1. pg_regress
@@ -127,5 +122,4 @@ if [ "$ours" = 0 ] && [ "$ubsan" = 0 ] && [ "$crashes" = 0 ]; then
 else
 	count 0 1 "sanitizer reports"
 fi
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+att_checks_end

@@ -8,28 +8,19 @@
 # PGUSER and ATTR_BINDIR set by test/lib.sh); ATTR_WORK holds the dump.
 set -euo pipefail
 
-psql_q() { "$ATTR_BINDIR/psql" -X -v ON_ERROR_STOP=1 -q "$@"; }
+. "$(dirname "$0")/lib.sh"
 
-passed=0
-failed=0
-check() {	# check <ok: 0 or 1> <what>
-	if [ "$1" = 1 ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAILED [dump]: $2"
-	fi
-}
+att_checks_begin dump
 
 src=attribution_dump_src
 dst=attribution_dump_dst
 out=$ATTR_WORK/dump
 mkdir -p "$out"
-psql_q -d postgres -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" 2>/dev/null
-psql_q -d postgres -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
+att_psql -d postgres -c "DROP DATABASE IF EXISTS $src" -c "DROP DATABASE IF EXISTS $dst" 2>/dev/null
+att_psql -d postgres -c "CREATE DATABASE $src" -c "CREATE DATABASE $dst"
 
 # a database with data, user configuration, a source of its own and a materialized copy
-psql_q -d "$src" >/dev/null <<'SQL'
+att_psql -d "$src" >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION attribution;
 SELECT * FROM attribution.generate_demo_data(150, 11);
@@ -56,7 +47,7 @@ SQL
 
 # everything a user sees, in a canonical order
 capture() {	# capture <database> <file>
-	psql_q -d "$1" -At >"$2" <<'SQL'
+	att_psql -d "$1" -At >"$2" <<'SQL'
 SET timezone = 'UTC';
 SELECT 'models', x::text FROM attribution.models x ORDER BY 2;
 SELECT 'waterfalls', x::text FROM attribution.waterfalls x ORDER BY 2;
@@ -104,7 +95,7 @@ check "$(grep -c '^models|(inverse_j,inverse_j,"7 days",,,f,f,' "$out/after.txt"
 check "$(grep -c '^models|(sales_led,custom,' "$out/after.txt")" "the user model was not restored"
 check "$(grep -c '^waterfall_stages|(accounts,churned,5,t)$' "$out/after.txt")" "the stages of the user waterfall were not restored"
 # the built-in rows are there once, not twice
-check "$(psql_q -d "$dst" -At -c "SELECT (count(*) = 11 AND count(DISTINCT name) = 11)::int FROM attribution.models")" \
+check "$(att_psql -d "$dst" -At -c "SELECT (count(*) = 11 AND count(DISTINCT name) = 11)::int FROM attribution.models")" \
 	"the models table does not have its 10 built-in rows plus 1 user row"
 # and everything else is identical
 lines=$(wc -l <"$out/before.txt")
@@ -115,6 +106,5 @@ else
 	check 0 "view output differs after the round trip: $(diff "$out/before.txt" "$out/after.txt" | head -20)"
 fi
 
-psql_q -d postgres -c "DROP DATABASE $src" -c "DROP DATABASE $dst"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+att_psql -d postgres -c "DROP DATABASE $src" -c "DROP DATABASE $dst"
+att_checks_end

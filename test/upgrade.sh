@@ -26,17 +26,7 @@ srcdir=$(cd "$(dirname "$0")/.." && pwd)
 . "$srcdir/test/lib.sh"
 
 att_setup_or_reuse "$srcdir"
-passed=0
-failed=0
-check() {	# check <ok: 0 or 1> <what>
-	if [ "$1" = 1 ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAILED [upgrade]: $2"
-	fi
-}
-yes_no() { if "$@"; then echo 1; else echo 0; fi; }
+att_checks_begin upgrade
 
 out=$ATTR_WORK/upgrade
 rm -rf "$out"
@@ -171,5 +161,4 @@ rm -f "$extdir/attribution--$selftest_old"*.sql "$extdir/attribution--$selftest_
 released=$(( ${#versions[@]} ))
 echo "upgrade: $released released version(s) installed, $real_steps real update steps verified" \
 	"(plus 2 made-up steps of the self-test), catalog of $(wc -l <"$out/fresh.catalog") lines compared"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+att_checks_end
