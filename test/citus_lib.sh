@@ -18,8 +18,9 @@
 #
 # Environment:
 #   ATTR_CITUS_TARBALL  the Citus source tarball (default:
-#                       shared/vendor/citus-13.2.2.tar.gz next to the checkout,
-#                       or next to the nearest of its parents that has it)
+#                       shared/vendor/citus-13.2.2.tar.gz beside the checkout
+#                       or the nearest of its parents that has it, else beside
+#                       the local repository it was cloned from)
 #   ATTR_CITUS_PATCH    the patch for PostgreSQL 15.20 headers (default: next
 #                       to the tarball); applied only when the headers need it
 #   ATTR_CITUS_SHA256   the tarball's expected sha256 (default: from the
@@ -32,15 +33,30 @@
 #   ATTR_PORT           the single node's port (test/lib.sh; it listens on its
 #                       socket only)
 
-citus_defaults() {
-	local srcdir=$1 vendor dir
-	# shared/vendor next to the checkout, or next to one of its parents
-	dir=$(cd "$srcdir/.." && pwd)
-	vendor=$dir/shared/vendor
-	while [ ! -d "$vendor" ] && [ "$dir" != / ]; do
+# the nearest shared/vendor beside dir or beside one of its parents; empty
+# when there is none
+vendor_near() {
+	local dir=$1
+	while [ -n "$dir" ] && [ "$dir" != / ]; do
 		dir=$(dirname "$dir")
-		[ -d "$dir/shared/vendor" ] && vendor=$dir/shared/vendor
+		if [ -d "$dir/shared/vendor" ]; then
+			echo "$dir/shared/vendor"
+			return
+		fi
 	done
+}
+
+citus_defaults() {
+	local srcdir=$1 vendor origin
+	# beside the checkout, or beside the local repository it was cloned from
+	vendor=$(vendor_near "$srcdir")
+	if [ -z "$vendor" ]; then
+		origin=$(git -C "$srcdir" remote get-url origin 2>/dev/null || true)
+		if [ -n "$origin" ] && [ -d "$origin" ]; then
+			vendor=$(vendor_near "$(cd "$origin" && pwd)")
+		fi
+	fi
+	vendor=${vendor:-$srcdir/../shared/vendor}
 	ATTR_CITUS_TARBALL=${ATTR_CITUS_TARBALL:-$vendor/citus-13.2.2.tar.gz}
 	ATTR_CITUS_PATCH=${ATTR_CITUS_PATCH:-$(dirname "$ATTR_CITUS_TARBALL")/citus-13.2.2-pg15.20.patch}
 	if [ -z "${ATTR_CITUS_CACHE:-}" ]; then
