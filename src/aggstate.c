@@ -119,24 +119,8 @@ aggstate_for_update(FunctionCallInfo fcinfo, int argno, const AggStateKind *kind
 	return eas;
 }
 
-Datum
-aggstate_combine(FunctionCallInfo fcinfo, const AggStateKind *kind, const char *funcname)
-{
-	MemoryContext aggcontext = agg_memory_context(fcinfo, funcname);
-	ExpandedAggState *eas;
-
-	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
-	eas = aggstate_for_update(fcinfo, 0, kind, aggcontext);
-	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
-	PG_RETURN_DATUM(aggstate_datum(eas));
-}
-
-void
+/* add a state datum (expanded or flat) to an expanded state */
+static void
 aggstate_merge_datum(ExpandedAggState *into, Datum d)
 {
 	ExpandedAggState *other = aggstate_expanded(d, into->kind, false);
@@ -158,6 +142,19 @@ aggstate_merge_datum(ExpandedAggState *into, Datum d)
 	}
 	MemoryContextSwitchTo(old);
 	aggstate_changed(into);
+}
+
+Datum
+aggstate_combine(FunctionCallInfo fcinfo, const AggStateKind *kind, const char *funcname)
+{
+	MemoryContext aggcontext = agg_memory_context(fcinfo, funcname);
+	ExpandedAggState *eas;
+
+	if (PG_ARGISNULL(1))
+		return agg_state_unchanged(fcinfo);
+	eas = aggstate_for_update(fcinfo, 0, kind, aggcontext);
+	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
+	PG_RETURN_DATUM(aggstate_datum(eas));
 }
 
 void *

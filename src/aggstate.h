@@ -127,9 +127,6 @@ extern ExpandedAggState *aggstate_for_update(FunctionCallInfo fcinfo, int argno,
 extern Datum aggstate_combine(FunctionCallInfo fcinfo, const AggStateKind *kind,
 							  const char *funcname);
 
-/* add a state datum (expanded or flat) to an expanded state */
-extern void aggstate_merge_datum(ExpandedAggState *into, Datum d);
-
 /*
  * The in-memory state of a state datum, to read it: its expanded object's,
  * or one built from its flat form in the current memory context.

@@ -20,4 +20,11 @@ extern MemoryContext agg_memory_context(FunctionCallInfo fcinfo, const char *fun
  */
 extern Datum agg_state_unchanged(FunctionCallInfo fcinfo);
 
+/* an internal state argument of a support function, NULL when it is NULL */
+static inline void *
+agg_state_arg(FunctionCallInfo fcinfo, int argno)
+{
+	return PG_ARGISNULL(argno) ? NULL : PG_GETARG_POINTER(argno);
+}
+
 #endif							/* ATTRIBUTION_AGGUTIL_H */

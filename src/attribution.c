@@ -58,3 +58,14 @@ attribution_memory_error(const char *function, Size needed, const char *what)
 			 errhint("Raise attribution.max_memory (for example SET attribution.max_memory = '4GB'), "
 					 "or make the input smaller.")));
 }
+
+void
+check_one_dimension(ArrayType *array, const char *what, const char *hint)
+{
+	if (ARR_NDIM(array) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(array)),
+				 errhint("%s", hint)));
+}

@@ -19,6 +19,8 @@
 
 #include "compat.h"
 
+#include "utils/array.h"
+
 /*
  * In a loop whose trip count grows with the input, check for interrupts
  * every 64k steps (i counts the steps): a cancel request or
@@ -39,6 +41,12 @@ extern Size attribution_max_memory(void);
 /* raise the error of a call of function whose `what` needs more than needed bytes */
 pg_noreturn extern void attribution_memory_error(const char *function, Size needed,
 												 const char *what);
+
+/*
+ * Fail with array_subscript_error unless the array has at most one
+ * dimension: "what" names the argument, hint says what to give instead.
+ */
+extern void check_one_dimension(ArrayType *array, const char *what, const char *hint);
 
 /*
  * Install the guard that keeps a DROP ... CASCADE of another object from

@@ -26,7 +26,7 @@ Datum
 channel_credit_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_trans");
-	JourneyState *state = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
+	JourneyState *state = agg_state_arg(fcinfo, 0);
 	JourneyCall *call = journey_call(fcinfo);
 	RowArgs		where;
 	TouchRow	row;
@@ -40,8 +40,8 @@ Datum
 channel_credit_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credit_combine");
-	JourneyState *a = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
-	JourneyState *b = PG_ARGISNULL(1) ? NULL : (JourneyState *) PG_GETARG_POINTER(1);
+	JourneyState *a = agg_state_arg(fcinfo, 0);
+	JourneyState *b = agg_state_arg(fcinfo, 1);
 
 	if (b == NULL)
 		return agg_state_unchanged(fcinfo);
@@ -77,7 +77,7 @@ channel_credit_deserialize(PG_FUNCTION_ARGS)
 Datum
 channel_credit_final(PG_FUNCTION_ARGS)
 {
-	JourneyState *state = PG_ARGISNULL(0) ? NULL : (JourneyState *) PG_GETARG_POINTER(0);
+	JourneyState *state = agg_state_arg(fcinfo, 0);
 	StrDict    *dict;
 	int			n;
 	double	   *credit;

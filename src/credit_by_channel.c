@@ -58,7 +58,6 @@ typedef struct JourneyEntry
 {
 	int64		journey;
 	JourneyState *state;
-	uint32		hash;
 	char		status;
 } JourneyEntry;
 
@@ -74,8 +73,7 @@ journey_hash(int64 journey)
 #define SH_KEY journey
 #define SH_HASH_KEY(tb, key) journey_hash(key)
 #define SH_EQUAL(tb, a, b) ((a) == (b))
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a) ((a)->hash)
+/* an int64 key compares as cheaply as a stored hash would: none is kept */
 #define SH_SCOPE static inline
 #define SH_DECLARE
 #define SH_DEFINE
@@ -180,7 +178,7 @@ Datum
 credit_by_channel_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_trans");
-	ManyJourneys *many = PG_ARGISNULL(0) ? NULL : (ManyJourneys *) PG_GETARG_POINTER(0);
+	ManyJourneys *many = agg_state_arg(fcinfo, 0);
 	JourneyEntry *entry;
 
 	if (PG_ARGISNULL(1))
@@ -196,8 +194,8 @@ Datum
 credit_by_channel_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_combine");
-	ManyJourneys *a = PG_ARGISNULL(0) ? NULL : (ManyJourneys *) PG_GETARG_POINTER(0);
-	ManyJourneys *b = PG_ARGISNULL(1) ? NULL : (ManyJourneys *) PG_GETARG_POINTER(1);
+	ManyJourneys *a = agg_state_arg(fcinfo, 0);
+	ManyJourneys *b = agg_state_arg(fcinfo, 1);
 	JourneyCall *call = journey_call(fcinfo);
 	journey_map_iterator it;
 	JourneyEntry *from;
@@ -365,7 +363,7 @@ sum_journeys(ManyJourneys *many)
 Datum
 credit_by_channel_final(PG_FUNCTION_ARGS)
 {
-	ManyJourneys *many = PG_ARGISNULL(0) ? NULL : (ManyJourneys *) PG_GETARG_POINTER(0);
+	ManyJourneys *many = agg_state_arg(fcinfo, 0);
 
 	if (many == NULL)
 		PG_RETURN_NULL();
@@ -534,14 +532,7 @@ credit_by_channel_state_trans(PG_FUNCTION_ARGS)
 Datum
 credit_by_channel_state_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_by_channel_combine");
-	ExpandedAggState *eas;
-
-	if (PG_ARGISNULL(1))
-		return agg_state_unchanged(fcinfo);
-	eas = aggstate_for_update(fcinfo, 0, &many_kind, aggcontext);
-	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
-	PG_RETURN_DATUM(aggstate_datum(eas));
+	return aggstate_combine(fcinfo, &many_kind, "credit_by_channel_combine");
 }
 
 Datum

@@ -581,14 +581,7 @@ credit_sum_trans(PG_FUNCTION_ARGS)
 Datum
 credit_sum_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext = agg_memory_context(fcinfo, "credit_sum_combine");
-	ExpandedAggState *eas;
-
-	if (PG_ARGISNULL(1))
-		return agg_state_unchanged(fcinfo);
-	eas = aggstate_for_update(fcinfo, 0, &credit_sum_kind, aggcontext);
-	aggstate_merge_datum(eas, PG_GETARG_DATUM(1));
-	PG_RETURN_DATUM(aggstate_datum(eas));
+	return aggstate_combine(fcinfo, &credit_sum_kind, "credit_sum_combine");
 }
 
 Datum
@@ -609,7 +602,7 @@ Datum
 channel_credits_sum_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credits_sum_trans");
-	CreditSum  *sum = PG_ARGISNULL(0) ? NULL : (CreditSum *) PG_GETARG_POINTER(0);
+	CreditSum  *sum = agg_state_arg(fcinfo, 0);
 	MemoryContext old;
 	double		weight;
 
@@ -627,8 +620,8 @@ Datum
 channel_credits_sum_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "channel_credits_sum_combine");
-	CreditSum  *a = PG_ARGISNULL(0) ? NULL : (CreditSum *) PG_GETARG_POINTER(0);
-	CreditSum  *b = PG_ARGISNULL(1) ? NULL : (CreditSum *) PG_GETARG_POINTER(1);
+	CreditSum  *a = agg_state_arg(fcinfo, 0);
+	CreditSum  *b = agg_state_arg(fcinfo, 1);
 	MemoryContext old;
 
 	if (b == NULL)

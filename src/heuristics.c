@@ -37,16 +37,14 @@ enum
 Datum
 attribution_heuristics(PG_FUNCTION_ARGS)
 {
-	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
 	TupleDesc	tupdesc;
-	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
 	PathReader	reader;
+	Tuplestorestate *store = ps_srf_start(fcinfo, &tupdesc, &reader);
 	CompensatedSum *conversions[N_HEURISTICS];
 	CompensatedSum *value[N_HEURISTICS];
 	int			m;
 	int			c;
 
-	path_reader_init(&reader, summary);
 	for (m = 0; m < N_HEURISTICS; m++)
 	{
 		conversions[m] = palloc0(Max(reader.n_channels, 1) * sizeof(CompensatedSum));

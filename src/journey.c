@@ -374,7 +374,7 @@ Datum
 journey_agg_trans(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "journey_agg_trans");
-	TouchBuffer *buf = PG_ARGISNULL(0) ? NULL : (TouchBuffer *) PG_GETARG_POINTER(0);
+	TouchBuffer *buf = agg_state_arg(fcinfo, 0);
 	bool		has_id_arg = PG_NARGS() > 3;
 	TimestampTz at;
 	text	   *channel;
@@ -404,8 +404,8 @@ Datum
 journey_agg_combine(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcontext = agg_memory_context(fcinfo, "journey_agg_combine");
-	TouchBuffer *a = PG_ARGISNULL(0) ? NULL : (TouchBuffer *) PG_GETARG_POINTER(0);
-	TouchBuffer *b = PG_ARGISNULL(1) ? NULL : (TouchBuffer *) PG_GETARG_POINTER(1);
+	TouchBuffer *a = agg_state_arg(fcinfo, 0);
+	TouchBuffer *b = agg_state_arg(fcinfo, 1);
 	MemoryContext old;
 
 	if (b == NULL)
@@ -451,7 +451,7 @@ journey_agg_deserialize(PG_FUNCTION_ARGS)
 Datum
 journey_agg_final(PG_FUNCTION_ARGS)
 {
-	TouchBuffer *buf = PG_ARGISNULL(0) ? NULL : (TouchBuffer *) PG_GETARG_POINTER(0);
+	TouchBuffer *buf = agg_state_arg(fcinfo, 0);
 
 	if (buf == NULL || buf->ntouches == 0)
 		PG_RETURN_NULL();

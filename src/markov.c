@@ -334,6 +334,67 @@ compare_edges(const void *a, const void *b, void *arg)
 	return (ea->to > eb->to) - (ea->to < eb->to);
 }
 
+/*
+ * The distinct channels of a tuple of at most "order" channels, in the order
+ * of their first position, into channels[]; returns how many.
+ */
+static inline int
+tuple_distinct_channels(uint64 key, int order, int *channels)
+{
+	int			m = 0;
+	int			j;
+
+	for (j = 0; j < order; j++)
+	{
+		int			ch = tuple_channel(key, j);
+		int			k;
+
+		if (ch < 0)
+			break;
+		for (k = 0; k < m && channels[k] != ch; k++)
+			;
+		if (k == m)
+			channels[m++] = ch;
+	}
+	return m;
+}
+
+/*
+ * The states of each channel (CSR): a state is listed once under each
+ * distinct channel of its tuple.
+ */
+static void
+index_channel_states(MarkovChain *mc)
+{
+	int32	   *channel_count = chain_alloc((mc->n_channels + 1) * sizeof(int32), MCXT_ALLOC_ZERO);
+	int			channels[MAX_CHAIN_ORDER];
+	int			m;
+	int			i;
+	int32		s;
+	int			c;
+
+	mc->channel_start = chain_alloc((mc->n_channels + 1) * sizeof(int32), MCXT_ALLOC_ZERO);
+	for (s = 0; s < mc->n_states; s++)
+	{
+		INTERRUPT_EVERY(s);
+		m = tuple_distinct_channels(mc->keys[s], mc->order, channels);
+		for (i = 0; i < m; i++)
+			mc->channel_start[channels[i] + 1]++;
+	}
+	for (c = 0; c < mc->n_channels; c++)
+		mc->channel_start[c + 1] += mc->channel_start[c];
+	mc->channel_states = chain_alloc(Max(mc->channel_start[mc->n_channels], 1) * sizeof(int32),
+									 MCXT_ALLOC_HUGE);
+	for (s = 0; s < mc->n_states; s++)
+	{
+		INTERRUPT_EVERY(s);
+		m = tuple_distinct_channels(mc->keys[s], mc->order, channels);
+		for (i = 0; i < m; i++)
+			mc->channel_states[mc->channel_start[channels[i]] + channel_count[channels[i]]++] = s;
+	}
+	pfree(channel_count);
+}
+
 /* renumber the states in tuple order and lay out the transitions (CSR) */
 static void
 chain_finish(MarkovChain *mc, ChainBuild *cb)
@@ -342,10 +403,8 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 	int32	   *order = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	int32	   *rank = chain_alloc(Max(n, 1) * sizeof(int32), MCXT_ALLOC_HUGE);
 	EdgeSort   *edges = chain_alloc(Max(cb->n_edges, 1) * sizeof(EdgeSort), MCXT_ALLOC_HUGE);
-	int32	   *channel_count;
 	int32		s;
 	int64		e;
-	int			c;
 
 	for (s = 0; s < n; s++)
 		order[s] = s;
@@ -421,52 +480,7 @@ chain_finish(MarkovChain *mc, ChainBuild *cb)
 			mc->value_is_conversions = false;
 	}
 
-	/* the states of each channel */
-	channel_count = chain_alloc((mc->n_channels + 1) * sizeof(int32), MCXT_ALLOC_ZERO);
-	mc->channel_start = chain_alloc((mc->n_channels + 1) * sizeof(int32), MCXT_ALLOC_ZERO);
-	for (s = 0; s < n; s++)
-	{
-		int			j;
-
-		INTERRUPT_EVERY(s);
-		for (j = 0; j < mc->order; j++)
-		{
-			int			ch = tuple_channel(mc->keys[s], j);
-			int			k;
-			bool		seen = false;
-
-			if (ch < 0)
-				break;
-			for (k = 0; k < j; k++)
-				seen |= tuple_channel(mc->keys[s], k) == ch;
-			if (!seen)
-				mc->channel_start[ch + 1]++;
-		}
-	}
-	for (c = 0; c < mc->n_channels; c++)
-		mc->channel_start[c + 1] += mc->channel_start[c];
-	mc->channel_states = chain_alloc(Max(mc->channel_start[mc->n_channels], 1) * sizeof(int32),
-										 MCXT_ALLOC_HUGE);
-	for (s = 0; s < n; s++)
-	{
-		int			j;
-
-		INTERRUPT_EVERY(s);
-		for (j = 0; j < mc->order; j++)
-		{
-			int			ch = tuple_channel(mc->keys[s], j);
-			int			k;
-			bool		seen = false;
-
-			if (ch < 0)
-				break;
-			for (k = 0; k < j; k++)
-				seen |= tuple_channel(mc->keys[s], k) == ch;
-			if (!seen)
-				mc->channel_states[mc->channel_start[ch] + channel_count[ch]++] = s;
-		}
-	}
-	pfree(channel_count);
+	index_channel_states(mc);
 	pfree(order);
 	pfree(rank);
 	pfree(edges);
@@ -596,6 +610,38 @@ get_chain_order(FunctionCallInfo fcinfo)
 	return order;
 }
 
+/* what markov() and transition_matrix() start from */
+typedef struct MarkovCall
+{
+	TupleDesc	tupdesc;		/* of the result */
+	Tuplestorestate *store;
+	MarkovChain *mc;			/* in the call's budget */
+	PathReader	names;			/* of the summary's channels */
+	MemoryContext old;			/* to switch back to at budget_end() */
+} MarkovCall;
+
+/*
+ * Start markov() or transition_matrix() over the path summary of argument
+ * 0: the result's store, then the budget of the call with the chain in it.
+ * False when the summary has no paths: the result is empty and no budget
+ * was started.
+ */
+static bool
+markov_call_start(FunctionCallInfo fcinfo, const char *function, MarkovCall *call)
+{
+	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
+	int			order = get_chain_order(fcinfo);
+
+	call->store = srf_start(fcinfo, &call->tupdesc);
+	if (summary->n_paths == 0)
+		return false;
+	call->old = budget_start(function);
+	call->mc = chain_build(summary, order);
+	chain_check_totals(call->mc, function);
+	path_reader_init(&call->names, summary);
+	return true;
+}
+
 /*
  * markov(ps, chain_order) returns (channel, removal_effect, conversions, value)
  * per channel, in bytewise order of the channel names.
@@ -603,14 +649,9 @@ get_chain_order(FunctionCallInfo fcinfo)
 Datum
 attribution_markov(PG_FUNCTION_ARGS)
 {
-	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
-	int			order = get_chain_order(fcinfo);
-	TupleDesc	tupdesc;
-	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
+	MarkovCall	call;
 	MarkovChain *mc;
 	Solver		sv;
-	PathReader	names;
-	MemoryContext old;
 	double		full_x,
 				full_v;
 	double	   *effect;
@@ -619,11 +660,9 @@ attribution_markov(PG_FUNCTION_ARGS)
 				sum_value_effect = 0;
 	int			c;
 
-	if (summary->n_paths == 0)
+	if (!markov_call_start(fcinfo, "markov", &call))
 		return (Datum) 0;
-	old = budget_start("markov");
-	mc = chain_build(summary, order);
-	chain_check_totals(mc, "markov");
+	mc = call.mc;
 	if (csum_value(&mc->total_non_conversions) == 0)
 		ereport(NOTICE,
 				(errmsg("the path summary has no non-conversions"),
@@ -635,7 +674,7 @@ attribution_markov(PG_FUNCTION_ARGS)
 	absorbed_from_start(&sv, &full_x, &full_v);
 	effect = chain_alloc(Max(mc->n_channels, 1) * sizeof(double), MCXT_ALLOC_ZERO);
 	value_effect = chain_alloc(Max(mc->n_channels, 1) * sizeof(double), MCXT_ALLOC_ZERO);
-	if (order > 1 || !order1_removal_effects(&sv, full_x, full_v, effect, value_effect))
+	if (mc->order > 1 || !order1_removal_effects(&sv, full_x, full_v, effect, value_effect))
 		removal_effects_by_solving(&sv, full_x, full_v, effect, value_effect);
 	for (c = 0; c < mc->n_channels; c++)
 	{
@@ -643,21 +682,20 @@ attribution_markov(PG_FUNCTION_ARGS)
 		sum_value_effect += value_effect[c];
 	}
 
-	path_reader_init(&names, summary);
 	for (c = 0; c < mc->n_channels; c++)
 	{
 		Datum		values[4];
 		bool		nulls[4] = {false, false, false, false};
 
-		values[0] = PointerGetDatum(path_reader_channel_text(&names, c));
+		values[0] = PointerGetDatum(path_reader_channel_text(&call.names, c));
 		values[1] = Float8GetDatum(effect[c]);
 		values[2] = Float8GetDatum(sum_effect > 0 ?
 								   effect[c] / sum_effect * csum_value(&mc->total_conversions) : 0.0);
 		values[3] = Float8GetDatum(sum_value_effect > 0 ?
 								   value_effect[c] / sum_value_effect * csum_value(&mc->total_value) : 0.0);
-		tuplestore_putvalues(store, tupdesc, values, nulls);
+		tuplestore_putvalues(call.store, call.tupdesc, values, nulls);
 	}
-	budget_end(old);
+	budget_end(call.old);
 	return (Datum) 0;
 }
 
@@ -682,8 +720,7 @@ state_name(StringInfo buf, const PathReader *names, uint64 key)
 }
 
 static void
-put_transition(Tuplestorestate *store, TupleDesc tupdesc, text *from, text *to,
-			   double probability)
+put_transition(const MarkovCall *call, text *from, text *to, double probability)
 {
 	Datum		values[3];
 	bool		nulls[3] = {false, false, false};
@@ -691,7 +728,7 @@ put_transition(Tuplestorestate *store, TupleDesc tupdesc, text *from, text *to,
 	values[0] = PointerGetDatum(from);
 	values[1] = PointerGetDatum(to);
 	values[2] = Float8GetDatum(probability);
-	tuplestore_putvalues(store, tupdesc, values, nulls);
+	tuplestore_putvalues(call->store, call->tupdesc, values, nulls);
 }
 
 /*
@@ -706,14 +743,9 @@ put_transition(Tuplestorestate *store, TupleDesc tupdesc, text *from, text *to,
 Datum
 attribution_transition_matrix(PG_FUNCTION_ARGS)
 {
-	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
-	int			order = get_chain_order(fcinfo);
-	TupleDesc	tupdesc;
-	Tuplestorestate *store = ps_materialize_srf(fcinfo, &tupdesc);
+	MarkovCall	call;
 	MarkovChain *mc;
-	PathReader	names;
 	MemoryContext row_context;
-	MemoryContext old;
 	StringInfoData from_buf;
 	StringInfoData to_buf;
 	text	   *start_name = cstring_to_text("(start)");
@@ -721,12 +753,9 @@ attribution_transition_matrix(PG_FUNCTION_ARGS)
 	text	   *null_name = cstring_to_text("(null)");
 	int32		s;
 
-	if (summary->n_paths == 0)
+	if (!markov_call_start(fcinfo, "transition_matrix", &call))
 		return (Datum) 0;
-	old = budget_start("transition_matrix");
-	mc = chain_build(summary, order);
-	chain_check_totals(mc, "transition_matrix");
-	path_reader_init(&names, summary);
+	mc = call.mc;
 	initStringInfo(&from_buf);
 	initStringInfo(&to_buf);
 	row_context = AllocSetContextCreate(CurrentMemoryContext, "transition_matrix rows",
@@ -737,31 +766,31 @@ attribution_transition_matrix(PG_FUNCTION_ARGS)
 		INTERRUPT_EVERY(s);
 		if (mc->start_weight[s] > 0)
 		{
-			put_transition(store, tupdesc, start_name, state_name(&to_buf, &names, mc->keys[s]),
+			put_transition(&call, start_name, state_name(&to_buf, &call.names, mc->keys[s]),
 						   mc->start_weight[s] / mc->start_total);
 			MemoryContextReset(row_context);
 		}
 	}
 	for (s = 0; s < mc->n_states; s++)
 	{
-		text	   *from = state_name(&from_buf, &names, mc->keys[s]);
+		text	   *from = state_name(&from_buf, &call.names, mc->keys[s]);
 		int64		e;
 
 		CHECK_FOR_INTERRUPTS();
 		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
 		{
-			put_transition(store, tupdesc, from, state_name(&to_buf, &names, mc->keys[mc->col[e]]),
+			put_transition(&call, from, state_name(&to_buf, &call.names, mc->keys[mc->col[e]]),
 						   mc->weight[e] / mc->out_total[s]);
 			INTERRUPT_EVERY(e);
 		}
 		if (mc->conv_weight[s] > 0)
-			put_transition(store, tupdesc, from, conversion_name,
+			put_transition(&call, from, conversion_name,
 						   mc->conv_weight[s] / mc->out_total[s]);
 		if (mc->null_weight[s] > 0)
-			put_transition(store, tupdesc, from, null_name,
+			put_transition(&call, from, null_name,
 						   mc->null_weight[s] / mc->out_total[s]);
 		MemoryContextReset(row_context);
 	}
-	budget_end(old);
+	budget_end(call.old);
 	return (Datum) 0;
 }

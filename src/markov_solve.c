@@ -322,6 +322,30 @@ solve_single(Solver *sv, int32 s)
 }
 
 
+/* the states of component i in comp->nodes, *n of them */
+static inline const int32 *
+component_nodes(const Components *comp, int32 i, int32 *n)
+{
+	*n = comp->start[i + 1] - comp->start[i];
+	return comp->nodes + comp->start[i];
+}
+
+/*
+ * Start the constant part of state s's equations, its own conversions and
+ * value: false (both 0) when the state is removed, and nothing is to be
+ * added from its transitions.
+ */
+static inline bool
+rhs_start(const Solver *sv, int32 s, double *bx, double *bv)
+{
+	*bx = *bv = 0;
+	if (sv->removed[s])
+		return false;
+	*bx = sv->mc->conv_weight[s];
+	*bv = sv->mc->value_weight[s];
+	return true;
+}
+
 /*
  * The matrix of component i, out(s) on the diagonal and -w(s,t) for the
  * transitions inside it (a removed state gets the row of x = 0).
@@ -331,14 +355,14 @@ component_matrix(Solver *sv, int32 i, DenseLU *lu)
 {
 	const MarkovChain *mc = sv->mc;
 	const Components *comp = &sv->comp;
-	int32		first = comp->start[i];
-	int32		n = comp->start[i + 1] - first;
+	int32		n;
+	const int32 *nodes = component_nodes(comp, i, &n);
 	int32		r;
 
 	lu_prepare(lu, n);
 	for (r = 0; r < n; r++)
 	{
-		int32		s = comp->nodes[first + r];
+		int32		s = nodes[r];
 		int64		e;
 
 		if (sv->removed[s])
@@ -359,8 +383,8 @@ solve_dense(Solver *sv, int32 i)
 {
 	const MarkovChain *mc = sv->mc;
 	const Components *comp = &sv->comp;
-	int32		first = comp->start[i];
-	int32		n = comp->start[i + 1] - first;
+	int32		n;
+	const int32 *nodes = component_nodes(comp, i, &n);
 	double	   *bx = chain_alloc(n * sizeof(double), 0);
 	double	   *bv = chain_alloc(n * sizeof(double), 0);
 	int32		r;
@@ -368,14 +392,11 @@ solve_dense(Solver *sv, int32 i)
 	component_matrix(sv, i, &sv->lu);
 	for (r = 0; r < n; r++)
 	{
-		int32		s = comp->nodes[first + r];
+		int32		s = nodes[r];
 		int64		e;
 
-		bx[r] = bv[r] = 0;
-		if (sv->removed[s])
+		if (!rhs_start(sv, s, &bx[r], &bv[r]))
 			continue;
-		bx[r] = mc->conv_weight[s];
-		bv[r] = mc->value_weight[s];
 		for (e = mc->row_start[s]; e < mc->row_start[s + 1]; e++)
 		{
 			int32		t = mc->col[e];
@@ -392,7 +413,7 @@ solve_dense(Solver *sv, int32 i)
 	lu_solve(&sv->lu, bv);
 	for (r = 0; r < n; r++)
 	{
-		int32		s = comp->nodes[first + r];
+		int32		s = nodes[r];
 
 		/* round-off must not make a probability negative */
 		sv->x[s] = Max(bx[r], 0.0);
@@ -430,8 +451,8 @@ local_system(Solver *sv, int32 i, bool by_state)
 {
 	const MarkovChain *mc = sv->mc;
 	const Components *comp = &sv->comp;
-	int32		first = comp->start[i];
-	int32		n = comp->start[i + 1] - first;
+	int32		n;
+	const int32 *nodes = component_nodes(comp, i, &n);
 	LocalSystem *ls;
 	int32	   *local_of;
 	int64		inside = 0,
@@ -441,7 +462,7 @@ local_system(Solver *sv, int32 i, bool by_state)
 	ls = palloc(sizeof(LocalSystem));
 	ls->n = n;
 	ls->node = chain_alloc(n * sizeof(int32), MCXT_ALLOC_HUGE);
-	memcpy(ls->node, comp->nodes + first, n * sizeof(int32));
+	memcpy(ls->node, nodes, n * sizeof(int32));
 	if (by_state)
 		qsort_interruptible(ls->node, n, sizeof(int32), compare_state_keys, mc->keys);
 	/* local numbers, through the scratch position array of the component */
@@ -499,7 +520,7 @@ local_system(Solver *sv, int32 i, bool by_state)
 	ls->ext_start[n] = outside;
 	/* back to positions in comp->nodes */
 	for (r = 0; r < n; r++)
-		comp->position[comp->nodes[first + r]] = r;
+		comp->position[nodes[r]] = r;
 	return ls;
 }
 
@@ -527,6 +548,15 @@ local_system_free(LocalSystem *ls)
  * at once (Aitken's process, applied to the dominant eigenvalue), which
  * removes that part of the error, and the sweeps go on from there.
  */
+/* what one sweep measures of a vector's changes */
+typedef struct SweepSums
+{
+	double		largest_change;
+	double		scale;			/* largest value */
+	double		cross;			/* <change, prev_change> */
+	double		norm;			/* <prev_change, prev_change> */
+} SweepSums;
+
 typedef struct SweepTrack
 {
 	double	   *values;			/* the vector being solved (local numbers) */
@@ -535,11 +565,18 @@ typedef struct SweepTrack
 	double		rate;			/* estimated from the last two changes */
 	double		prev_rate;
 	double		known_rate;		/* the settled rate of the last jump, or 0 */
-	double		largest_change;
-	double		scale;			/* largest value */
-	double		cross;			/* <change, prev_change> of the last sweep */
-	double		norm;			/* <prev_change, prev_change> */
+	SweepSums	sums;			/* of the last sweep */
 } SweepTrack;
+
+/* count a state's change d, to the value x, whose change before was prev */
+static inline void
+sums_add(SweepSums *sums, double x, double d, double prev)
+{
+	sums->largest_change = Max(sums->largest_change, fabs(d));
+	sums->scale = Max(sums->scale, x);
+	sums->cross += d * prev;
+	sums->norm += prev * prev;
+}
 
 static void
 track_start_sweep(SweepTrack *t)
@@ -548,7 +585,7 @@ track_start_sweep(SweepTrack *t)
 
 	t->prev_change = t->change;
 	t->change = swap;
-	t->largest_change = t->scale = t->cross = t->norm = 0;
+	memset(&t->sums, 0, sizeof(t->sums));
 }
 
 /* the rate from the last two changes: <d_k, d_k-1> / <d_k-1, d_k-1> */
@@ -556,7 +593,7 @@ static void
 track_rate(SweepTrack *t)
 {
 	t->prev_rate = t->rate;
-	t->rate = t->norm > 0 ? t->cross / t->norm : 0;
+	t->rate = t->sums.norm > 0 ? t->sums.cross / t->sums.norm : 0;
 }
 
 /*
@@ -600,10 +637,10 @@ track_converged(const SweepTrack *t)
 {
 	double		rate = fabs(t->rate);
 
-	if (t->largest_change <= 4 * DBL_EPSILON * t->scale)
+	if (t->sums.largest_change <= 4 * DBL_EPSILON * t->sums.scale)
 		return true;
 	return rate < 1 &&
-		t->largest_change * Max(rate, 0.5) / (1 - rate) <= SOLVER_TOLERANCE * t->scale;
+		t->sums.largest_change * Max(rate, 0.5) / (1 - rate) <= SOLVER_TOLERANCE * t->sums.scale;
 }
 
 /*
@@ -620,10 +657,7 @@ sweep_one(const LocalSystem *ls, const bool *gone, const double *b, SweepTrack *
 	double	   *restrict values = t->values;
 	double	   *restrict change = t->change;
 	const double *restrict prev_change = t->prev_change;
-	double		largest = 0,
-				scale = 0,
-				cross = 0,
-				norm = 0;
+	SweepSums	sums = {0};
 	int32		r;
 
 	for (r = 0; r < ls->n; r++)
@@ -644,15 +678,9 @@ sweep_one(const LocalSystem *ls, const bool *gone, const double *b, SweepTrack *
 		d = x - values[r];
 		values[r] = x;
 		change[r] = d;
-		largest = Max(largest, fabs(d));
-		scale = Max(scale, x);
-		cross += d * prev_change[r];
-		norm += prev_change[r] * prev_change[r];
+		sums_add(&sums, x, d, prev_change[r]);
 	}
-	t->largest_change = largest;
-	t->scale = scale;
-	t->cross = cross;
-	t->norm = norm;
+	t->sums = sums;
 }
 
 /* the same for the conversion and the value vector at once */
@@ -665,14 +693,8 @@ sweep_two(const LocalSystem *ls, const bool *gone, const double *bx, const doubl
 	const int64 *restrict row_start = ls->row_start;
 	double	   *restrict xs = tx->values;
 	double	   *restrict vs = tv->values;
-	double		largest_x = 0,
-				scale_x = 0,
-				cross_x = 0,
-				norm_x = 0;
-	double		largest_v = 0,
-				scale_v = 0,
-				cross_v = 0,
-				norm_v = 0;
+	SweepSums	sums_x = {0};
+	SweepSums	sums_v = {0};
 	int32		r;
 
 	for (r = 0; r < ls->n; r++)
@@ -702,23 +724,11 @@ sweep_two(const LocalSystem *ls, const bool *gone, const double *bx, const doubl
 		vs[r] = v;
 		tx->change[r] = dx;
 		tv->change[r] = dv;
-		largest_x = Max(largest_x, fabs(dx));
-		largest_v = Max(largest_v, fabs(dv));
-		scale_x = Max(scale_x, x);
-		scale_v = Max(scale_v, v);
-		cross_x += dx * tx->prev_change[r];
-		cross_v += dv * tv->prev_change[r];
-		norm_x += tx->prev_change[r] * tx->prev_change[r];
-		norm_v += tv->prev_change[r] * tv->prev_change[r];
+		sums_add(&sums_x, x, dx, tx->prev_change[r]);
+		sums_add(&sums_v, v, dv, tv->prev_change[r]);
 	}
-	tx->largest_change = largest_x;
-	tx->scale = scale_x;
-	tx->cross = cross_x;
-	tx->norm = norm_x;
-	tv->largest_change = largest_v;
-	tv->scale = scale_v;
-	tv->cross = cross_v;
-	tv->norm = norm_v;
+	tx->sums = sums_x;
+	tv->sums = sums_v;
 }
 
 /*
@@ -783,11 +793,8 @@ sweep_local(Solver *sv, const LocalSystem *ls)
 			tv.values[r] = sv->v_full[s];
 		}
 		tx.change[r] = tv.change[r] = 0;
-		bx[r] = bv[r] = 0;
-		if (sv->removed[s])
+		if (!rhs_start(sv, s, &bx[r], &bv[r]))
 			continue;
-		bx[r] = mc->conv_weight[s];
-		bv[r] = mc->value_weight[s];
 		for (e = ls->ext_start[r]; e < ls->ext_start[r + 1]; e++)
 		{
 			bx[r] += ls->ext_weight[e] * sv->x[ls->ext_col[e]];
@@ -896,15 +903,14 @@ static void
 solve_component(Solver *sv, int32 i)
 {
 	const MarkovChain *mc = sv->mc;
-	const Components *comp = &sv->comp;
-	int32		first = comp->start[i];
-	int32		n = comp->start[i + 1] - first;
+	int32		n;
+	const int32 *nodes = component_nodes(&sv->comp, i, &n);
 	int64		edges = 0;
 	int32		r;
 
 	if (n == 1)
 	{
-		int32		s = comp->nodes[first];
+		int32		s = nodes[0];
 
 		if (sv->removed[s])
 			sv->x[s] = sv->v[s] = 0;
@@ -912,9 +918,9 @@ solve_component(Solver *sv, int32 i)
 			solve_single(sv, s);
 		return;
 	}
-	for (r = first; r < first + n; r++)
+	for (r = 0; r < n; r++)
 	{
-		int32		s = comp->nodes[r];
+		int32		s = nodes[r];
 
 		edges += mc->row_start[s + 1] - mc->row_start[s];
 	}
@@ -1201,8 +1207,8 @@ component_visits(Solver *sv, int32 i, double *column, double *u, double *visits,
 {
 	const MarkovChain *mc = sv->mc;
 	const Components *comp = &sv->comp;
-	int32		first = comp->start[i];
-	int32		size = comp->start[i + 1] - first;
+	int32		size;
+	const int32 *nodes = component_nodes(comp, i, &size);
 	Size		matrix = mul_size(mul_size(size, size), sizeof(double));
 	double	   *inverse_diagonal;
 	int32		r;
@@ -1217,7 +1223,7 @@ component_visits(Solver *sv, int32 i, double *column, double *u, double *visits,
 	lu_solve_transposed(&sv->lu, column);
 	for (r = 0; r < size; r++)
 	{
-		int32		t = comp->nodes[first + r];
+		int32		t = nodes[r];
 
 		u[t] = Max(column[r], 0.0);
 		visits[t] = u[t] * mc->out_total[t];
@@ -1226,7 +1232,7 @@ component_visits(Solver *sv, int32 i, double *column, double *u, double *visits,
 	lu_inverse_diagonal(&sv->lu, inverse_diagonal);
 	for (r = 0; r < size; r++)
 	{
-		int32		t = comp->nodes[first + r];
+		int32		t = nodes[r];
 
 		diagonal[t] = inverse_diagonal[r] * mc->out_total[t];
 	}
@@ -1277,8 +1283,8 @@ order1_removal_effects(Solver *sv, double full_x, double full_v,
 	/* components from the sources on: Tarjan emitted them sinks first */
 	for (i = comp->n - 1; i >= 0 && ok; i--)
 	{
-		int32		first = comp->start[i];
-		int32		size = comp->start[i + 1] - first;
+		int32		size;
+		const int32 *nodes = component_nodes(comp, i, &size);
 		int32		r;
 
 		if ((i & 1023) == 0)
@@ -1286,7 +1292,7 @@ order1_removal_effects(Solver *sv, double full_x, double full_v,
 		/* inflow from start and from the components already done */
 		for (r = 0; r < size; r++)
 		{
-			int32		t = comp->nodes[first + r];
+			int32		t = nodes[r];
 			double		inflow = mc->start_weight[t];
 
 			for (e = in.start[t]; e < in.start[t + 1]; e++)
@@ -1300,7 +1306,7 @@ order1_removal_effects(Solver *sv, double full_x, double full_v,
 		}
 		if (size == 1)
 		{
-			int32		t = comp->nodes[first];
+			int32		t = nodes[0];
 
 			visits[t] = column[0];
 			u[t] = visits[t] / mc->out_total[t];

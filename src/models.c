@@ -8,6 +8,7 @@
 
 #include <math.h>
 
+#include "attribution.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "libpq/pqformat.h"
@@ -111,12 +112,8 @@ read_custom_weights(ArrayType *weights, double *shares)
 	int			i;
 	double		sum = 0;
 
-	if (ARR_NDIM(weights) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("custom weights must be a one-dimensional array"),
-				 errdetail("The array has %d dimensions.", ARR_NDIM(weights)),
-				 errhint("Give six weights: first, lead, opportunity, closed, last, middle.")));
+	check_one_dimension(weights, "custom weights",
+						"Give six weights: first, lead, opportunity, closed, last, middle.");
 	deconstruct_array(weights, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL,
 					  TYPALIGN_DOUBLE, &elems, &nulls, &n);
 	if (n != NUM_CUSTOM_WEIGHTS)

@@ -275,6 +275,31 @@ text_write_quantity(StringInfo buf, int nterms, const double *terms)
 	}
 }
 
+/* the text form of the reader's current path: [[channel, ...], quantities] */
+static void
+text_write_path(StringInfo buf, const PathReader *reader)
+{
+	int			t;
+	int			q;
+
+	appendStringInfoString(buf, "[[");
+	for (t = 0; t < reader->length; t++)
+	{
+		int			c = reader->channels[t];
+
+		if (t > 0)
+			appendStringInfoChar(buf, ',');
+		tw_append_string(buf, reader->names[c], reader->name_lens[c]);
+	}
+	appendStringInfoChar(buf, ']');
+	for (q = 0; q < PS_QUANTITIES; q++)
+	{
+		appendStringInfoChar(buf, ',');
+		text_write_quantity(buf, reader->nterms[q], reader->terms[q]);
+	}
+	appendStringInfoChar(buf, ']');
+}
+
 Datum
 attribution_path_summary_out(PG_FUNCTION_ARGS)
 {
@@ -287,28 +312,10 @@ attribution_path_summary_out(PG_FUNCTION_ARGS)
 	appendStringInfoChar(&buf, '[');
 	while (path_reader_next(&reader))
 	{
-		int			t;
-		int			q;
-
 		CHECK_FOR_INTERRUPTS();
 		if (reader.index > 0)
 			appendStringInfoChar(&buf, ',');
-		appendStringInfoString(&buf, "[[");
-		for (t = 0; t < reader.length; t++)
-		{
-			int			c = reader.channels[t];
-
-			if (t > 0)
-				appendStringInfoChar(&buf, ',');
-			tw_append_string(&buf, reader.names[c], reader.name_lens[c]);
-		}
-		appendStringInfoChar(&buf, ']');
-		for (q = 0; q < PS_QUANTITIES; q++)
-		{
-			appendStringInfoChar(&buf, ',');
-			text_write_quantity(&buf, reader.nterms[q], reader.terms[q]);
-		}
-		appendStringInfoChar(&buf, ']');
+		text_write_path(&buf, &reader);
 	}
 	appendStringInfoChar(&buf, ']');
 	PG_RETURN_CSTRING(buf.data);
@@ -391,6 +398,20 @@ ps_check_totals(double journeys, double value, const char *function)
 
 /* ---------- set-returning accessors ---------- */
 
+/*
+ * Start a set-returning function of the path summary of argument 0: its
+ * result's store (srf_start()) and a reader of the summary.
+ */
+Tuplestorestate *
+ps_srf_start(FunctionCallInfo fcinfo, TupleDesc *tupdesc, PathReader *reader)
+{
+	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
+	Tuplestorestate *store = srf_start(fcinfo, tupdesc);
+
+	path_reader_init(reader, summary);
+	return store;
+}
+
 Datum
 ps_return_channel_credits(FunctionCallInfo fcinfo, const PathReader *reader,
 						  const CompensatedSum *conversions, const CompensatedSum *value,
@@ -430,15 +451,13 @@ enum
 Datum
 attribution_paths(PG_FUNCTION_ARGS)
 {
-	PathSummary *summary = PG_GETARG_PATH_SUMMARY_P(0);
 	TupleDesc	tupdesc;
-	Tuplestorestate *store = srf_start(fcinfo, &tupdesc);
 	PathReader	reader;
+	Tuplestorestate *store = ps_srf_start(fcinfo, &tupdesc, &reader);
 	text	  **names;
 	Datum	   *elements;
 	int			c;
 
-	path_reader_init(&reader, summary);
 	names = palloc(Max(reader.n_channels, 1) * sizeof(text *));
 	for (c = 0; c < reader.n_channels; c++)
 		names[c] = path_reader_channel_text(&reader, c);

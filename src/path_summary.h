@@ -121,11 +121,7 @@ extern Datum ps_return_channel_credits(FunctionCallInfo fcinfo, const PathReader
 									   const CompensatedSum *conversions,
 									   const CompensatedSum *value, const char *function);
 
-/* the former name of srf_start() (compat.h) */
-static inline Tuplestorestate *
-ps_materialize_srf(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
-{
-	return srf_start(fcinfo, tupdesc);
-}
+extern Tuplestorestate *ps_srf_start(FunctionCallInfo fcinfo, TupleDesc *tupdesc,
+									 PathReader *reader);
 
 #endif							/* ATTRIBUTION_PATH_SUMMARY_H */

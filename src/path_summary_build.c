@@ -336,6 +336,32 @@ entry_problem(int touches, const ExactSum *sums)
 	return NULL;
 }
 
+/* read the nterms terms of one quantity of path number "path" of a binary form */
+static inline void
+read_terms(BinReader *in, int nterms, ExactSum *sum, int path)
+{
+	exactsum_init(sum);
+	while (nterms-- > 0)
+	{
+		double		term = bin_float8(in);
+		const char *problem = term_problem(term);
+
+		if (problem != NULL)
+			bin_error(in, "%s (path %d).", problem, path);
+		exactsum_add_double(sum, term);
+	}
+}
+
+/* reject path number "path" of a binary form when entry_problem() finds one */
+static inline void
+check_read_entry(BinReader *in, int touches, const ExactSum *sums, int path)
+{
+	const char *problem = entry_problem(touches, sums);
+
+	if (problem != NULL)
+		bin_error(in, "%s (path %d).", problem, path);
+}
+
 /* ---------- adding rows ---------- */
 
 /*
@@ -927,7 +953,6 @@ builder_read_wire(BinReader *in)
 		int32		touches;
 		int32		t;
 		ExactSum	sums[PS_QUANTITIES];
-		const char *problem;
 		int			q;
 
 		CHECK_FOR_INTERRUPTS();
@@ -947,20 +972,9 @@ builder_read_wire(BinReader *in)
 
 			if (nterms > EXACTSUM_MAX_TERMS)
 				bin_error(in, "Path %d has a number of %d terms.", i + 1, nterms);
-			exactsum_init(&sums[q]);
-			while (nterms-- > 0)
-			{
-				double		term = bin_float8(in);
-
-				problem = term_problem(term);
-				if (problem != NULL)
-					bin_error(in, "%s (path %d).", problem, i + 1);
-				exactsum_add_double(&sums[q], term);
-			}
+			read_terms(in, nterms, &sums[q], i + 1);
 		}
-		problem = entry_problem(touches, sums);
-		if (problem != NULL)
-			bin_error(in, "%s (path %d).", problem, i + 1);
+		check_read_entry(in, touches, sums, i + 1);
 		builder_add_probe_sums(b, sums);
 	}
 	bin_end(in, "path");
@@ -1061,7 +1075,6 @@ path_state_read(BinReader *in, PathBuilder *b)
 		uint32		nbytes = 0;
 		int			touches = 0;
 		ExactSum	sums[PS_QUANTITIES];
-		const char *problem;
 		uint8		flags;
 		int			q;
 
@@ -1092,25 +1105,10 @@ path_state_read(BinReader *in, PathBuilder *b)
 			((flags & PS_FLAG_VALUE_IS_CONVERSIONS) != 0 && ((flags >> 2) & 3) != 0))
 			bin_error(in, "The flags of path %d are invalid.", i + 1);
 		for (q = 0; q < PS_QUANTITIES; q++)
-		{
-			int			nterms = (flags >> (2 * q)) & 3;
-
-			exactsum_init(&sums[q]);
-			while (nterms-- > 0)
-			{
-				double		term = bin_float8(in);
-
-				problem = term_problem(term);
-				if (problem != NULL)
-					bin_error(in, "%s (path %d).", problem, i + 1);
-				exactsum_add_double(&sums[q], term);
-			}
-		}
+			read_terms(in, (flags >> (2 * q)) & 3, &sums[q], i + 1);
 		if (flags & PS_FLAG_VALUE_IS_CONVERSIONS)
 			sums[PS_VALUE] = sums[PS_CONVERSIONS];
-		problem = entry_problem(touches, sums);
-		if (problem != NULL)
-			bin_error(in, "%s (path %d).", problem, i + 1);
+		check_read_entry(in, touches, sums, i + 1);
 		if (b != NULL)
 			builder_add_probe_sums(b, sums);
 	}
@@ -1192,11 +1190,7 @@ path_trans(FunctionCallInfo fcinfo, bool storable, PathRowAdder add, const char 
 
 	/* a journey without a path (or a NULL summary) is skipped, like NULLs in sum() */
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		return agg_state_unchanged(fcinfo);
 	if (!storable)
 	{
 		PathBuilder *b = state_or_new(fcinfo, aggcontext);
@@ -1355,11 +1349,7 @@ attribution_path_agg_combine(PG_FUNCTION_ARGS)
 	MemoryContext old;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(PG_GETARG_POINTER(0));
-	}
+		return agg_state_unchanged(fcinfo);
 	/* with no first state, copy the second into the aggregate context */
 	dst = state_or_new(fcinfo, aggcontext);
 	old = MemoryContextSwitchTo(aggcontext);

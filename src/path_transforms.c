@@ -47,12 +47,7 @@ text_list_from_array(ArrayType *array, const char *what, TextList *list)
 	bool	   *nulls;
 	int			i;
 
-	if (ARR_NDIM(array) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", what),
-				 errdetail("The array has %d dimensions.", ARR_NDIM(array)),
-				 errhint("Pass a text[] of channels in time order.")));
+	check_one_dimension(array, what, "Pass a text[] of channels in time order.");
 	deconstruct_array(array, TEXTOID, -1, false, TYPALIGN_INT,
 					  &list->items, &nulls, &list->count);
 	for (i = 0; i < list->count; i++)
@@ -118,6 +113,29 @@ channel_set_from_array(ArrayType *array)
 	return set;
 }
 
+/*
+ * Keep, in order, the items of the path that are not in dict; with add_kept,
+ * each kept item is added to dict, so that only its first occurrence is
+ * kept.  Returns the number kept.
+ */
+static int
+path_keep_absent(TextList *path, StrDict *dict, bool add_kept)
+{
+	int			kept = 0;
+	int			i;
+
+	for (i = 0; i < path->count; i++)
+	{
+		INTERRUPT_EVERY(i);
+		if (text_item_lookup(dict, path->items[i]) >= 0)
+			continue;
+		if (add_kept)
+			(void) text_item_intern(dict, path->items[i]);
+		path->items[kept++] = path->items[i];
+	}
+	return kept;
+}
+
 Datum
 attribution_path_exposure(PG_FUNCTION_ARGS)
 {
@@ -140,21 +158,10 @@ Datum
 attribution_path_first(PG_FUNCTION_ARGS)
 {
 	TextList	path;
-	StrDict    *seen;
-	int			kept = 0;
-	int			i;
+	int			kept;
 
 	text_list_from_array(PG_GETARG_ARRAYTYPE_P(0), "path", &path);
-	seen = strdict_create(Max(path.count, 8));
-	for (i = 0; i < path.count; i++)
-	{
-		int			before = strdict_size(seen);
-
-		INTERRUPT_EVERY(i);
-		(void) text_item_intern(seen, path.items[i]);
-		if (strdict_size(seen) > before)
-			path.items[kept++] = path.items[i];
-	}
+	kept = path_keep_absent(&path, strdict_create(Max(path.count, 8)), true);
 	PG_RETURN_ARRAYTYPE_P(text_array_from_items(path.items, kept));
 }
 
@@ -181,18 +188,10 @@ Datum
 attribution_path_remove_if_not_all(PG_FUNCTION_ARGS)
 {
 	TextList	path;
-	StrDict    *remove;
-	int			kept = 0;
-	int			i;
+	int			kept;
 
 	text_list_from_array(PG_GETARG_ARRAYTYPE_P(0), "path", &path);
-	remove = channel_set_from_array(PG_GETARG_ARRAYTYPE_P(1));
-	for (i = 0; i < path.count; i++)
-	{
-		INTERRUPT_EVERY(i);
-		if (text_item_lookup(remove, path.items[i]) < 0)
-			path.items[kept++] = path.items[i];
-	}
+	kept = path_keep_absent(&path, channel_set_from_array(PG_GETARG_ARRAYTYPE_P(1)), false);
 	/* removing every touch would leave no journey: keep the path as it is */
 	if (kept == 0)
 		kept = path.count;

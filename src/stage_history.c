@@ -447,13 +447,12 @@ stage_history_in(PG_FUNCTION_ARGS)
 Datum
 stage_history_out(PG_FUNCTION_ARGS)
 {
-	struct varlena *value = PG_GETARG_VARLENA_PP(0);
 	HistoryView view;
 	StringInfoData buf;
 	char		when[MAXDATELEN + 1];
 	int			i;
 
-	history_view(value, &view);
+	history_view(PG_GETARG_VARLENA_PP(0), &view);
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '{');
 	ladder_append_text(&buf, view.ladder);
@@ -524,12 +523,11 @@ stage_history_recv(PG_FUNCTION_ARGS)
 Datum
 stage_history_send(PG_FUNCTION_ARGS)
 {
-	struct varlena *value = PG_GETARG_VARLENA_PP(0);
 	HistoryView view;
 	StringInfoData buf;
 	int			i;
 
-	history_view(value, &view);
+	history_view(PG_GETARG_VARLENA_PP(0), &view);
 	pq_begintypsend(&buf);
 	pq_sendbyte(&buf, SEND_VERSION);
 	ladder_send(&buf, view.ladder, true);
@@ -657,14 +655,12 @@ null_event_error(FunctionCallInfo fcinfo, bool stage_null)
 Datum
 stage_agg_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	StageAggState *state = PG_ARGISNULL(0) ? NULL : (StageAggState *) PG_GETARG_POINTER(0);
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "stage_agg_trans");
+	StageAggState *state = agg_state_arg(fcinfo, 0);
 	const StageLadder *ladder;
 	text	   *stage;
 	TimestampTz at;
 	int			index;
-
-	aggcontext = agg_memory_context(fcinfo, "stage_agg_trans");
 
 	/* a row with neither stage nor time (an outer join's filler) is skipped */
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
@@ -707,17 +703,12 @@ stage_agg_trans(PG_FUNCTION_ARGS)
 Datum
 stage_agg_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	StageAggState *a = PG_ARGISNULL(0) ? NULL : (StageAggState *) PG_GETARG_POINTER(0);
-	StageAggState *b = PG_ARGISNULL(1) ? NULL : (StageAggState *) PG_GETARG_POINTER(1);
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "stage_agg_combine");
+	StageAggState *a = agg_state_arg(fcinfo, 0);
+	StageAggState *b = agg_state_arg(fcinfo, 1);
 
-	aggcontext = agg_memory_context(fcinfo, "stage_agg_combine");
 	if (b == NULL || b->n_events == 0)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
+		return agg_state_unchanged(fcinfo);
 	if (a == NULL)
 	{
 		/* copy: the second state may live in a shorter-lived context */

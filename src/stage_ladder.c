@@ -6,6 +6,7 @@
 
 #include "compat.h"
 
+#include "attribution.h"
 #include "catalog/pg_type.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
@@ -127,9 +128,12 @@ check_duplicates(const StageLadder *ladder)
 	}
 }
 
-/* point names[] and name_lens[] into the blob */
+/*
+ * Point names[] and name_lens[] into the blob, and build the dictionary of
+ * the names of a long ladder.
+ */
 static void
-index_blob(StageLadder *ladder)
+index_names(StageLadder *ladder)
 {
 	const char *p = ladder->blob;
 	int			i;
@@ -145,12 +149,6 @@ index_blob(StageLadder *ladder)
 	}
 	/* the blob is the names back to back, each NUL-terminated */
 	Assert(p == ladder->blob + ladder->blob_len);
-}
-
-static void
-build_dict(StageLadder *ladder)
-{
-	int			i;
 
 	ladder->dict = NULL;
 	if (ladder->n_stages <= LADDER_DICT_THRESHOLD)
@@ -191,9 +189,8 @@ ladder_build(int n_ladder, int n_exits, const char *const *names, const int *len
 	ladder->blob = blob;
 	Assert(blob_len == ladder->blob_len);
 	ladder->is_default = blob_is_default(n_ladder, n_exits, blob, blob_len);
-	index_blob(ladder);
+	index_names(ladder);
 	check_duplicates(ladder);
-	build_dict(ladder);
 	return ladder;
 }
 
@@ -252,12 +249,7 @@ array_names(ArrayType *arr, const char *what, const char **names, int room)
 	int			n;
 	int			i;
 
-	if (ARR_NDIM(arr) > 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s must be a one-dimensional array", what),
-				 errdetail("The array has %d dimensions.", ARR_NDIM(arr)),
-				 errhint("Pass a plain list of stage names such as '{inquiry,mql,sql}'.")));
+	check_one_dimension(arr, what, "Pass a plain list of stage names such as '{inquiry,mql,sql}'.");
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 	if (n > room)
 		too_many_stages(n + LADDER_MAX_STAGES - room);
@@ -333,8 +325,7 @@ ladder_copy(const StageLadder *ladder, MemoryContext cxt)
 	memcpy(copy, ladder, sizeof(StageLadder));
 	memcpy(blob, ladder->blob, ladder->blob_len);
 	copy->blob = blob;
-	index_blob(copy);
-	build_dict(copy);
+	index_names(copy);
 	MemoryContextSwitchTo(old);
 	return copy;
 }

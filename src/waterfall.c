@@ -564,11 +564,7 @@ waterfall_state_trans(PG_FUNCTION_ARGS)
 	HistoryView view;
 
 	if (PG_ARGISNULL(1))
-	{
-		if (PG_ARGISNULL(0))
-			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
-	}
+		return agg_state_unchanged(fcinfo);
 	history_view(PG_GETARG_VARLENA_PP(1), &view);
 	eas = aggstate_for_update(fcinfo, 0, &waterfall_kind, aggcontext);
 	box = eas->state;
@@ -611,17 +607,12 @@ waterfall_state_final(PG_FUNCTION_ARGS)
 Datum
 waterfall_agg_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	WaterfallState *state = PG_ARGISNULL(0) ? NULL : (WaterfallState *) PG_GETARG_POINTER(0);
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "waterfall_agg_trans");
+	WaterfallState *state = agg_state_arg(fcinfo, 0);
 	HistoryView view;
 
-	aggcontext = agg_memory_context(fcinfo, "waterfall_agg_trans");
 	if (PG_ARGISNULL(1))
-	{
-		if (state == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(state);
-	}
+		return agg_state_unchanged(fcinfo);
 	history_view(PG_GETARG_VARLENA_PP(1), &view);
 	if (state == NULL)
 		state = state_create(view.ladder, aggcontext);
@@ -634,17 +625,12 @@ waterfall_agg_trans(PG_FUNCTION_ARGS)
 Datum
 waterfall_merge_trans(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	WaterfallState *state = PG_ARGISNULL(0) ? NULL : (WaterfallState *) PG_GETARG_POINTER(0);
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "waterfall_merge_trans");
+	WaterfallState *state = agg_state_arg(fcinfo, 0);
 	WaterfallState *summary;
 
-	aggcontext = agg_memory_context(fcinfo, "waterfall_merge_trans");
 	if (PG_ARGISNULL(1))
-	{
-		if (state == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(state);
-	}
+		return agg_state_unchanged(fcinfo);
 	/* read in the per-row context, then add into the aggregate's */
 	summary = value_to_state(PG_GETARG_VARLENA_PP(1), CurrentMemoryContext);
 	if (state == NULL)
@@ -657,17 +643,12 @@ waterfall_merge_trans(PG_FUNCTION_ARGS)
 Datum
 waterfall_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcontext;
-	WaterfallState *a = PG_ARGISNULL(0) ? NULL : (WaterfallState *) PG_GETARG_POINTER(0);
-	WaterfallState *b = PG_ARGISNULL(1) ? NULL : (WaterfallState *) PG_GETARG_POINTER(1);
+	MemoryContext aggcontext = agg_memory_context(fcinfo, "waterfall_combine");
+	WaterfallState *a = agg_state_arg(fcinfo, 0);
+	WaterfallState *b = agg_state_arg(fcinfo, 1);
 
-	aggcontext = agg_memory_context(fcinfo, "waterfall_combine");
 	if (b == NULL)
-	{
-		if (a == NULL)
-			PG_RETURN_NULL();
-		PG_RETURN_POINTER(a);
-	}
+		return agg_state_unchanged(fcinfo);
 	if (a == NULL)
 		PG_RETURN_POINTER(state_copy(b, aggcontext));
 	state_merge(a, b, aggcontext);
@@ -710,17 +691,13 @@ typedef struct ReportRows
 	bool	   *nulls;
 } ReportRows;
 
-static ReportRows *
-rows_create(int n_rows, int n_cols)
-{
-	ReportRows *rows = palloc(sizeof(ReportRows));
+/* every report has the name of a ladder stage in its first column */
+#define REPORT_STAGE_COLUMN 0
 
-	rows->n_rows = n_rows;
-	rows->n_cols = n_cols;
-	rows->values = palloc0(sizeof(Datum) * Max(n_rows * n_cols, 1));
-	rows->nulls = palloc(sizeof(bool) * Max(n_rows * n_cols, 1));
-	memset(rows->nulls, true, sizeof(bool) * n_rows * n_cols);
-	return rows;
+static Datum
+stage_name_datum(const StageLadder *ladder, int stage)
+{
+	return PointerGetDatum(cstring_to_text_with_len(ladder->names[stage], ladder->name_lens[stage]));
 }
 
 static void
@@ -729,6 +706,27 @@ rows_set(ReportRows *rows, int row, int col, Datum value)
 	Assert(row >= 0 && row < rows->n_rows && col >= 0 && col < rows->n_cols);
 	rows->values[row * rows->n_cols + col] = value;
 	rows->nulls[row * rows->n_cols + col] = false;
+}
+
+/*
+ * The rows of a report, per_stage of them for each stage of the ladder in
+ * turn, with the stage's name set and every other column NULL.
+ */
+static ReportRows *
+rows_create(const StageLadder *ladder, int per_stage, int n_cols)
+{
+	ReportRows *rows = palloc(sizeof(ReportRows));
+	int			n_rows = ladder->n_ladder * per_stage;
+	int			row;
+
+	rows->n_rows = n_rows;
+	rows->n_cols = n_cols;
+	rows->values = palloc0(sizeof(Datum) * Max(n_rows * n_cols, 1));
+	rows->nulls = palloc(sizeof(bool) * Max(n_rows * n_cols, 1));
+	memset(rows->nulls, true, sizeof(bool) * n_rows * n_cols);
+	for (row = 0; row < n_rows; row++)
+		rows_set(rows, row, REPORT_STAGE_COLUMN, stage_name_datum(ladder, row / per_stage));
+	return rows;
 }
 
 /* the result of a report: its rows in a tuplestore */
@@ -747,12 +745,6 @@ rows_return(FunctionCallInfo fcinfo, const ReportRows *rows)
 }
 
 static Datum
-stage_name_datum(const StageLadder *ladder, int stage)
-{
-	return PointerGetDatum(cstring_to_text_with_len(ladder->names[stage], ladder->name_lens[stage]));
-}
-
-static Datum
 days_datum(double usecs)
 {
 	return Float8GetDatum(usecs / (double) USECS_PER_DAY);
@@ -768,7 +760,7 @@ days_datum(double usecs)
 /* the columns of waterfall_report() */
 enum
 {
-	WR_STAGE,
+	WR_STAGE = REPORT_STAGE_COLUMN,
 	WR_REACHED,
 	WR_ADVANCED,
 	WR_CONVERSION_RATE,
@@ -785,17 +777,16 @@ Datum
 waterfall_report(PG_FUNCTION_ARGS)
 {
 	WaterfallState *state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
-	const StageLadder *ladder = state->ladder;
-	ReportRows *rows = rows_create(ladder->n_ladder, WR_COLUMNS);
+	int			n_ladder = state->ladder->n_ladder;
+	ReportRows *rows = rows_create(state->ladder, 1, WR_COLUMNS);
 	int			k;
 
-	for (k = 0; k < ladder->n_ladder; k++)
+	for (k = 0; k < n_ladder; k++)
 	{
-		bool		last = k + 1 == ladder->n_ladder;
+		bool		last = k + 1 == n_ladder;
 		int64		reached = state->reached[k];
 		int64		disqualified = exits_at(state, k);
 
-		rows_set(rows, k, WR_STAGE, stage_name_datum(ladder, k));
 		rows_set(rows, k, WR_REACHED, Int64GetDatum(reached));
 		if (!last)
 		{
@@ -824,7 +815,7 @@ waterfall_report(PG_FUNCTION_ARGS)
 /* the columns of waterfall_exits() */
 enum
 {
-	WE_STAGE,
+	WE_STAGE = REPORT_STAGE_COLUMN,
 	WE_EXIT_STAGE,
 	WE_UNITS,
 	WE_COLUMNS
@@ -835,7 +826,7 @@ waterfall_exits(PG_FUNCTION_ARGS)
 {
 	WaterfallState *state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
 	const StageLadder *ladder = state->ladder;
-	ReportRows *rows = rows_create(ladder->n_ladder * ladder->n_exits, WE_COLUMNS);
+	ReportRows *rows = rows_create(ladder, ladder->n_exits, WE_COLUMNS);
 	int			k;
 	int			e;
 
@@ -845,7 +836,6 @@ waterfall_exits(PG_FUNCTION_ARGS)
 		{
 			int			row = k * ladder->n_exits + e;
 
-			rows_set(rows, row, WE_STAGE, stage_name_datum(ladder, k));
 			rows_set(rows, row, WE_EXIT_STAGE, stage_name_datum(ladder, ladder->n_ladder + e));
 			rows_set(rows, row, WE_UNITS, Int64GetDatum(state->exited[row]));
 		}
@@ -864,7 +854,7 @@ waterfall_exits(PG_FUNCTION_ARGS)
 /* the columns of reverse_waterfall() */
 enum
 {
-	RW_STAGE,
+	RW_STAGE = REPORT_STAGE_COLUMN,
 	RW_CONVERSION_RATE,
 	RW_VOLUME,
 	RW_MEDIAN_DAYS,
@@ -894,12 +884,11 @@ reverse_waterfall(PG_FUNCTION_ARGS)
 				 errhint("Pass the number of units wanted at the last stage of the ladder.")));
 	state = value_to_state(PG_GETARG_VARLENA_PP(0), CurrentMemoryContext);
 	ladder = state->ladder;
-	rows = rows_create(ladder->n_ladder, RW_COLUMNS);
+	rows = rows_create(ladder, 1, RW_COLUMNS);
 	last = ladder->n_ladder - 1;
 	volume = target;
 	for (k = last; k >= 0; k--)
 	{
-		rows_set(rows, k, RW_STAGE, stage_name_datum(ladder, k));
 		if (k < last)
 		{
 			int64		reached = state->reached[k];
