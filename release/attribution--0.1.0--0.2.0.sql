@@ -15,6 +15,26 @@
 -- materialize() no longer puts copies in the extension's schema (it and
 -- materialize_into() are created once, below, with the views they know).
 
+-- Like known_model(): a kind of source written in a filter or given to a
+-- function that takes one must be one of source_columns.
+CREATE FUNCTION @extschema@.known_source_kind(kind text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) known_source_kind.kind) THEN
+		RAISE EXCEPTION 'unknown kind of source "%"', kind
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = 'A source replaces one of the built-in tables.',
+			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
+	END IF;
+	RETURN kind;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.known_source_kind(text) IS
+	'Returns a kind of source (touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs) unchanged, fails on any other name: for filters that must not be silently empty';
+
 CREATE OR REPLACE FUNCTION @extschema@.source_query(kind text, relation text)
 RETURNS text
 LANGUAGE plpgsql STABLE PARALLEL SAFE
@@ -36,12 +56,7 @@ BEGIN
 			DETAIL = 'A source replaces one of the built-in tables.',
 			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
 	END IF;
-	IF NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind = source_query.kind) THEN
-		RAISE EXCEPTION 'unknown kind of source "%"', kind
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'A source replaces one of the built-in tables.',
-			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
-	END IF;
+	PERFORM @extschema@.known_source_kind(kind);
 	IF relation IS NULL THEN
 		qualified := pg_catalog.format('%I.%I', '@extschema@', kind);
 	ELSE
@@ -3598,12 +3613,7 @@ AS $$
 DECLARE
 	relation text;
 BEGIN
-	IF kind IS NULL OR NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) source_name.kind) THEN
-		RAISE EXCEPTION 'unknown kind of source "%"', kind
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'A source replaces one of the built-in tables.',
-			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
-	END IF;
+	PERFORM @extschema@.known_source_kind(kind);
 	SELECT s.relation INTO relation FROM @extschema@.sources s WHERE s.kind OPERATOR(pg_catalog.=) source_name.kind;
 	IF relation IS NOT NULL THEN
 		RETURN pg_catalog.format('%s (yours, set with use_source())', relation);
@@ -4095,5 +4105,54 @@ SELECT @extschema@.copy_comments('@extschema@.performance_by_grain', '@extschema
 	'Attributed pipeline and revenue per enabled model, month of the opportunity''s creation, channel and campaign (pipeline reports; campaign_performance_monthly uses the month of the touch instead)');
 COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.created_month IS
 	'First day of the month in which the opportunities were created (reporting time zone)';
+
+-- check_ladder() checks its rules from one list, in the same order and
+-- with the same errors.
+CREATE OR REPLACE FUNCTION @extschema@.check_ladder(ladder text[], exits text[])
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	stages text[] := ladder || exits;
+	dup text;
+	failure record;
+BEGIN
+	IF ladder IS NULL OR exits IS NULL THEN
+		RETURN true;			-- NOT NULL is the columns' business
+	END IF;
+	SELECT s INTO dup FROM unnest(stages) s GROUP BY s HAVING count(*) > 1 ORDER BY s LIMIT 1;
+	-- the rules in order; the first one broken is the error
+	SELECT r.message, r.detail, r.hint INTO failure
+	FROM (VALUES
+		(1, coalesce(cardinality(ladder), 0) < 2 OR array_ndims(ladder) <> 1 OR coalesce(array_ndims(exits), 1) <> 1,
+		 'a waterfall ladder must be a one-dimensional array of at least two stage names',
+		 format('The ladder is %L.', ladder),
+		 'Write the ladder as an array literal such as ''{inquiry,mql,sal,sql,opportunity,won}''.'),
+		(2, cardinality(stages) > 100,
+		 'a waterfall has at most 100 stages',
+		 format('The ladder and the exits have %s stages.', cardinality(stages)),
+		 'Group stages, or use several waterfalls.'),
+		(3, array_position(stages, NULL) IS NOT NULL OR '' = ANY (stages)
+			OR EXISTS (SELECT FROM unnest(stages) s WHERE octet_length(s) > 255),
+		 'a waterfall stage name must be 1 to 255 bytes long',
+		 format('The ladder is %L and the exits are %L.', ladder, exits),
+		 'Remove the NULL, empty or too long element.'),
+		(4, dup IS NOT NULL,
+		 format('stage "%s" appears more than once in a waterfall', dup),
+		 format('The ladder is %L and the exits are %L.', ladder, exits),
+		 'Every stage appears once, either in the ladder or in the exits.')
+	) AS r(n, broken, message, detail, hint)
+	WHERE r.broken
+	ORDER BY r.n LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION USING MESSAGE = failure.message, ERRCODE = 'check_violation', DETAIL = failure.detail,
+			HINT = failure.hint;
+	END IF;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_ladder(text[], text[]) IS
+	'Check constraint of waterfalls: true when the ladder (two stages or more) and the exits are distinct stage names of 1 to 255 bytes, at most 100 in all, otherwise an error naming the problem';
 
 -- ==== end ====

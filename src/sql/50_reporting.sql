@@ -34,35 +34,38 @@ AS $$
 DECLARE
 	stages text[] := ladder || exits;
 	dup text;
+	failure record;
 BEGIN
 	IF ladder IS NULL OR exits IS NULL THEN
 		RETURN true;			-- NOT NULL is the columns' business
 	END IF;
-	IF coalesce(cardinality(ladder), 0) < 2 OR array_ndims(ladder) <> 1 OR coalesce(array_ndims(exits), 1) <> 1 THEN
-		RAISE EXCEPTION 'a waterfall ladder must be a one-dimensional array of at least two stage names'
-			USING ERRCODE = 'check_violation',
-			DETAIL = format('The ladder is %L.', ladder),
-			HINT = 'Write the ladder as an array literal such as ''{inquiry,mql,sal,sql,opportunity,won}''.';
-	END IF;
-	IF cardinality(stages) > 100 THEN
-		RAISE EXCEPTION 'a waterfall has at most 100 stages'
-			USING ERRCODE = 'check_violation',
-			DETAIL = format('The ladder and the exits have %s stages.', cardinality(stages)),
-			HINT = 'Group stages, or use several waterfalls.';
-	END IF;
-	IF array_position(stages, NULL) IS NOT NULL OR '' = ANY (stages)
-		OR EXISTS (SELECT FROM unnest(stages) s WHERE octet_length(s) > 255) THEN
-		RAISE EXCEPTION 'a waterfall stage name must be 1 to 255 bytes long'
-			USING ERRCODE = 'check_violation',
-			DETAIL = format('The ladder is %L and the exits are %L.', ladder, exits),
-			HINT = 'Remove the NULL, empty or too long element.';
-	END IF;
 	SELECT s INTO dup FROM unnest(stages) s GROUP BY s HAVING count(*) > 1 ORDER BY s LIMIT 1;
-	IF dup IS NOT NULL THEN
-		RAISE EXCEPTION 'stage "%" appears more than once in a waterfall', dup
-			USING ERRCODE = 'check_violation',
-			DETAIL = format('The ladder is %L and the exits are %L.', ladder, exits),
-			HINT = 'Every stage appears once, either in the ladder or in the exits.';
+	-- the rules in order; the first one broken is the error
+	SELECT r.message, r.detail, r.hint INTO failure
+	FROM (VALUES
+		(1, coalesce(cardinality(ladder), 0) < 2 OR array_ndims(ladder) <> 1 OR coalesce(array_ndims(exits), 1) <> 1,
+		 'a waterfall ladder must be a one-dimensional array of at least two stage names',
+		 format('The ladder is %L.', ladder),
+		 'Write the ladder as an array literal such as ''{inquiry,mql,sal,sql,opportunity,won}''.'),
+		(2, cardinality(stages) > 100,
+		 'a waterfall has at most 100 stages',
+		 format('The ladder and the exits have %s stages.', cardinality(stages)),
+		 'Group stages, or use several waterfalls.'),
+		(3, array_position(stages, NULL) IS NOT NULL OR '' = ANY (stages)
+			OR EXISTS (SELECT FROM unnest(stages) s WHERE octet_length(s) > 255),
+		 'a waterfall stage name must be 1 to 255 bytes long',
+		 format('The ladder is %L and the exits are %L.', ladder, exits),
+		 'Remove the NULL, empty or too long element.'),
+		(4, dup IS NOT NULL,
+		 format('stage "%s" appears more than once in a waterfall', dup),
+		 format('The ladder is %L and the exits are %L.', ladder, exits),
+		 'Every stage appears once, either in the ladder or in the exits.')
+	) AS r(n, broken, message, detail, hint)
+	WHERE r.broken
+	ORDER BY r.n LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION USING MESSAGE = failure.message, ERRCODE = 'check_violation', DETAIL = failure.detail,
+			HINT = failure.hint;
 	END IF;
 	RETURN true;
 END

@@ -80,6 +80,26 @@ COMMENT ON COLUMN @extschema@.source_columns.accepted_types IS
 -- constants, for everyone (the tables and views with data have no grants)
 GRANT SELECT ON @extschema@.source_columns TO PUBLIC;
 
+-- Like known_model(): a kind of source written in a filter or given to a
+-- function that takes one must be one of source_columns.
+CREATE FUNCTION @extschema@.known_source_kind(kind text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) known_source_kind.kind) THEN
+		RAISE EXCEPTION 'unknown kind of source "%"', kind
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = 'A source replaces one of the built-in tables.',
+			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
+	END IF;
+	RETURN kind;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.known_source_kind(text) IS
+	'Returns a kind of source (touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs) unchanged, fails on any other name: for filters that must not be silently empty';
+
 -- The SELECT that reads a source: the built-in table when relation is NULL,
 -- otherwise the relation's columns checked against source_columns and cast
 -- to the types the views expect.
@@ -104,12 +124,7 @@ BEGIN
 			DETAIL = 'A source replaces one of the built-in tables.',
 			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
 	END IF;
-	IF NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind = source_query.kind) THEN
-		RAISE EXCEPTION 'unknown kind of source "%"', kind
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'A source replaces one of the built-in tables.',
-			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
-	END IF;
+	PERFORM @extschema@.known_source_kind(kind);
 	IF relation IS NULL THEN
 		qualified := pg_catalog.format('%I.%I', '@extschema@', kind);
 	ELSE

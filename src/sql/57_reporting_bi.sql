@@ -638,12 +638,7 @@ AS $$
 DECLARE
 	relation text;
 BEGIN
-	IF kind IS NULL OR NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) source_name.kind) THEN
-		RAISE EXCEPTION 'unknown kind of source "%"', kind
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'A source replaces one of the built-in tables.',
-			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
-	END IF;
+	PERFORM @extschema@.known_source_kind(kind);
 	SELECT s.relation INTO relation FROM @extschema@.sources s WHERE s.kind OPERATOR(pg_catalog.=) source_name.kind;
 	IF relation IS NOT NULL THEN
 		RETURN pg_catalog.format('%s (yours, set with use_source())', relation);
