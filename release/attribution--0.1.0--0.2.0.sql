@@ -12,7 +12,28 @@
 -- operator, function and type.  use_source() and materialize() resolve the
 -- names they are given on the caller's search_path, then hand over to a
 -- function with a pinned one; concurrent use_source() calls queue.
--- materialize() no longer puts copies in the extension's schema.
+-- materialize() no longer puts copies in the extension's schema (it and
+-- materialize_into() are created once, below, with the views they know).
+
+-- Like known_model(): a kind of source written in a filter or given to a
+-- function that takes one must be one of source_columns.
+CREATE FUNCTION @extschema@.known_source_kind(kind text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) known_source_kind.kind) THEN
+		RAISE EXCEPTION 'unknown kind of source "%"', kind
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = 'A source replaces one of the built-in tables.',
+			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
+	END IF;
+	RETURN kind;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.known_source_kind(text) IS
+	'Returns a kind of source (touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs) unchanged, fails on any other name: for filters that must not be silently empty';
 
 CREATE OR REPLACE FUNCTION @extschema@.source_query(kind text, relation text)
 RETURNS text
@@ -27,6 +48,7 @@ DECLARE
 	col record;
 	cast_type text;
 	items text[] := '{}';
+	missing text[];
 BEGIN
 	IF kind IS NULL THEN
 		RAISE EXCEPTION 'kind of source must not be NULL'
@@ -34,12 +56,7 @@ BEGIN
 			DETAIL = 'A source replaces one of the built-in tables.',
 			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
 	END IF;
-	IF NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind = source_query.kind) THEN
-		RAISE EXCEPTION 'unknown kind of source "%"', kind
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'A source replaces one of the built-in tables.',
-			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
-	END IF;
+	PERFORM @extschema@.known_source_kind(kind);
 	IF relation IS NULL THEN
 		qualified := pg_catalog.format('%I.%I', '@extschema@', kind);
 	ELSE
@@ -69,19 +86,40 @@ BEGIN
 								pg_catalog.format('%I.%I', '@extschema@', kind), kind),
 				HINT = 'Give a table or view of your own.';
 		END IF;
+		-- every missing column at once, not one per attempt
+		SELECT pg_catalog.array_agg(c.column_name ORDER BY c.position) INTO missing
+		FROM @extschema@.source_columns c
+		WHERE c.kind OPERATOR(pg_catalog.=) source_query.kind AND c.required
+		  AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
+						  WHERE a.attrelid OPERATOR(pg_catalog.=) rel
+							AND a.attname OPERATOR(pg_catalog.=) c.column_name
+							AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped);
+		IF missing IS NOT NULL THEN
+			RAISE EXCEPTION '%', pg_catalog.format('%s %s of %s %s missing',
+					CASE WHEN pg_catalog.cardinality(missing) OPERATOR(pg_catalog.=) 1 THEN 'column' ELSE 'columns' END,
+					(SELECT pg_catalog.string_agg(pg_catalog.format('"%s"', m), ', ') FROM pg_catalog.unnest(missing) m),
+					qualified,
+					CASE WHEN pg_catalog.cardinality(missing) OPERATOR(pg_catalog.=) 1 THEN 'is' ELSE 'are' END)
+				USING ERRCODE = 'undefined_column',
+				DETAIL = pg_catalog.format('A source of %s needs the columns %s.', kind,
+					(SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
+					 FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) source_query.kind AND c.required)),
+				HINT = 'Rename the columns in a view over your table, for example SELECT my_column AS '
+					|| missing[1] || ' ...';
+		END IF;
 	END IF;
 
 	FOR spec IN SELECT * FROM @extschema@.source_columns c WHERE c.kind = source_query.kind ORDER BY c.position
 	LOOP
-		IF relation IS NULL THEN
-			items := pg_catalog.array_append(items, pg_catalog.format('%I', spec.column_name));
-			CONTINUE;
-		END IF;
 		-- the body runs on the search_path of whoever queries the views (it
 		-- is inlined): its casts name their types with the schema
 		SELECT pg_catalog.format('%I.%I', n.nspname, t.typname) INTO cast_type
 		FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
 		WHERE t.oid = spec.data_type::regtype;
+		IF relation IS NULL THEN
+			items := pg_catalog.array_append(items, pg_catalog.format('%I::%s AS %I', spec.column_name, cast_type, spec.column_name));
+			CONTINUE;
+		END IF;
 		SELECT a.attname,
 			   pg_catalog.format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, NULL) AS type_name,
 			   pg_catalog.format_type(a.atttypid, a.atttypmod) AS declared
@@ -113,12 +151,10 @@ BEGIN
 					ELSE pg_catalog.format('Cast it in a view over your table, for example SELECT %I::%s AS %I ...',
 								spec.column_name, spec.data_type, spec.column_name) END;
 		END IF;
-		IF col.type_name = spec.data_type THEN
-			items := pg_catalog.array_append(items, pg_catalog.format('s.%I', spec.column_name));
-		ELSE
-			items := pg_catalog.array_append(items, pg_catalog.format('s.%I::%s AS %I', spec.column_name,
-								  cast_type, spec.column_name));
-		END IF;
+		-- cast even to the same base type: a domain or a typmod would change
+		-- the type of the source view's column
+		items := pg_catalog.array_append(items, pg_catalog.format('s.%I::%s AS %I', spec.column_name,
+							  cast_type, spec.column_name));
 	END LOOP;
 	RETURN pg_catalog.format('SELECT %s FROM %s%s', pg_catalog.array_to_string(items, ', '), qualified,
 				  CASE WHEN relation IS NULL THEN '' ELSE ' s' END);
@@ -127,14 +163,22 @@ $$;
 COMMENT ON FUNCTION @extschema@.source_query(text, text) IS
 	'The SELECT the source function of a kind runs for a relation (NULL: the built-in table), after checking its columns';
 
-CREATE FUNCTION @extschema@.switch_source(kind text, relation text, resolved regclass)
+CREATE FUNCTION @extschema@.switch_source(kind text, relation text, resolved regclass,
+										  direct boolean DEFAULT false)
 RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	qualified text;
+	problems text;
 BEGIN
+	IF direct IS NULL THEN
+		RAISE EXCEPTION 'direct must not be NULL'
+			USING ERRCODE = 'null_value_not_allowed',
+			DETAIL = 'direct says whether the reporting views read the relation itself or through the source function.',
+			HINT = 'Leave it out (false), or pass true for a relation Citus must see, such as a distributed table.';
+	END IF;
 	LOCK TABLE @extschema@.sources IN SHARE ROW EXCLUSIVE MODE;
 	IF resolved IS NOT NULL THEN
 		SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO qualified
@@ -154,22 +198,33 @@ BEGIN
 		IF NOT FOUND THEN
 			PERFORM @extschema@.source_apply(kind, NULL);
 		END IF;
-		RETURN pg_catalog.format('%I.%I', '@extschema@', kind);
+	ELSE
+		INSERT INTO @extschema@.sources AS s (kind, relation, direct) VALUES (switch_source.kind, qualified, switch_source.direct)
+		ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation, direct = excluded.direct;
 	END IF;
-	INSERT INTO @extschema@.sources AS s (kind, relation) VALUES (switch_source.kind, qualified)
-	ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation;
-	RETURN qualified;
+	-- do the sources still agree?  (a quick look at the first rows)
+	SELECT pg_catalog.string_agg(pg_catalog.format('%s, %s: %s', c.kind, c."check", c.detail), E'\n' ORDER BY c.n)
+	INTO problems
+	FROM (SELECT x.*, pg_catalog.row_number() OVER () AS n FROM @extschema@.check_sources(10000) x) c
+	WHERE c.status OPERATOR(pg_catalog.=) ANY ('{warning,error}');
+	IF problems IS NOT NULL THEN
+		RAISE WARNING 'the sources of the reporting views disagree'
+			USING DETAIL = problems,
+			HINT = 'See SELECT * FROM attribution.check_sources(); for every check on all rows. A kind you have not pointed at your data yet still reads the built-in table.';
+	END IF;
+	RETURN coalesce(qualified, pg_catalog.format('%I.%I', '@extschema@', kind));
 END
 $$;
-COMMENT ON FUNCTION @extschema@.switch_source(text, text, regclass) IS
+COMMENT ON FUNCTION @extschema@.switch_source(text, text, regclass, boolean) IS
 	'The work of use_source() once the relation''s name is resolved: checks it, records it in sources and re-creates the source function; concurrent calls queue';
 
-CREATE OR REPLACE FUNCTION @extschema@.use_source(kind text, relation text)
+DROP FUNCTION @extschema@.use_source(text, text);
+CREATE FUNCTION @extschema@.use_source(kind text, relation text, direct boolean DEFAULT false)
 RETURNS text
 LANGUAGE sql
-AS $$ SELECT @extschema@.switch_source(kind, relation, pg_catalog.to_regclass(relation)) $$;
-COMMENT ON FUNCTION @extschema@.use_source(text, text) IS
-	'Points the reporting views at your own table or view for one kind of source (touchpoints, contacts, ...) after checking its columns; NULL: back to the built-in table. Returns the relation now read';
+AS $$ SELECT @extschema@.switch_source(kind, relation, pg_catalog.to_regclass(relation), direct) $$;
+COMMENT ON FUNCTION @extschema@.use_source(text, text, boolean) IS
+	'Points the reporting views at your own table or view for one kind of source (touchpoints, contacts, ...) after checking its columns, and warns when check_sources() finds the sources disagree; NULL: back to the built-in table; direct: the views read the relation itself (needed for a distributed table on Citus; the extension then depends on it). Returns the relation now read';
 
 CREATE OR REPLACE FUNCTION @extschema@.touch_key_part(touch_key text, part text)
 RETURNS text
@@ -206,90 +261,6 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.demo_uniform(bigint, bigint, integer) IS
 	'A number in [0, 1) that depends only on (seed, entity, attribute): the random source of generate_demo_data';
-
-CREATE FUNCTION @extschema@.materialize_into(view_name text, matview text, default_schema name)
-RETURNS text
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	keys text[] := (SELECT r.key_columns FROM @extschema@.reporting_views r WHERE r.view_name = materialize_into.view_name);
-	target text;
-	target_schema text;
-	target_name text;
-	parts text[];
-BEGIN
-	IF keys IS NULL THEN
-		RAISE EXCEPTION 'unknown reporting view "%"', view_name
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'Only the reporting views of the extension can be materialized by this function.',
-			HINT = pg_catalog.format('Use one of: %s.',
-				(SELECT pg_catalog.string_agg(r.view_name, ', ' ORDER BY r.view_name) FROM @extschema@.reporting_views r));
-	END IF;
-	IF matview IS NULL THEN
-		target_schema := default_schema;
-		target_name := view_name || '_materialized';
-	ELSE
-		parts := pg_catalog.parse_ident(matview);
-		IF pg_catalog.cardinality(parts) > 2 THEN
-			RAISE EXCEPTION 'improper materialized view name "%"', matview
-				USING ERRCODE = 'invalid_name',
-				DETAIL = 'The name has more than two parts.',
-				HINT = 'Give name or schema.name.';
-		END IF;
-		target_schema := CASE WHEN pg_catalog.cardinality(parts) = 2 THEN parts[1] ELSE default_schema END;
-		target_name := parts[pg_catalog.cardinality(parts)];
-	END IF;
-	IF target_schema IS NULL THEN
-		RAISE EXCEPTION 'no schema has been selected for the materialized copy of %', view_name
-			USING ERRCODE = 'invalid_schema_name',
-			DETAIL = 'No schema of the search_path exists.',
-			HINT = 'Give the name as schema.name.';
-	END IF;
-	IF target_schema = '@extschema@' THEN
-		RAISE EXCEPTION 'a materialized copy cannot be stored in the schema of the extension'
-			USING ERRCODE = 'invalid_schema_name',
-			DETAIL = pg_catalog.format('A copy holds every row its refresher can see (row-level security does not apply to it), and the roles granted the tables and views of schema %s must not read it.', target_schema),
-			HINT = pg_catalog.format('Give a schema of your own, for example materialize(%L, %L), and grant the copy only to roles that may see all of its rows.',
-						view_name, 'reports.' || view_name);
-	END IF;
-	target := pg_catalog.format('%I.%I', target_schema, target_name);
-	EXECUTE pg_catalog.format('CREATE MATERIALIZED VIEW %s AS SELECT * FROM %I.%I', target, '@extschema@', view_name);
-	EXECUTE pg_catalog.format('CREATE UNIQUE INDEX %I ON %s (%s)', target_name || '_key', target,
-				   (SELECT pg_catalog.string_agg(pg_catalog.format('%I', k), ', ') FROM pg_catalog.unnest(keys) k));
-	EXECUTE pg_catalog.format('COMMENT ON MATERIALIZED VIEW %s IS %L', target,
-				   pg_catalog.format('Materialized copy of %I.%I, refreshed by %I.refresh_materialized()', '@extschema@',
-						  view_name, '@extschema@'));
-	INSERT INTO @extschema@.materialized_views (matview, view_name, key_columns) VALUES (target, view_name, keys);
-	RETURN target;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.materialize_into(text, text, name) IS
-	'The work of materialize(): stores a reporting view as a materialized view named matview (default <view>_materialized) in default_schema when the name has no schema, never in the extension''s schema';
-
-CREATE OR REPLACE FUNCTION @extschema@.materialize(view_name text, matview text DEFAULT NULL)
-RETURNS text
-LANGUAGE sql
-AS $$ SELECT @extschema@.materialize_into(view_name, matview, pg_catalog.current_schema()) $$;
-COMMENT ON FUNCTION @extschema@.materialize(text, text) IS
-	'Stores a reporting view as a materialized view (name or schema.name; default: <view>_materialized in the first schema of the search_path, never the extension''s schema) with a unique index on its key, for refresh_materialized(); returns its name';
-
--- The source functions of the relations recorded in sources are re-created
--- with the new body (schema-qualified casts); a relation that no longer
--- exists keeps its old body until use_source() is called again.
-DO $$
-DECLARE
-	s record;
-BEGIN
-	FOR s IN SELECT kind, relation FROM @extschema@.sources ORDER BY kind LOOP
-		BEGIN
-			PERFORM @extschema@.source_apply(s.kind, s.relation);
-		EXCEPTION WHEN OTHERS THEN
-			RAISE WARNING 'the source of % (%) was left as it was: %', s.kind, s.relation, SQLERRM;
-		END;
-	END LOOP;
-END
-$$;
 
 
 -- ==== robustness ====
@@ -372,73 +343,72 @@ $$;
 COMMENT ON FUNCTION @extschema@.config_table(regclass, regclass, regclass) IS
 	'For the triggers of the configuration tables: the table wanted when the trigger fired on base itself, otherwise (a shard of a Citus reference table) the copy of wanted on the same node';
 
-CREATE OR REPLACE FUNCTION @extschema@.protect_builtin_models() RETURNS trigger
+CREATE FUNCTION @extschema@.protect_builtin(op text, rel regclass, old_row anyelement, new_row anyelement,
+											noun text, delete_detail text, delete_hint text)
+RETURNS anyelement
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	replaces boolean;
+	assignments text;
 BEGIN
-	IF TG_OP = 'DELETE' THEN
-		IF OLD.builtin THEN
-			RAISE EXCEPTION 'built-in model "%" cannot be deleted', OLD.name
-				USING ERRCODE = 'restrict_violation',
-				DETAIL = 'The extension installs its built-in models; a restore would bring the row back.',
-				HINT = 'Set enabled = false to stop reporting it.';
+	IF op = 'DELETE' THEN
+		IF old_row.builtin THEN
+			RAISE EXCEPTION 'built-in % "%" cannot be deleted', noun, old_row.name
+				USING ERRCODE = 'restrict_violation', DETAIL = delete_detail, HINT = delete_hint;
 		END IF;
-		RETURN OLD;
+		RETURN old_row;
 	END IF;
-	NEW.builtin := false;
-	IF TG_OP = 'INSERT' THEN
-		EXECUTE format('SELECT EXISTS (SELECT FROM %s m WHERE m.name = $1 AND m.builtin)', TG_RELID::regclass)
-		INTO replaces USING NEW.name;
+	new_row.builtin := false;
+	IF op = 'INSERT' THEN
+		EXECUTE format('SELECT EXISTS (SELECT FROM %s r WHERE r.name = $1 AND r.builtin)', rel)
+		INTO replaces USING new_row.name;
 		IF replaces THEN
-			EXECUTE format('UPDATE %s m SET model = $1, half_life = $2, weights = $3, lookback = $4, enabled = $5, '
-						   'description = $6 WHERE m.name = $7', TG_RELID::regclass)
-			USING NEW.model, NEW.half_life, NEW.weights, NEW.lookback, NEW.enabled, NEW.description, NEW.name;
+			SELECT string_agg(format('%I = ($1).%I', a.attname, a.attname), ', ' ORDER BY a.attnum) INTO assignments
+			FROM pg_attribute a
+			WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT IN ('name', 'builtin');
+			EXECUTE format('UPDATE %s r SET %s WHERE r.name = ($1).name', rel, assignments) USING new_row;
 			RETURN NULL;
 		END IF;
 	END IF;
-	RETURN NEW;
+	RETURN new_row;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.protect_builtin(text, regclass, anyelement, anyelement, text, text, text) IS
+	'For protect_builtin_models() and protect_builtin_waterfalls(): the row a trigger of a table of built-in rows returns; a changed built-in row becomes a user row, an inserted row replaces the built-in row of its name, built-in rows cannot be deleted';
+
+CREATE OR REPLACE FUNCTION @extschema@.protect_builtin_models() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN @extschema@.protect_builtin(TG_OP, TG_RELID, OLD, NEW, 'model',
+		'The extension installs its built-in models; a restore would bring the row back.',
+		'Set enabled = false to stop reporting it.');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.protect_builtin_models() IS
+	'Trigger of models: a changed built-in row becomes a user row, an inserted row replaces the built-in row of its name, built-in rows cannot be deleted';
 
 CREATE OR REPLACE FUNCTION @extschema@.protect_builtin_waterfalls() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	replaces boolean;
 BEGIN
-	IF TG_OP = 'DELETE' THEN
-		IF OLD.builtin THEN
-			RAISE EXCEPTION 'built-in waterfall "%" cannot be deleted', OLD.name
-				USING ERRCODE = 'restrict_violation',
-				DETAIL = 'The extension installs its built-in waterfall; a restore would bring the row back.',
-				HINT = 'Update its ladder and exits instead, or use a waterfall of your own.';
-		END IF;
-		RETURN OLD;
-	END IF;
 	IF TG_OP = 'UPDATE' AND NEW.name <> OLD.name THEN
 		RAISE EXCEPTION 'a waterfall cannot be renamed'
 			USING ERRCODE = 'feature_not_supported',
 			DETAIL = format('Waterfall %L would become %L.', OLD.name, NEW.name),
 			HINT = 'Insert a waterfall with the new name and move the stage events and targets to it.';
 	END IF;
-	NEW.builtin := false;
-	IF TG_OP = 'INSERT' THEN
-		EXECUTE format('SELECT EXISTS (SELECT FROM %s w WHERE w.name = $1 AND w.builtin)', TG_RELID::regclass)
-		INTO replaces USING NEW.name;
-		IF replaces THEN
-			EXECUTE format('UPDATE %s w SET ladder = $1, exits = $2, unit = $3, description = $4 WHERE w.name = $5',
-						   TG_RELID::regclass)
-			USING NEW.ladder, NEW.exits, NEW.unit, NEW.description, NEW.name;
-			RETURN NULL;
-		END IF;
-	END IF;
-	RETURN NEW;
+	RETURN @extschema@.protect_builtin(TG_OP, TG_RELID, OLD, NEW, 'waterfall',
+		'The extension installs its built-in waterfall; a restore would bring the row back.',
+		'Update its ladder and exits instead, or use a waterfall of your own.');
 END
 $$;
+COMMENT ON FUNCTION @extschema@.protect_builtin_waterfalls() IS
+	'Trigger of waterfalls: a changed built-in row becomes a user row, an inserted row replaces the built-in row of its name, built-in rows cannot be deleted or renamed';
 
 CREATE OR REPLACE FUNCTION @extschema@.sync_waterfall_stages() RETURNS trigger
 LANGUAGE plpgsql
@@ -457,188 +427,9 @@ BEGIN
 END
 $$;
 
--- Every column is cast to the type of source_columns (numeric without a
--- typmod, for instance), so that the view keeps its column types whatever
--- it reads.
-CREATE VIEW @extschema@.source_touchpoints_view WITH (security_invoker = true) AS
-SELECT touchpoint_id::bigint AS touchpoint_id, contact_id::text AS contact_id,
-	   touched_at::timestamptz AS touched_at, channel::text AS channel, campaign::text AS campaign,
-	   is_direct::boolean AS is_direct
-FROM @extschema@.touchpoints;
-COMMENT ON VIEW @extschema@.source_touchpoints_view IS
-	'The touchpoints the reporting views read: the built-in table, or the relation set with use_source()';
-COMMENT ON COLUMN @extschema@.source_touchpoints_view.touchpoint_id IS 'Identifier of the touchpoint (unique; breaks ties between touches at the same time)';
-COMMENT ON COLUMN @extschema@.source_touchpoints_view.contact_id IS 'The contact who was touched';
-COMMENT ON COLUMN @extschema@.source_touchpoints_view.touched_at IS 'When the touch happened';
-COMMENT ON COLUMN @extschema@.source_touchpoints_view.channel IS 'Channel of the touch';
-COMMENT ON COLUMN @extschema@.source_touchpoints_view.campaign IS 'Campaign of the touch; NULL for none';
-COMMENT ON COLUMN @extschema@.source_touchpoints_view.is_direct IS 'True for a direct touch; NULL: direct when the channel is ''direct''';
-
-CREATE VIEW @extschema@.source_contacts_view WITH (security_invoker = true) AS
-SELECT contact_id::text AS contact_id, account_id::text AS account_id, created_at::timestamptz AS created_at
-FROM @extschema@.contacts;
-COMMENT ON VIEW @extschema@.source_contacts_view IS
-	'The contacts the reporting views read: the built-in table, or the relation set with use_source()';
-COMMENT ON COLUMN @extschema@.source_contacts_view.contact_id IS 'Identifier of the contact';
-COMMENT ON COLUMN @extschema@.source_contacts_view.account_id IS 'Account of the contact';
-COMMENT ON COLUMN @extschema@.source_contacts_view.created_at IS 'When the contact became a lead';
-
-CREATE VIEW @extschema@.source_opportunities_view WITH (security_invoker = true) AS
-SELECT opportunity_id::text AS opportunity_id, account_id::text AS account_id, created_at::timestamptz AS created_at,
-	   closed_at::timestamptz AS closed_at, is_won::boolean AS is_won, amount::numeric AS amount
-FROM @extschema@.opportunities;
-COMMENT ON VIEW @extschema@.source_opportunities_view IS
-	'The opportunities the reporting views read: the built-in table, or the relation set with use_source()';
-COMMENT ON COLUMN @extschema@.source_opportunities_view.opportunity_id IS 'Identifier of the opportunity';
-COMMENT ON COLUMN @extschema@.source_opportunities_view.account_id IS 'Account of the opportunity';
-COMMENT ON COLUMN @extschema@.source_opportunities_view.created_at IS 'When the opportunity was created';
-COMMENT ON COLUMN @extschema@.source_opportunities_view.closed_at IS 'When it was closed, won or lost; NULL while open';
-COMMENT ON COLUMN @extschema@.source_opportunities_view.is_won IS 'True for a closed-won opportunity';
-COMMENT ON COLUMN @extschema@.source_opportunities_view.amount IS 'Amount of the opportunity';
-
-CREATE VIEW @extschema@.source_opportunity_contacts_view WITH (security_invoker = true) AS
-SELECT opportunity_id::text AS opportunity_id, contact_id::text AS contact_id, role::text AS role
-FROM @extschema@.opportunity_contacts;
-COMMENT ON VIEW @extschema@.source_opportunity_contacts_view IS
-	'The opportunity contacts the reporting views read: the built-in table, or the relation set with use_source()';
-COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.opportunity_id IS 'The opportunity';
-COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.contact_id IS 'A contact of the opportunity';
-COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.role IS 'The contact''s role on the opportunity';
-
-CREATE VIEW @extschema@.source_stage_events_view WITH (security_invoker = true) AS
-SELECT unit_id::text AS unit_id, stage::text AS stage, entered_at::timestamptz AS entered_at,
-	   waterfall::text AS waterfall, reason::text AS reason
-FROM @extschema@.stage_events;
-COMMENT ON VIEW @extschema@.source_stage_events_view IS
-	'The stage events the reporting views read: the built-in table, or the relation set with use_source()';
-COMMENT ON COLUMN @extschema@.source_stage_events_view.unit_id IS 'The unit moving through the waterfall';
-COMMENT ON COLUMN @extschema@.source_stage_events_view.stage IS 'The stage entered';
-COMMENT ON COLUMN @extschema@.source_stage_events_view.entered_at IS 'When the unit entered the stage';
-COMMENT ON COLUMN @extschema@.source_stage_events_view.waterfall IS 'The waterfall';
-COMMENT ON COLUMN @extschema@.source_stage_events_view.reason IS 'Why the unit was rejected, recycled or disqualified here; NULL for none';
-
-CREATE VIEW @extschema@.source_campaign_costs_view WITH (security_invoker = true) AS
-SELECT campaign::text AS campaign, channel::text AS channel, spent_on::date AS spent_on, cost::numeric AS cost
-FROM @extschema@.campaign_costs;
-COMMENT ON VIEW @extschema@.source_campaign_costs_view IS
-	'The campaign costs the reporting views read: the built-in table, or the relation set with use_source()';
-COMMENT ON COLUMN @extschema@.source_campaign_costs_view.campaign IS 'The campaign';
-COMMENT ON COLUMN @extschema@.source_campaign_costs_view.channel IS 'The channel the money was spent in';
-COMMENT ON COLUMN @extschema@.source_campaign_costs_view.spent_on IS 'The day of the spend';
-COMMENT ON COLUMN @extschema@.source_campaign_costs_view.cost IS 'The amount spent that day';
-
--- They pass rows through with the rights of whoever queries (security
--- invoker: the privileges and row-level security of the table, or of the
--- user's relation and the source function, apply), so SELECT on the views
--- themselves gives nothing away; granted to everyone, a role that may read
--- a reporting view and its tables needs no grant on them.
-GRANT SELECT ON @extschema@.source_touchpoints_view, @extschema@.source_contacts_view,
-	@extschema@.source_opportunities_view, @extschema@.source_opportunity_contacts_view,
-	@extschema@.source_stage_events_view, @extschema@.source_campaign_costs_view TO PUBLIC;
-
 ALTER TABLE @extschema@.sources ADD COLUMN direct boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN @extschema@.sources.direct IS
 	'True: the source view reads the relation itself (Citus can plan it; the extension depends on the relation), false: through the source function';
-
-CREATE OR REPLACE FUNCTION @extschema@.source_query(kind text, relation text)
-RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-AS $$
-DECLARE
-	rel oid;
-	relkind "char";
-	qualified text;
-	spec record;
-	col record;
-	items text[] := '{}';
-BEGIN
-	IF kind IS NULL THEN
-		RAISE EXCEPTION 'kind of source must not be NULL'
-			USING ERRCODE = 'null_value_not_allowed',
-			DETAIL = 'A source replaces one of the built-in tables.',
-			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
-	END IF;
-	IF NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind = source_query.kind) THEN
-		RAISE EXCEPTION 'unknown kind of source "%"', kind
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'A source replaces one of the built-in tables.',
-			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
-	END IF;
-	IF relation IS NULL THEN
-		qualified := pg_catalog.format('%I.%I', '@extschema@', kind);
-	ELSE
-		rel := pg_catalog.to_regclass(relation);
-		IF rel IS NULL THEN
-			RAISE EXCEPTION 'relation "%" does not exist', relation
-				USING ERRCODE = 'undefined_table',
-				DETAIL = pg_catalog.format('It was given as the source of %s.', kind),
-				HINT = 'Give the name of an existing table or view, schema-qualified if it is not on the search_path.';
-		END IF;
-		SELECT c.relkind, pg_catalog.format('%I.%I', n.nspname, c.relname) INTO relkind, qualified
-		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.oid = rel;
-		IF relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
-			RAISE EXCEPTION '"%" is not a table or view', relation
-				USING ERRCODE = 'wrong_object_type',
-				DETAIL = pg_catalog.format('It was given as the source of %s.', kind),
-				HINT = 'Give a table, partitioned table, view, materialized view or foreign table.';
-		END IF;
-		IF EXISTS (SELECT FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-				   WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = rel AND d.deptype = 'e'
-				   AND e.extname = 'attribution')
-			AND qualified <> pg_catalog.format('%I.%I', '@extschema@', kind) THEN
-			RAISE EXCEPTION '"%" belongs to the attribution extension', relation
-				USING ERRCODE = 'invalid_parameter_value',
-				DETAIL = pg_catalog.format('Only a relation of your own, or the built-in table %s, can be the source of %s.',
-								pg_catalog.format('%I.%I', '@extschema@', kind), kind),
-				HINT = 'Give a table or view of your own.';
-		END IF;
-	END IF;
-
-	FOR spec IN SELECT * FROM @extschema@.source_columns c WHERE c.kind = source_query.kind ORDER BY c.position
-	LOOP
-		IF relation IS NULL THEN
-			items := pg_catalog.array_append(items, pg_catalog.format('%I::%s AS %I', spec.column_name, spec.data_type, spec.column_name));
-			CONTINUE;
-		END IF;
-		SELECT a.attname,
-			   pg_catalog.format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, NULL) AS type_name,
-			   pg_catalog.format_type(a.atttypid, a.atttypmod) AS declared
-		INTO col
-		FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-		WHERE a.attrelid = rel AND a.attname = spec.column_name AND a.attnum > 0 AND NOT a.attisdropped;
-		IF NOT FOUND THEN
-			IF spec.required THEN
-				RAISE EXCEPTION 'column "%" of % is missing', spec.column_name, qualified
-					USING ERRCODE = 'undefined_column',
-					DETAIL = pg_catalog.format('A source of %s needs the columns %s.', kind,
-						(SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
-						 FROM @extschema@.source_columns c WHERE c.kind = source_query.kind AND c.required)),
-					HINT = 'Rename the column in a view over your table, for example SELECT my_column AS '
-						|| spec.column_name || ' ...';
-			END IF;
-			items := pg_catalog.array_append(items, pg_catalog.format('%s::%s AS %I', spec.default_value, spec.data_type, spec.column_name));
-			CONTINUE;
-		END IF;
-		IF NOT col.type_name = ANY (spec.accepted_types) THEN
-			RAISE EXCEPTION 'column "%" of % has type %, not %', spec.column_name, qualified, col.declared,
-				spec.data_type
-				USING ERRCODE = 'datatype_mismatch',
-				DETAIL = pg_catalog.format('Accepted types for %s: %s.', spec.column_name, pg_catalog.array_to_string(spec.accepted_types, ', ')),
-				HINT = CASE WHEN spec.data_type = 'timestamp with time zone' AND col.type_name = 'timestamp without time zone'
-					THEN pg_catalog.format('Convert it in a view over your table, for example SELECT %I AT TIME ZONE ''UTC'' AS %I ...',
-								spec.column_name, spec.column_name)
-					ELSE pg_catalog.format('Cast it in a view over your table, for example SELECT %I::%s AS %I ...',
-								spec.column_name, spec.data_type, spec.column_name) END;
-		END IF;
-		-- cast even to the same base type: a domain or a typmod would change
-		-- the type of the source view's column
-		items := pg_catalog.array_append(items, pg_catalog.format('s.%I::%s AS %I', spec.column_name, spec.data_type, spec.column_name));
-	END LOOP;
-	RETURN pg_catalog.format('SELECT %s FROM %s%s', pg_catalog.array_to_string(items, ', '), qualified,
-				  CASE WHEN relation IS NULL THEN '' ELSE ' s' END);
-END
-$$;
 
 CREATE FUNCTION @extschema@.reads_citus_table(relation regclass)
 RETURNS boolean
@@ -716,45 +507,6 @@ $$;
 COMMENT ON FUNCTION @extschema@.sources_apply() IS
 	'Trigger of sources: re-creates the source functions and views of the changed kinds';
 
-DROP FUNCTION @extschema@.use_source(text, text);
-CREATE FUNCTION @extschema@.use_source(kind text, relation text, direct boolean DEFAULT false)
-RETURNS text
-LANGUAGE plpgsql
-AS $$
-DECLARE
-	qualified text;
-BEGIN
-	IF direct IS NULL THEN
-		RAISE EXCEPTION 'direct must not be NULL'
-			USING ERRCODE = 'null_value_not_allowed',
-			DETAIL = 'direct says whether the reporting views read the relation itself or through the source function.',
-			HINT = 'Leave it out (false), or pass true for a relation Citus must see, such as a distributed table.';
-	END IF;
-	-- checks the kind and, if given, the relation and its columns
-	PERFORM @extschema@.source_query(kind, relation);
-	IF relation IS NOT NULL THEN
-		SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO qualified
-		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.oid = pg_catalog.to_regclass(relation);
-		IF qualified = pg_catalog.format('%I.%I', '@extschema@', kind) THEN
-			qualified := NULL;		-- the built-in table itself
-		END IF;
-	END IF;
-	IF qualified IS NULL THEN
-		DELETE FROM @extschema@.sources s WHERE s.kind = use_source.kind;
-		IF NOT FOUND THEN
-			PERFORM @extschema@.source_apply(kind, NULL);
-		END IF;
-		RETURN pg_catalog.format('%I.%I', '@extschema@', kind);
-	END IF;
-	INSERT INTO @extschema@.sources AS s (kind, relation, direct) VALUES (use_source.kind, qualified, use_source.direct)
-	ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation, direct = excluded.direct;
-	RETURN qualified;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.use_source(text, text, boolean) IS
-	'Points the reporting views at your own table or view for one kind of source (touchpoints, contacts, ...) after checking its columns; NULL: back to the built-in table; direct: the views read the relation itself (needed for a distributed table on Citus; the extension then depends on it). Returns the relation now read';
-
 -- Refuses a DDL command that would drop the extension without naming it
 -- (a DROP ... CASCADE that reaches a member through a relation a direct
 -- source reads, for example); see drop_guard.c.
@@ -769,22 +521,75 @@ CREATE EVENT TRIGGER attribution_drop_guard ON ddl_command_start
 COMMENT ON EVENT TRIGGER attribution_drop_guard IS
 	'Keeps a DROP ... CASCADE of another object from dropping the attribution extension with its data';
 
--- a kind set with use_source() in 0.1.0 reads the source function, as
--- before (its body was re-created to read the user's relation)
+-- The source function and view of every kind are made by source_apply(), as
+-- in a fresh install: a kind without a row in sources reads the built-in
+-- table; a kind set with use_source() in 0.1.0 reads the source function,
+-- as before, whose body is re-created to read the user's relation (with
+-- schema-qualified casts).  A relation that no longer exists keeps its old
+-- body until use_source() is called again.
 DO $$
 DECLARE
 	r record;
+	what text;
 BEGIN
-	FOR r IN SELECT s.kind FROM @extschema@.sources s ORDER BY s.kind
+	FOR r IN SELECT k.kind, s.relation
+			 FROM (SELECT DISTINCT c.kind FROM @extschema@.source_columns c) k
+			 LEFT JOIN @extschema@.sources s ON s.kind = k.kind
+			 ORDER BY k.kind
 	LOOP
-		EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW %I.%I WITH (security_invoker = true) AS SELECT %s FROM %I.%I() s',
-			'@extschema@', 'source_' || r.kind || '_view',
-			(SELECT pg_catalog.string_agg(pg_catalog.format('s.%I', c.column_name), ', ' ORDER BY c.position)
-			 FROM @extschema@.source_columns c WHERE c.kind = r.kind),
-			'@extschema@', 'source_' || r.kind);
+		BEGIN
+			PERFORM @extschema@.source_apply(r.kind, r.relation);
+		EXCEPTION WHEN OTHERS THEN
+			RAISE WARNING 'the source of % (%) was left as it was: %', r.kind, r.relation, SQLERRM;
+			EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW %I.%I WITH (security_invoker = true) AS SELECT %s FROM %I.%I() s',
+				'@extschema@', 'source_' || r.kind || '_view',
+				(SELECT pg_catalog.string_agg(pg_catalog.format('s.%I', c.column_name), ', ' ORDER BY c.position)
+				 FROM @extschema@.source_columns c WHERE c.kind = r.kind),
+				'@extschema@', 'source_' || r.kind);
+		END;
+		what := pg_catalog.format('The %s the reporting views read: the built-in table, or the relation set with use_source()',
+								  pg_catalog.replace(r.kind, '_', ' '));
+		EXECUTE pg_catalog.format('COMMENT ON FUNCTION %I.%I() IS %L', '@extschema@', 'source_' || r.kind, what);
+		EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', '@extschema@', 'source_' || r.kind || '_view', what);
 	END LOOP;
 END
 $$;
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.touchpoint_id IS 'Identifier of the touchpoint (unique; breaks ties between touches at the same time)';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.contact_id IS 'The contact who was touched';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.touched_at IS 'When the touch happened';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.channel IS 'Channel of the touch';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.campaign IS 'Campaign of the touch; NULL for none';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.is_direct IS 'True for a direct touch; NULL: direct when the channel is ''direct''';
+COMMENT ON COLUMN @extschema@.source_contacts_view.contact_id IS 'Identifier of the contact';
+COMMENT ON COLUMN @extschema@.source_contacts_view.account_id IS 'Account of the contact';
+COMMENT ON COLUMN @extschema@.source_contacts_view.created_at IS 'When the contact became a lead';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.opportunity_id IS 'Identifier of the opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.account_id IS 'Account of the opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.created_at IS 'When the opportunity was created';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.closed_at IS 'When it was closed, won or lost; NULL while open';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.is_won IS 'True for a closed-won opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.amount IS 'Amount of the opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.contact_id IS 'A contact of the opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.role IS 'The contact''s role on the opportunity';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.unit_id IS 'The unit moving through the waterfall';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.stage IS 'The stage entered';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.entered_at IS 'When the unit entered the stage';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.waterfall IS 'The waterfall';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.reason IS 'Why the unit was rejected, recycled or disqualified here; NULL for none';
+COMMENT ON COLUMN @extschema@.source_campaign_costs_view.campaign IS 'The campaign';
+COMMENT ON COLUMN @extschema@.source_campaign_costs_view.channel IS 'The channel the money was spent in';
+COMMENT ON COLUMN @extschema@.source_campaign_costs_view.spent_on IS 'The day of the spend';
+COMMENT ON COLUMN @extschema@.source_campaign_costs_view.cost IS 'The amount spent that day';
+
+-- They pass rows through with the rights of whoever queries (security
+-- invoker: the privileges and row-level security of the table, or of the
+-- user's relation and the source function, apply), so SELECT on the views
+-- themselves gives nothing away; granted to everyone, a role that may read
+-- a reporting view and its tables needs no grant on them.
+GRANT SELECT ON @extschema@.source_touchpoints_view, @extschema@.source_contacts_view,
+	@extschema@.source_opportunities_view, @extschema@.source_opportunity_contacts_view,
+	@extschema@.source_stage_events_view, @extschema@.source_campaign_costs_view TO PUBLIC;
 
 CREATE OR REPLACE VIEW @extschema@.opportunity_touchpoints WITH (security_invoker = true) AS
 SELECT o.opportunity_id, t.touchpoint_id, t.contact_id, t.touched_at, t.channel, t.campaign,
@@ -2021,201 +1826,6 @@ COMMENT ON FUNCTION @extschema@.reporting_time_zone() IS
 
 -- use_source(): every missing column at once, and a warning when the sources disagree.
 
-CREATE OR REPLACE FUNCTION @extschema@.source_query(kind text, relation text)
-RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	rel oid;
-	relkind "char";
-	qualified text;
-	spec record;
-	col record;
-	cast_type text;
-	items text[] := '{}';
-	missing text[];
-BEGIN
-	IF kind IS NULL THEN
-		RAISE EXCEPTION 'kind of source must not be NULL'
-			USING ERRCODE = 'null_value_not_allowed',
-			DETAIL = 'A source replaces one of the built-in tables.',
-			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
-	END IF;
-	IF NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind = source_query.kind) THEN
-		RAISE EXCEPTION 'unknown kind of source "%"', kind
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'A source replaces one of the built-in tables.',
-			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
-	END IF;
-	IF relation IS NULL THEN
-		qualified := pg_catalog.format('%I.%I', '@extschema@', kind);
-	ELSE
-		rel := pg_catalog.to_regclass(relation);
-		IF rel IS NULL THEN
-			RAISE EXCEPTION 'relation "%" does not exist', relation
-				USING ERRCODE = 'undefined_table',
-				DETAIL = pg_catalog.format('It was given as the source of %s.', kind),
-				HINT = 'Give the name of an existing table or view, schema-qualified if it is not on the search_path.';
-		END IF;
-		SELECT c.relkind, pg_catalog.format('%I.%I', n.nspname, c.relname) INTO relkind, qualified
-		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.oid = rel;
-		IF relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN
-			RAISE EXCEPTION '"%" is not a table or view', relation
-				USING ERRCODE = 'wrong_object_type',
-				DETAIL = pg_catalog.format('It was given as the source of %s.', kind),
-				HINT = 'Give a table, partitioned table, view, materialized view or foreign table.';
-		END IF;
-		IF EXISTS (SELECT FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-				   WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = rel AND d.deptype = 'e'
-				   AND e.extname = 'attribution')
-			AND qualified <> pg_catalog.format('%I.%I', '@extschema@', kind) THEN
-			RAISE EXCEPTION '"%" belongs to the attribution extension', relation
-				USING ERRCODE = 'invalid_parameter_value',
-				DETAIL = pg_catalog.format('Only a relation of your own, or the built-in table %s, can be the source of %s.',
-								pg_catalog.format('%I.%I', '@extschema@', kind), kind),
-				HINT = 'Give a table or view of your own.';
-		END IF;
-		-- every missing column at once, not one per attempt
-		SELECT pg_catalog.array_agg(c.column_name ORDER BY c.position) INTO missing
-		FROM @extschema@.source_columns c
-		WHERE c.kind OPERATOR(pg_catalog.=) source_query.kind AND c.required
-		  AND NOT EXISTS (SELECT FROM pg_catalog.pg_attribute a
-						  WHERE a.attrelid OPERATOR(pg_catalog.=) rel
-							AND a.attname OPERATOR(pg_catalog.=) c.column_name
-							AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped);
-		IF missing IS NOT NULL THEN
-			RAISE EXCEPTION '%', pg_catalog.format('%s %s of %s %s missing',
-					CASE WHEN pg_catalog.cardinality(missing) OPERATOR(pg_catalog.=) 1 THEN 'column' ELSE 'columns' END,
-					(SELECT pg_catalog.string_agg(pg_catalog.format('"%s"', m), ', ') FROM pg_catalog.unnest(missing) m),
-					qualified,
-					CASE WHEN pg_catalog.cardinality(missing) OPERATOR(pg_catalog.=) 1 THEN 'is' ELSE 'are' END)
-				USING ERRCODE = 'undefined_column',
-				DETAIL = pg_catalog.format('A source of %s needs the columns %s.', kind,
-					(SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
-					 FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) source_query.kind AND c.required)),
-				HINT = 'Rename the columns in a view over your table, for example SELECT my_column AS '
-					|| missing[1] || ' ...';
-		END IF;
-	END IF;
-
-	FOR spec IN SELECT * FROM @extschema@.source_columns c WHERE c.kind = source_query.kind ORDER BY c.position
-	LOOP
-		-- the body runs on the search_path of whoever queries the views (it
-		-- is inlined): its casts name their types with the schema
-		SELECT pg_catalog.format('%I.%I', n.nspname, t.typname) INTO cast_type
-		FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
-		WHERE t.oid = spec.data_type::regtype;
-		IF relation IS NULL THEN
-			items := pg_catalog.array_append(items, pg_catalog.format('%I::%s AS %I', spec.column_name, cast_type, spec.column_name));
-			CONTINUE;
-		END IF;
-		SELECT a.attname,
-			   pg_catalog.format_type(CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END, NULL) AS type_name,
-			   pg_catalog.format_type(a.atttypid, a.atttypmod) AS declared
-		INTO col
-		FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
-		WHERE a.attrelid = rel AND a.attname = spec.column_name AND a.attnum > 0 AND NOT a.attisdropped;
-		IF NOT FOUND THEN
-			IF spec.required THEN
-				RAISE EXCEPTION 'column "%" of % is missing', spec.column_name, qualified
-					USING ERRCODE = 'undefined_column',
-					DETAIL = pg_catalog.format('A source of %s needs the columns %s.', kind,
-						(SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
-						 FROM @extschema@.source_columns c WHERE c.kind = source_query.kind AND c.required)),
-					HINT = 'Rename the column in a view over your table, for example SELECT my_column AS '
-						|| spec.column_name || ' ...';
-			END IF;
-			items := pg_catalog.array_append(items, pg_catalog.format('%s::%s AS %I', spec.default_value,
-								  cast_type, spec.column_name));
-			CONTINUE;
-		END IF;
-		IF NOT col.type_name = ANY (spec.accepted_types) THEN
-			RAISE EXCEPTION 'column "%" of % has type %, not %', spec.column_name, qualified, col.declared,
-				spec.data_type
-				USING ERRCODE = 'datatype_mismatch',
-				DETAIL = pg_catalog.format('Accepted types for %s: %s.', spec.column_name, pg_catalog.array_to_string(spec.accepted_types, ', ')),
-				HINT = CASE WHEN spec.data_type = 'timestamp with time zone' AND col.type_name = 'timestamp without time zone'
-					THEN pg_catalog.format('Convert it in a view over your table, for example SELECT %I AT TIME ZONE ''UTC'' AS %I ...',
-								spec.column_name, spec.column_name)
-					ELSE pg_catalog.format('Cast it in a view over your table, for example SELECT %I::%s AS %I ...',
-								spec.column_name, spec.data_type, spec.column_name) END;
-		END IF;
-		-- cast even to the same base type: a domain or a typmod would change
-		-- the type of the source view's column
-		items := pg_catalog.array_append(items, pg_catalog.format('s.%I::%s AS %I', spec.column_name,
-							  cast_type, spec.column_name));
-	END LOOP;
-	RETURN pg_catalog.format('SELECT %s FROM %s%s', pg_catalog.array_to_string(items, ', '), qualified,
-				  CASE WHEN relation IS NULL THEN '' ELSE ' s' END);
-END
-$$;
-COMMENT ON FUNCTION @extschema@.source_query(text, text) IS
-	'The SELECT the source function of a kind runs for a relation (NULL: the built-in table), after checking its columns';
-
-DROP FUNCTION @extschema@.switch_source(text, text, regclass);
-CREATE FUNCTION @extschema@.switch_source(kind text, relation text, resolved regclass,
-										  direct boolean DEFAULT false)
-RETURNS text
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	qualified text;
-	problems text;
-BEGIN
-	IF direct IS NULL THEN
-		RAISE EXCEPTION 'direct must not be NULL'
-			USING ERRCODE = 'null_value_not_allowed',
-			DETAIL = 'direct says whether the reporting views read the relation itself or through the source function.',
-			HINT = 'Leave it out (false), or pass true for a relation Citus must see, such as a distributed table.';
-	END IF;
-	LOCK TABLE @extschema@.sources IN SHARE ROW EXCLUSIVE MODE;
-	IF resolved IS NOT NULL THEN
-		SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) INTO qualified
-		FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-		WHERE c.oid = resolved;
-	END IF;
-	IF relation IS NOT NULL AND qualified IS NULL THEN
-		qualified := relation;		-- reported as missing below, as given
-	END IF;
-	-- checks the kind and, if given, the relation and its columns
-	PERFORM @extschema@.source_query(kind, qualified);
-	IF qualified = pg_catalog.format('%I.%I', '@extschema@', kind) THEN
-		qualified := NULL;		-- the built-in table itself
-	END IF;
-	IF qualified IS NULL THEN
-		DELETE FROM @extschema@.sources s WHERE s.kind = switch_source.kind;
-		IF NOT FOUND THEN
-			PERFORM @extschema@.source_apply(kind, NULL);
-		END IF;
-	ELSE
-		INSERT INTO @extschema@.sources AS s (kind, relation, direct) VALUES (switch_source.kind, qualified, switch_source.direct)
-		ON CONFLICT ON CONSTRAINT sources_pkey DO UPDATE SET relation = excluded.relation, direct = excluded.direct;
-	END IF;
-	-- do the sources still agree?  (a quick look at the first rows)
-	SELECT pg_catalog.string_agg(pg_catalog.format('%s, %s: %s', c.kind, c."check", c.detail), E'\n' ORDER BY c.n)
-	INTO problems
-	FROM (SELECT x.*, pg_catalog.row_number() OVER () AS n FROM @extschema@.check_sources(10000) x) c
-	WHERE c.status OPERATOR(pg_catalog.=) ANY ('{warning,error}');
-	IF problems IS NOT NULL THEN
-		RAISE WARNING 'the sources of the reporting views disagree'
-			USING DETAIL = problems,
-			HINT = 'See SELECT * FROM attribution.check_sources(); for every check on all rows. A kind you have not pointed at your data yet still reads the built-in table.';
-	END IF;
-	RETURN coalesce(qualified, pg_catalog.format('%I.%I', '@extschema@', kind));
-END
-$$;
-COMMENT ON FUNCTION @extschema@.switch_source(text, text, regclass, boolean) IS
-	'The work of use_source() once the relation''s name is resolved: checks it, records it in sources and re-creates the source function; concurrent calls queue';
-DROP FUNCTION @extschema@.use_source(text, text, boolean);
-CREATE FUNCTION @extschema@.use_source(kind text, relation text, direct boolean DEFAULT false)
-RETURNS text
-LANGUAGE sql
-AS $$ SELECT @extschema@.switch_source(kind, relation, pg_catalog.to_regclass(relation), direct) $$;
-COMMENT ON FUNCTION @extschema@.use_source(text, text, boolean) IS
-	'Points the reporting views at your own table or view for one kind of source (touchpoints, contacts, ...) after checking its columns, and warns when check_sources() finds the sources disagree; NULL: back to the built-in table; direct: the views read the relation itself (needed for a distributed table on Citus; the extension then depends on it). Returns the relation now read';
 
 -- Credits and cents change type (numeric credits, bigint cents) and lead_quality
 -- reports rejection and lost reasons apart: these views are dropped and
@@ -3857,6 +3467,7 @@ DECLARE
 	share numeric;
 	scope text;
 	consequence text;
+	c record;
 BEGIN
 	IF sample_rows OPERATOR(pg_catalog.<) 1 THEN
 		RAISE EXCEPTION 'sample_rows must be at least 1'
@@ -3908,142 +3519,87 @@ BEGIN
 		RETURN NEXT;
 	END LOOP;
 
-	-- 2. do the ids of one kind find the rows of another?
-	kind := 'touchpoints'; "check" := 'contact known';
-	IF '{touchpoints,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT t.contact_id AS key FROM @extschema@.source_touchpoints_view t',
-										 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
-										 sample_rows) u;
-		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s touchpoints (%s%%) name a contact_id that is not in contacts%s.%s', bad, checked,
-						round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': those contacts have no lead-creation time and their leads no source' ELSE '' END,
-						scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in touchpoints and contacts.';
-	END IF;
-	RETURN NEXT;
-
-	kind := 'opportunity_contacts'; "check" := 'contact known';
-	IF '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT oc.contact_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
-										 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
-										 sample_rows) u;
-		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s opportunity contacts (%s%%) name a contact_id that is not in contacts%s.%s', bad,
-						checked, round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they give their opportunity no lead-creation time' ELSE '' END,
-						scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunity_contacts and contacts.';
-	END IF;
-	RETURN NEXT;
-
-	kind := 'opportunity_contacts'; "check" := 'opportunity known';
-	IF '{opportunity_contacts,opportunities}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
-										 'SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
-										 sample_rows) u;
-		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s opportunity contacts (%s%%) name an opportunity_id that is not in opportunities%s.%s',
-						bad, checked, round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they join nothing' ELSE '' END, scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunity_contacts and opportunities.';
-	END IF;
-	RETURN NEXT;
-
-	-- 3. the opportunities: contacts, the lead-creation milestone, touches
-	kind := 'opportunities'; "check" := 'has contacts';
-	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty AND '{opportunity_contacts}' OPERATOR(pg_catalog.<@) readable THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
-										 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
-										 sample_rows) u;
-		share := bad::numeric OPERATOR(pg_catalog./) checked;
-		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no contacts%s.%s', bad, checked,
-						round(100 OPERATOR(pg_catalog.*) share, 1),
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they have no journey and stay unattributed' ELSE '' END, scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunities, and the sources it joins readable.';
-	END IF;
-	RETURN NEXT;
-
-	kind := 'opportunities'; "check" := 'lead-creation milestone';
-	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
-		AND '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) readable THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
-										 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc JOIN @extschema@.source_contacts_view c ON c.contact_id OPERATOR(pg_catalog.=) oc.contact_id',
-										 sample_rows) u;
-		share := bad::numeric OPERATOR(pg_catalog./) checked;
-		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no contact in contacts, so no lead-creation time%s.%s', bad,
-						checked, round(100 OPERATOR(pg_catalog.*) share, 1),
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': W-shaped and full-path give the lead-creation share to the other milestones' ELSE '' END,
-						scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunities, and the sources it joins readable.';
-	END IF;
-	RETURN NEXT;
-
-	kind := 'opportunities'; "check" := 'has touches';
-	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
-		AND '{opportunity_contacts,touchpoints}' OPERATOR(pg_catalog.<@) readable THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
-										 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc JOIN @extschema@.source_touchpoints_view t ON t.contact_id OPERATOR(pg_catalog.=) oc.contact_id',
-										 sample_rows) u;
-		share := bad::numeric OPERATOR(pg_catalog./) checked;
-		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no touch of any of their contacts%s.%s', bad, checked,
-						round(100 OPERATOR(pg_catalog.*) share, 1),
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they are unattributed under every model' ELSE '' END, scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunities, and the sources it joins readable.';
-	END IF;
-	RETURN NEXT;
-
-	-- 4. stage events: known stages, and contacts for the contact waterfalls
-	kind := 'stage_events'; "check" := 'stage known';
-	IF '{stage_events}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT pg_catalog.jsonb_build_array(e.waterfall, e.stage)::text AS key FROM @extschema@.source_stage_events_view e',
-										 'SELECT pg_catalog.jsonb_build_array(s.waterfall, s.stage)::text AS key FROM @extschema@.waterfall_stages s',
-										 sample_rows) u;
-		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'error' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s stage events name a waterfall or a stage that attribution.waterfalls does not have%s.%s',
-						bad, checked,
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': the waterfall views fail on them' ELSE '' END, scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in stage_events.';
-	END IF;
-	RETURN NEXT;
-
-	kind := 'stage_events'; "check" := 'contact known';
-	IF '{stage_events,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT e.unit_id AS key FROM @extschema@.source_stage_events_view e JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) e.waterfall WHERE w.unit OPERATOR(pg_catalog.=) ''contact''',
-										 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
-										 sample_rows) u;
-		IF checked OPERATOR(pg_catalog.=) 0 THEN
-			status := 'skipped'; detail := 'No stage events of a waterfall whose unit is contact.';
+	-- 2. do the ids of one kind find the rows of another?  3. the
+	-- opportunities: contacts, the lead-creation milestone, touches.  4. stage
+	-- events: known stages, and contacts for the contact waterfalls.  Each
+	-- check counts the keys of a sample that find no key of a lookup; it
+	-- needs rows in some kinds and others readable, and rates what it finds
+	-- as an error (any key unmatched), a warning (any) or a notice (up to
+	-- half; more is a warning).  Its detail is a format of the unmatched, the
+	-- checked, the percentage, the consequence (when any is unmatched) and
+	-- the scope.
+	FOR c IN
+		SELECT * FROM (VALUES
+			(1, 'touchpoints', 'contact known', '{touchpoints,contacts}'::text[], '{}'::text[],
+			 'SELECT t.contact_id AS key FROM @extschema@.source_touchpoints_view t',
+			 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
+			 'warning', '%s of %s touchpoints (%s%%) name a contact_id that is not in contacts%s.%s',
+			 ': those contacts have no lead-creation time and their leads no source',
+			 'Needs rows in touchpoints and contacts.', NULL),
+			(2, 'opportunity_contacts', 'contact known', '{opportunity_contacts,contacts}', '{}',
+			 'SELECT oc.contact_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
+			 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
+			 'warning', '%s of %s opportunity contacts (%s%%) name a contact_id that is not in contacts%s.%s',
+			 ': they give their opportunity no lead-creation time',
+			 'Needs rows in opportunity_contacts and contacts.', NULL),
+			(3, 'opportunity_contacts', 'opportunity known', '{opportunity_contacts,opportunities}', '{}',
+			 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
+			 'SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
+			 'warning', '%s of %s opportunity contacts (%s%%) name an opportunity_id that is not in opportunities%s.%s',
+			 ': they join nothing',
+			 'Needs rows in opportunity_contacts and opportunities.', NULL),
+			(4, 'opportunities', 'has contacts', '{opportunities}', '{opportunity_contacts}',
+			 'SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
+			 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
+			 'notice', '%s of %s opportunities (%s%%) have no contacts%s.%s',
+			 ': they have no journey and stay unattributed',
+			 'Needs rows in opportunities, and the sources it joins readable.', NULL),
+			(5, 'opportunities', 'lead-creation milestone', '{opportunities}', '{opportunity_contacts,contacts}',
+			 'SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
+			 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc JOIN @extschema@.source_contacts_view c ON c.contact_id OPERATOR(pg_catalog.=) oc.contact_id',
+			 'notice', '%s of %s opportunities (%s%%) have no contact in contacts, so no lead-creation time%s.%s',
+			 ': W-shaped and full-path give the lead-creation share to the other milestones',
+			 'Needs rows in opportunities, and the sources it joins readable.', NULL),
+			(6, 'opportunities', 'has touches', '{opportunities}', '{opportunity_contacts,touchpoints}',
+			 'SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
+			 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc JOIN @extschema@.source_touchpoints_view t ON t.contact_id OPERATOR(pg_catalog.=) oc.contact_id',
+			 'notice', '%s of %s opportunities (%s%%) have no touch of any of their contacts%s.%s',
+			 ': they are unattributed under every model',
+			 'Needs rows in opportunities, and the sources it joins readable.', NULL),
+			(7, 'stage_events', 'stage known', '{stage_events}', '{}',
+			 'SELECT pg_catalog.jsonb_build_array(e.waterfall, e.stage)::text AS key FROM @extschema@.source_stage_events_view e',
+			 'SELECT pg_catalog.jsonb_build_array(s.waterfall, s.stage)::text AS key FROM @extschema@.waterfall_stages s',
+			 'error', '%1$s of %2$s stage events name a waterfall or a stage that attribution.waterfalls does not have%4$s.%5$s',
+			 ': the waterfall views fail on them',
+			 'Needs rows in stage_events.', NULL),
+			(8, 'stage_events', 'contact known', '{stage_events,contacts}', '{}',
+			 'SELECT e.unit_id AS key FROM @extschema@.source_stage_events_view e JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) e.waterfall WHERE w.unit OPERATOR(pg_catalog.=) ''contact''',
+			 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
+			 'notice', '%s of %s stage events of contact waterfalls (%s%%) name a unit_id that is not in contacts%s.%s',
+			 ': lead_quality and lead_feedback find no source for them',
+			 'Needs rows in stage_events and contacts.', 'No stage events of a waterfall whose unit is contact.')
+		) AS x(n, kind, "check", needs_rows, needs_readable, sample, lookup, level, message, consequence, skipped,
+			   none_checked)
+		ORDER BY x.n
+	LOOP
+		kind := c.kind; "check" := c."check";
+		IF NOT (c.needs_rows OPERATOR(pg_catalog.<@) nonempty AND c.needs_readable OPERATOR(pg_catalog.<@) readable) THEN
+			status := 'skipped'; detail := c.skipped;
 		ELSE
-			share := bad::numeric OPERATOR(pg_catalog./) checked;
-			status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
-			detail := pg_catalog.format('%s of %s stage events of contact waterfalls (%s%%) name a unit_id that is not in contacts%s.%s',
-							bad, checked, round(100 OPERATOR(pg_catalog.*) share, 1),
-							CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': lead_quality and lead_feedback find no source for them' ELSE '' END,
-							scope);
+			SELECT u.checked, u.unmatched INTO checked, bad FROM @extschema@.count_unmatched(c.sample, c.lookup, sample_rows) u;
+			IF checked OPERATOR(pg_catalog.=) 0 AND c.none_checked IS NOT NULL THEN
+				status := 'skipped'; detail := c.none_checked;
+			ELSE
+				share := bad::numeric OPERATOR(pg_catalog./) NULLIF(checked, 0);
+				status := CASE WHEN bad OPERATOR(pg_catalog.=) 0 THEN 'ok'
+							   WHEN c.level OPERATOR(pg_catalog.=) 'notice' AND share OPERATOR(pg_catalog.<=) 0.5 THEN 'notice'
+							   WHEN c.level OPERATOR(pg_catalog.=) 'error' THEN 'error' ELSE 'warning' END;
+				detail := pg_catalog.format(c.message, bad, checked, round(100 OPERATOR(pg_catalog.*) share, 1),
+								CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN c.consequence ELSE '' END, scope);
+			END IF;
 		END IF;
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in stage_events and contacts.';
-	END IF;
-	RETURN NEXT;
+		RETURN NEXT;
+	END LOOP;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.check_sources(bigint) IS
@@ -4057,12 +3613,7 @@ AS $$
 DECLARE
 	relation text;
 BEGIN
-	IF kind IS NULL OR NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) source_name.kind) THEN
-		RAISE EXCEPTION 'unknown kind of source "%"', kind
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'A source replaces one of the built-in tables.',
-			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
-	END IF;
+	PERFORM @extschema@.known_source_kind(kind);
 	SELECT s.relation INTO relation FROM @extschema@.sources s WHERE s.kind OPERATOR(pg_catalog.=) source_name.kind;
 	IF relation IS NOT NULL THEN
 		RETURN pg_catalog.format('%s (yours, set with use_source())', relation);
@@ -4307,7 +3858,7 @@ COMMENT ON COLUMN @extschema@.reporting_views.key_columns IS
 	'Columns that identify a row (the unique index of a materialized copy; NULL values never repeat a key)';
 GRANT SELECT ON @extschema@.reporting_views TO PUBLIC;
 
-CREATE OR REPLACE FUNCTION @extschema@.materialize_into(view_name text, matview text, default_schema name)
+CREATE FUNCTION @extschema@.materialize_into(view_name text, matview text, default_schema name)
 RETURNS text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -4366,10 +3917,14 @@ BEGIN
 	RETURN target;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.materialize_into(text, text, name) IS
+	'The work of materialize(): stores a reporting view as a materialized view named matview (default <view>_materialized) in default_schema when the name has no schema, never in the extension''s schema';
 CREATE OR REPLACE FUNCTION @extschema@.materialize(view_name text, matview text DEFAULT NULL)
 RETURNS text
 LANGUAGE sql
 AS $$ SELECT @extschema@.materialize_into(view_name, matview, pg_catalog.current_schema()) $$;
+COMMENT ON FUNCTION @extschema@.materialize(text, text) IS
+	'Stores a reporting view as a materialized view (name or schema.name; default: <view>_materialized in the first schema of the search_path, never the extension''s schema) with a unique index on its key, for refresh_materialized(); returns its name';
 
 DO $$
 DECLARE
@@ -4550,5 +4105,54 @@ SELECT @extschema@.copy_comments('@extschema@.performance_by_grain', '@extschema
 	'Attributed pipeline and revenue per enabled model, month of the opportunity''s creation, channel and campaign (pipeline reports; campaign_performance_monthly uses the month of the touch instead)');
 COMMENT ON COLUMN @extschema@.campaign_pipeline_by_created_month.created_month IS
 	'First day of the month in which the opportunities were created (reporting time zone)';
+
+-- check_ladder() checks its rules from one list, in the same order and
+-- with the same errors.
+CREATE OR REPLACE FUNCTION @extschema@.check_ladder(ladder text[], exits text[])
+RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	stages text[] := ladder || exits;
+	dup text;
+	failure record;
+BEGIN
+	IF ladder IS NULL OR exits IS NULL THEN
+		RETURN true;			-- NOT NULL is the columns' business
+	END IF;
+	SELECT s INTO dup FROM unnest(stages) s GROUP BY s HAVING count(*) > 1 ORDER BY s LIMIT 1;
+	-- the rules in order; the first one broken is the error
+	SELECT r.message, r.detail, r.hint INTO failure
+	FROM (VALUES
+		(1, coalesce(cardinality(ladder), 0) < 2 OR array_ndims(ladder) <> 1 OR coalesce(array_ndims(exits), 1) <> 1,
+		 'a waterfall ladder must be a one-dimensional array of at least two stage names',
+		 format('The ladder is %L.', ladder),
+		 'Write the ladder as an array literal such as ''{inquiry,mql,sal,sql,opportunity,won}''.'),
+		(2, cardinality(stages) > 100,
+		 'a waterfall has at most 100 stages',
+		 format('The ladder and the exits have %s stages.', cardinality(stages)),
+		 'Group stages, or use several waterfalls.'),
+		(3, array_position(stages, NULL) IS NOT NULL OR '' = ANY (stages)
+			OR EXISTS (SELECT FROM unnest(stages) s WHERE octet_length(s) > 255),
+		 'a waterfall stage name must be 1 to 255 bytes long',
+		 format('The ladder is %L and the exits are %L.', ladder, exits),
+		 'Remove the NULL, empty or too long element.'),
+		(4, dup IS NOT NULL,
+		 format('stage "%s" appears more than once in a waterfall', dup),
+		 format('The ladder is %L and the exits are %L.', ladder, exits),
+		 'Every stage appears once, either in the ladder or in the exits.')
+	) AS r(n, broken, message, detail, hint)
+	WHERE r.broken
+	ORDER BY r.n LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION USING MESSAGE = failure.message, ERRCODE = 'check_violation', DETAIL = failure.detail,
+			HINT = failure.hint;
+	END IF;
+	RETURN true;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.check_ladder(text[], text[]) IS
+	'Check constraint of waterfalls: true when the ladder (two stages or more) and the exits are distinct stage names of 1 to 255 bytes, at most 100 in all, otherwise an error naming the problem';
 
 -- ==== end ====

@@ -350,6 +350,10 @@ SELECT attribution.source_name('touchpoints');
 SELECT attribution.source_name('leads');
 \echo :LAST_ERROR_SQLSTATE
 SELECT attribution.source_name(NULL);
+SELECT attribution.known_source_kind('stage_events');
+SELECT attribution.known_source_kind('Touchpoints');
+\echo :LAST_ERROR_SQLSTATE
+SELECT attribution.known_source_kind(NULL);
 -- touchpoints of your own with the contacts still the built-in table: the contact ids are another system's
 CREATE SCHEMA crm;
 CREATE TABLE crm.touches AS

@@ -34,35 +34,38 @@ AS $$
 DECLARE
 	stages text[] := ladder || exits;
 	dup text;
+	failure record;
 BEGIN
 	IF ladder IS NULL OR exits IS NULL THEN
 		RETURN true;			-- NOT NULL is the columns' business
 	END IF;
-	IF coalesce(cardinality(ladder), 0) < 2 OR array_ndims(ladder) <> 1 OR coalesce(array_ndims(exits), 1) <> 1 THEN
-		RAISE EXCEPTION 'a waterfall ladder must be a one-dimensional array of at least two stage names'
-			USING ERRCODE = 'check_violation',
-			DETAIL = format('The ladder is %L.', ladder),
-			HINT = 'Write the ladder as an array literal such as ''{inquiry,mql,sal,sql,opportunity,won}''.';
-	END IF;
-	IF cardinality(stages) > 100 THEN
-		RAISE EXCEPTION 'a waterfall has at most 100 stages'
-			USING ERRCODE = 'check_violation',
-			DETAIL = format('The ladder and the exits have %s stages.', cardinality(stages)),
-			HINT = 'Group stages, or use several waterfalls.';
-	END IF;
-	IF array_position(stages, NULL) IS NOT NULL OR '' = ANY (stages)
-		OR EXISTS (SELECT FROM unnest(stages) s WHERE octet_length(s) > 255) THEN
-		RAISE EXCEPTION 'a waterfall stage name must be 1 to 255 bytes long'
-			USING ERRCODE = 'check_violation',
-			DETAIL = format('The ladder is %L and the exits are %L.', ladder, exits),
-			HINT = 'Remove the NULL, empty or too long element.';
-	END IF;
 	SELECT s INTO dup FROM unnest(stages) s GROUP BY s HAVING count(*) > 1 ORDER BY s LIMIT 1;
-	IF dup IS NOT NULL THEN
-		RAISE EXCEPTION 'stage "%" appears more than once in a waterfall', dup
-			USING ERRCODE = 'check_violation',
-			DETAIL = format('The ladder is %L and the exits are %L.', ladder, exits),
-			HINT = 'Every stage appears once, either in the ladder or in the exits.';
+	-- the rules in order; the first one broken is the error
+	SELECT r.message, r.detail, r.hint INTO failure
+	FROM (VALUES
+		(1, coalesce(cardinality(ladder), 0) < 2 OR array_ndims(ladder) <> 1 OR coalesce(array_ndims(exits), 1) <> 1,
+		 'a waterfall ladder must be a one-dimensional array of at least two stage names',
+		 format('The ladder is %L.', ladder),
+		 'Write the ladder as an array literal such as ''{inquiry,mql,sal,sql,opportunity,won}''.'),
+		(2, cardinality(stages) > 100,
+		 'a waterfall has at most 100 stages',
+		 format('The ladder and the exits have %s stages.', cardinality(stages)),
+		 'Group stages, or use several waterfalls.'),
+		(3, array_position(stages, NULL) IS NOT NULL OR '' = ANY (stages)
+			OR EXISTS (SELECT FROM unnest(stages) s WHERE octet_length(s) > 255),
+		 'a waterfall stage name must be 1 to 255 bytes long',
+		 format('The ladder is %L and the exits are %L.', ladder, exits),
+		 'Remove the NULL, empty or too long element.'),
+		(4, dup IS NOT NULL,
+		 format('stage "%s" appears more than once in a waterfall', dup),
+		 format('The ladder is %L and the exits are %L.', ladder, exits),
+		 'Every stage appears once, either in the ladder or in the exits.')
+	) AS r(n, broken, message, detail, hint)
+	WHERE r.broken
+	ORDER BY r.n LIMIT 1;
+	IF FOUND THEN
+		RAISE EXCEPTION USING MESSAGE = failure.message, ERRCODE = 'check_violation', DETAIL = failure.detail,
+			HINT = failure.hint;
 	END IF;
 	RETURN true;
 END
@@ -367,34 +370,53 @@ COMMENT ON FUNCTION @extschema@.config_table(regclass, regclass, regclass) IS
 -- pg_dump keeps the change; inserting a row with the name of a built-in row
 -- replaces it (this is how a restore brings the change back).  Built-in
 -- rows cannot be deleted (disable a model instead).
-CREATE FUNCTION @extschema@.protect_builtin_models() RETURNS trigger
+-- The work of both triggers: what a BEFORE trigger of a table of built-in
+-- rows (rel, keyed by name, marked by builtin) returns for the operation op
+-- on old_row or new_row.  An inserted row that replaces a built-in row sets
+-- every other column of it.
+CREATE FUNCTION @extschema@.protect_builtin(op text, rel regclass, old_row anyelement, new_row anyelement,
+											noun text, delete_detail text, delete_hint text)
+RETURNS anyelement
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	replaces boolean;
+	assignments text;
 BEGIN
-	IF TG_OP = 'DELETE' THEN
-		IF OLD.builtin THEN
-			RAISE EXCEPTION 'built-in model "%" cannot be deleted', OLD.name
-				USING ERRCODE = 'restrict_violation',
-				DETAIL = 'The extension installs its built-in models; a restore would bring the row back.',
-				HINT = 'Set enabled = false to stop reporting it.';
+	IF op = 'DELETE' THEN
+		IF old_row.builtin THEN
+			RAISE EXCEPTION 'built-in % "%" cannot be deleted', noun, old_row.name
+				USING ERRCODE = 'restrict_violation', DETAIL = delete_detail, HINT = delete_hint;
 		END IF;
-		RETURN OLD;
+		RETURN old_row;
 	END IF;
-	NEW.builtin := false;
-	IF TG_OP = 'INSERT' THEN
-		EXECUTE format('SELECT EXISTS (SELECT FROM %s m WHERE m.name = $1 AND m.builtin)', TG_RELID::regclass)
-		INTO replaces USING NEW.name;
+	new_row.builtin := false;
+	IF op = 'INSERT' THEN
+		EXECUTE format('SELECT EXISTS (SELECT FROM %s r WHERE r.name = $1 AND r.builtin)', rel)
+		INTO replaces USING new_row.name;
 		IF replaces THEN
-			EXECUTE format('UPDATE %s m SET model = $1, half_life = $2, weights = $3, lookback = $4, enabled = $5, '
-						   'description = $6 WHERE m.name = $7', TG_RELID::regclass)
-			USING NEW.model, NEW.half_life, NEW.weights, NEW.lookback, NEW.enabled, NEW.description, NEW.name;
+			SELECT string_agg(format('%I = ($1).%I', a.attname, a.attname), ', ' ORDER BY a.attnum) INTO assignments
+			FROM pg_attribute a
+			WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped AND a.attname NOT IN ('name', 'builtin');
+			EXECUTE format('UPDATE %s r SET %s WHERE r.name = ($1).name', rel, assignments) USING new_row;
 			RETURN NULL;
 		END IF;
 	END IF;
-	RETURN NEW;
+	RETURN new_row;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.protect_builtin(text, regclass, anyelement, anyelement, text, text, text) IS
+	'For protect_builtin_models() and protect_builtin_waterfalls(): the row a trigger of a table of built-in rows returns; a changed built-in row becomes a user row, an inserted row replaces the built-in row of its name, built-in rows cannot be deleted';
+
+CREATE FUNCTION @extschema@.protect_builtin_models() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	RETURN @extschema@.protect_builtin(TG_OP, TG_RELID, OLD, NEW, 'model',
+		'The extension installs its built-in models; a restore would bring the row back.',
+		'Set enabled = false to stop reporting it.');
 END
 $$;
 COMMENT ON FUNCTION @extschema@.protect_builtin_models() IS
@@ -407,36 +429,16 @@ CREATE FUNCTION @extschema@.protect_builtin_waterfalls() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-	replaces boolean;
 BEGIN
-	IF TG_OP = 'DELETE' THEN
-		IF OLD.builtin THEN
-			RAISE EXCEPTION 'built-in waterfall "%" cannot be deleted', OLD.name
-				USING ERRCODE = 'restrict_violation',
-				DETAIL = 'The extension installs its built-in waterfall; a restore would bring the row back.',
-				HINT = 'Update its ladder and exits instead, or use a waterfall of your own.';
-		END IF;
-		RETURN OLD;
-	END IF;
 	IF TG_OP = 'UPDATE' AND NEW.name <> OLD.name THEN
 		RAISE EXCEPTION 'a waterfall cannot be renamed'
 			USING ERRCODE = 'feature_not_supported',
 			DETAIL = format('Waterfall %L would become %L.', OLD.name, NEW.name),
 			HINT = 'Insert a waterfall with the new name and move the stage events and targets to it.';
 	END IF;
-	NEW.builtin := false;
-	IF TG_OP = 'INSERT' THEN
-		EXECUTE format('SELECT EXISTS (SELECT FROM %s w WHERE w.name = $1 AND w.builtin)', TG_RELID::regclass)
-		INTO replaces USING NEW.name;
-		IF replaces THEN
-			EXECUTE format('UPDATE %s w SET ladder = $1, exits = $2, unit = $3, description = $4 WHERE w.name = $5',
-						   TG_RELID::regclass)
-			USING NEW.ladder, NEW.exits, NEW.unit, NEW.description, NEW.name;
-			RETURN NULL;
-		END IF;
-	END IF;
-	RETURN NEW;
+	RETURN @extschema@.protect_builtin(TG_OP, TG_RELID, OLD, NEW, 'waterfall',
+		'The extension installs its built-in waterfall; a restore would bring the row back.',
+		'Update its ladder and exits instead, or use a waterfall of your own.');
 END
 $$;
 COMMENT ON FUNCTION @extschema@.protect_builtin_waterfalls() IS

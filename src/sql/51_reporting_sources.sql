@@ -80,150 +80,25 @@ COMMENT ON COLUMN @extschema@.source_columns.accepted_types IS
 -- constants, for everyone (the tables and views with data have no grants)
 GRANT SELECT ON @extschema@.source_columns TO PUBLIC;
 
--- ---------------------------------------------------------------- the source functions (built-in bodies)
-
-CREATE FUNCTION @extschema@.source_touchpoints()
-RETURNS TABLE(touchpoint_id bigint, contact_id text, touched_at timestamptz, channel text, campaign text,
-	is_direct boolean)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT touchpoint_id, contact_id, touched_at, channel, campaign, is_direct FROM @extschema@.touchpoints $$;
-COMMENT ON FUNCTION @extschema@.source_touchpoints() IS
-	'The touchpoints the reporting views read: the built-in table, or the relation set with use_source()';
-
-CREATE FUNCTION @extschema@.source_contacts()
-RETURNS TABLE(contact_id text, account_id text, created_at timestamptz)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT contact_id, account_id, created_at FROM @extschema@.contacts $$;
-COMMENT ON FUNCTION @extschema@.source_contacts() IS
-	'The contacts the reporting views read: the built-in table, or the relation set with use_source()';
-
-CREATE FUNCTION @extschema@.source_opportunities()
-RETURNS TABLE(opportunity_id text, account_id text, created_at timestamptz, closed_at timestamptz,
-	is_won boolean, amount numeric)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT opportunity_id, account_id, created_at, closed_at, is_won, amount FROM @extschema@.opportunities $$;
-COMMENT ON FUNCTION @extschema@.source_opportunities() IS
-	'The opportunities the reporting views read: the built-in table, or the relation set with use_source()';
-
-CREATE FUNCTION @extschema@.source_opportunity_contacts()
-RETURNS TABLE(opportunity_id text, contact_id text, role text)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT opportunity_id, contact_id, role FROM @extschema@.opportunity_contacts $$;
-COMMENT ON FUNCTION @extschema@.source_opportunity_contacts() IS
-	'The opportunity contacts the reporting views read: the built-in table, or the relation set with use_source()';
-
-CREATE FUNCTION @extschema@.source_stage_events()
-RETURNS TABLE(unit_id text, stage text, entered_at timestamptz, waterfall text, reason text)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT unit_id, stage, entered_at, waterfall, reason FROM @extschema@.stage_events $$;
-COMMENT ON FUNCTION @extschema@.source_stage_events() IS
-	'The stage events the reporting views read: the built-in table, or the relation set with use_source()';
-
-CREATE FUNCTION @extschema@.source_campaign_costs()
-RETURNS TABLE(campaign text, channel text, spent_on date, cost numeric)
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$ SELECT campaign, channel, spent_on, cost FROM @extschema@.campaign_costs $$;
-COMMENT ON FUNCTION @extschema@.source_campaign_costs() IS
-	'The campaign costs the reporting views read: the built-in table, or the relation set with use_source()';
-
--- ---------------------------------------------------------------- the source views the reporting views read
-
--- Every column is cast to the type of source_columns (numeric without a
--- typmod, for instance), so that the view keeps its column types whatever
--- it reads.
-CREATE VIEW @extschema@.source_touchpoints_view WITH (security_invoker = true) AS
-SELECT touchpoint_id::bigint AS touchpoint_id, contact_id::text AS contact_id,
-	   touched_at::timestamptz AS touched_at, channel::text AS channel, campaign::text AS campaign,
-	   is_direct::boolean AS is_direct
-FROM @extschema@.touchpoints;
-COMMENT ON VIEW @extschema@.source_touchpoints_view IS
-	'The touchpoints the reporting views read: the built-in table, or the relation set with use_source()';
-COMMENT ON COLUMN @extschema@.source_touchpoints_view.touchpoint_id IS 'Identifier of the touchpoint (unique; breaks ties between touches at the same time)';
-COMMENT ON COLUMN @extschema@.source_touchpoints_view.contact_id IS 'The contact who was touched';
-COMMENT ON COLUMN @extschema@.source_touchpoints_view.touched_at IS 'When the touch happened';
-COMMENT ON COLUMN @extschema@.source_touchpoints_view.channel IS 'Channel of the touch';
-COMMENT ON COLUMN @extschema@.source_touchpoints_view.campaign IS 'Campaign of the touch; NULL for none';
-COMMENT ON COLUMN @extschema@.source_touchpoints_view.is_direct IS 'True for a direct touch; NULL: direct when the channel is ''direct''';
-
-CREATE VIEW @extschema@.source_contacts_view WITH (security_invoker = true) AS
-SELECT contact_id::text AS contact_id, account_id::text AS account_id, created_at::timestamptz AS created_at
-FROM @extschema@.contacts;
-COMMENT ON VIEW @extschema@.source_contacts_view IS
-	'The contacts the reporting views read: the built-in table, or the relation set with use_source()';
-COMMENT ON COLUMN @extschema@.source_contacts_view.contact_id IS 'Identifier of the contact';
-COMMENT ON COLUMN @extschema@.source_contacts_view.account_id IS 'Account of the contact';
-COMMENT ON COLUMN @extschema@.source_contacts_view.created_at IS 'When the contact became a lead';
-
-CREATE VIEW @extschema@.source_opportunities_view WITH (security_invoker = true) AS
-SELECT opportunity_id::text AS opportunity_id, account_id::text AS account_id, created_at::timestamptz AS created_at,
-	   closed_at::timestamptz AS closed_at, is_won::boolean AS is_won, amount::numeric AS amount
-FROM @extschema@.opportunities;
-COMMENT ON VIEW @extschema@.source_opportunities_view IS
-	'The opportunities the reporting views read: the built-in table, or the relation set with use_source()';
-COMMENT ON COLUMN @extschema@.source_opportunities_view.opportunity_id IS 'Identifier of the opportunity';
-COMMENT ON COLUMN @extschema@.source_opportunities_view.account_id IS 'Account of the opportunity';
-COMMENT ON COLUMN @extschema@.source_opportunities_view.created_at IS 'When the opportunity was created';
-COMMENT ON COLUMN @extschema@.source_opportunities_view.closed_at IS 'When it was closed, won or lost; NULL while open';
-COMMENT ON COLUMN @extschema@.source_opportunities_view.is_won IS 'True for a closed-won opportunity';
-COMMENT ON COLUMN @extschema@.source_opportunities_view.amount IS 'Amount of the opportunity';
-
-CREATE VIEW @extschema@.source_opportunity_contacts_view WITH (security_invoker = true) AS
-SELECT opportunity_id::text AS opportunity_id, contact_id::text AS contact_id, role::text AS role
-FROM @extschema@.opportunity_contacts;
-COMMENT ON VIEW @extschema@.source_opportunity_contacts_view IS
-	'The opportunity contacts the reporting views read: the built-in table, or the relation set with use_source()';
-COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.opportunity_id IS 'The opportunity';
-COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.contact_id IS 'A contact of the opportunity';
-COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.role IS 'The contact''s role on the opportunity';
-
-CREATE VIEW @extschema@.source_stage_events_view WITH (security_invoker = true) AS
-SELECT unit_id::text AS unit_id, stage::text AS stage, entered_at::timestamptz AS entered_at,
-	   waterfall::text AS waterfall, reason::text AS reason
-FROM @extschema@.stage_events;
-COMMENT ON VIEW @extschema@.source_stage_events_view IS
-	'The stage events the reporting views read: the built-in table, or the relation set with use_source()';
-COMMENT ON COLUMN @extschema@.source_stage_events_view.unit_id IS 'The unit moving through the waterfall';
-COMMENT ON COLUMN @extschema@.source_stage_events_view.stage IS 'The stage entered';
-COMMENT ON COLUMN @extschema@.source_stage_events_view.entered_at IS 'When the unit entered the stage';
-COMMENT ON COLUMN @extschema@.source_stage_events_view.waterfall IS 'The waterfall';
-COMMENT ON COLUMN @extschema@.source_stage_events_view.reason IS 'Why the unit was rejected, recycled or disqualified here; NULL for none';
-
-CREATE VIEW @extschema@.source_campaign_costs_view WITH (security_invoker = true) AS
-SELECT campaign::text AS campaign, channel::text AS channel, spent_on::date AS spent_on, cost::numeric AS cost
-FROM @extschema@.campaign_costs;
-COMMENT ON VIEW @extschema@.source_campaign_costs_view IS
-	'The campaign costs the reporting views read: the built-in table, or the relation set with use_source()';
-COMMENT ON COLUMN @extschema@.source_campaign_costs_view.campaign IS 'The campaign';
-COMMENT ON COLUMN @extschema@.source_campaign_costs_view.channel IS 'The channel the money was spent in';
-COMMENT ON COLUMN @extschema@.source_campaign_costs_view.spent_on IS 'The day of the spend';
-COMMENT ON COLUMN @extschema@.source_campaign_costs_view.cost IS 'The amount spent that day';
-
--- They pass rows through with the rights of whoever queries (security
--- invoker: the privileges and row-level security of the table, or of the
--- user's relation and the source function, apply), so SELECT on the views
--- themselves gives nothing away; granted to everyone, a role that may read
--- a reporting view and its tables needs no grant on them.
-GRANT SELECT ON @extschema@.source_touchpoints_view, @extschema@.source_contacts_view,
-	@extschema@.source_opportunities_view, @extschema@.source_opportunity_contacts_view,
-	@extschema@.source_stage_events_view, @extschema@.source_campaign_costs_view TO PUBLIC;
-
--- ---------------------------------------------------------------- the choice, and how it is applied
-
-CREATE TABLE @extschema@.sources (
-	kind text NOT NULL,
-	relation text NOT NULL,
-	direct boolean NOT NULL DEFAULT false,
-	CONSTRAINT sources_pkey PRIMARY KEY (kind),
-	CONSTRAINT sources_kind_known CHECK (kind IN ('touchpoints', 'contacts', 'opportunities',
-		'opportunity_contacts', 'stage_events', 'campaign_costs'))
-);
-COMMENT ON TABLE @extschema@.sources IS
-	'Your own tables or views the reporting layer reads instead of the built-in tables (set with use_source(); no row: the built-in table)';
-COMMENT ON COLUMN @extschema@.sources.kind IS 'Kind of source (see source_columns)';
-COMMENT ON COLUMN @extschema@.sources.relation IS 'Schema-qualified name of the table, view, materialized view or foreign table';
-COMMENT ON COLUMN @extschema@.sources.direct IS
-	'True: the source view reads the relation itself (Citus can plan it; the extension depends on the relation), false: through the source function';
-SELECT pg_catalog.pg_extension_config_dump('@extschema@.sources', '');
+-- Like known_model(): a kind of source written in a filter or given to a
+-- function that takes one must be one of source_columns.
+CREATE FUNCTION @extschema@.known_source_kind(kind text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) known_source_kind.kind) THEN
+		RAISE EXCEPTION 'unknown kind of source "%"', kind
+			USING ERRCODE = 'invalid_parameter_value',
+			DETAIL = 'A source replaces one of the built-in tables.',
+			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
+	END IF;
+	RETURN kind;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.known_source_kind(text) IS
+	'Returns a kind of source (touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs) unchanged, fails on any other name: for filters that must not be silently empty';
 
 -- The SELECT that reads a source: the built-in table when relation is NULL,
 -- otherwise the relation's columns checked against source_columns and cast
@@ -249,12 +124,7 @@ BEGIN
 			DETAIL = 'A source replaces one of the built-in tables.',
 			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
 	END IF;
-	IF NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind = source_query.kind) THEN
-		RAISE EXCEPTION 'unknown kind of source "%"', kind
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'A source replaces one of the built-in tables.',
-			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
-	END IF;
+	PERFORM @extschema@.known_source_kind(kind);
 	IF relation IS NULL THEN
 		qualified := pg_catalog.format('%I.%I', '@extschema@', kind);
 	ELSE
@@ -433,6 +303,87 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.source_apply(text, text, boolean) IS
 	'Re-creates the source function and view of a kind to read the relation (NULL: the built-in table; direct: the view reads the relation itself, not the function); called by the trigger of sources';
+
+-- ---------------------------------------------------------------- the source functions and views (built-in bodies)
+
+-- Each kind's source function and source view are made by source_apply(),
+-- as use_source(kind, NULL) makes them again: they read the built-in table,
+-- every column cast to the type of source_columns (numeric without a
+-- typmod, for instance), so that the view keeps its column types whatever
+-- it reads.
+DO $$
+DECLARE
+	k text;
+	what text;
+BEGIN
+	FOR k IN SELECT DISTINCT c.kind FROM @extschema@.source_columns c ORDER BY c.kind LOOP
+		PERFORM @extschema@.source_apply(k, NULL);
+		what := pg_catalog.format('The %s the reporting views read: the built-in table, or the relation set with use_source()',
+								  pg_catalog.replace(k, '_', ' '));
+		EXECUTE pg_catalog.format('COMMENT ON FUNCTION %I.%I() IS %L', '@extschema@', 'source_' || k, what);
+		EXECUTE pg_catalog.format('COMMENT ON VIEW %I.%I IS %L', '@extschema@', 'source_' || k || '_view', what);
+	END LOOP;
+END
+$$;
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.touchpoint_id IS 'Identifier of the touchpoint (unique; breaks ties between touches at the same time)';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.contact_id IS 'The contact who was touched';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.touched_at IS 'When the touch happened';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.channel IS 'Channel of the touch';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.campaign IS 'Campaign of the touch; NULL for none';
+COMMENT ON COLUMN @extschema@.source_touchpoints_view.is_direct IS 'True for a direct touch; NULL: direct when the channel is ''direct''';
+
+COMMENT ON COLUMN @extschema@.source_contacts_view.contact_id IS 'Identifier of the contact';
+COMMENT ON COLUMN @extschema@.source_contacts_view.account_id IS 'Account of the contact';
+COMMENT ON COLUMN @extschema@.source_contacts_view.created_at IS 'When the contact became a lead';
+
+COMMENT ON COLUMN @extschema@.source_opportunities_view.opportunity_id IS 'Identifier of the opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.account_id IS 'Account of the opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.created_at IS 'When the opportunity was created';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.closed_at IS 'When it was closed, won or lost; NULL while open';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.is_won IS 'True for a closed-won opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunities_view.amount IS 'Amount of the opportunity';
+
+COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.opportunity_id IS 'The opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.contact_id IS 'A contact of the opportunity';
+COMMENT ON COLUMN @extschema@.source_opportunity_contacts_view.role IS 'The contact''s role on the opportunity';
+
+COMMENT ON COLUMN @extschema@.source_stage_events_view.unit_id IS 'The unit moving through the waterfall';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.stage IS 'The stage entered';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.entered_at IS 'When the unit entered the stage';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.waterfall IS 'The waterfall';
+COMMENT ON COLUMN @extschema@.source_stage_events_view.reason IS 'Why the unit was rejected, recycled or disqualified here; NULL for none';
+
+COMMENT ON COLUMN @extschema@.source_campaign_costs_view.campaign IS 'The campaign';
+COMMENT ON COLUMN @extschema@.source_campaign_costs_view.channel IS 'The channel the money was spent in';
+COMMENT ON COLUMN @extschema@.source_campaign_costs_view.spent_on IS 'The day of the spend';
+COMMENT ON COLUMN @extschema@.source_campaign_costs_view.cost IS 'The amount spent that day';
+
+-- They pass rows through with the rights of whoever queries (security
+-- invoker: the privileges and row-level security of the table, or of the
+-- user's relation and the source function, apply), so SELECT on the views
+-- themselves gives nothing away; granted to everyone, a role that may read
+-- a reporting view and its tables needs no grant on them.
+GRANT SELECT ON @extschema@.source_touchpoints_view, @extschema@.source_contacts_view,
+	@extschema@.source_opportunities_view, @extschema@.source_opportunity_contacts_view,
+	@extschema@.source_stage_events_view, @extschema@.source_campaign_costs_view TO PUBLIC;
+
+-- ---------------------------------------------------------------- the choice, and how it is applied
+
+CREATE TABLE @extschema@.sources (
+	kind text NOT NULL,
+	relation text NOT NULL,
+	direct boolean NOT NULL DEFAULT false,
+	CONSTRAINT sources_pkey PRIMARY KEY (kind),
+	CONSTRAINT sources_kind_known CHECK (kind IN ('touchpoints', 'contacts', 'opportunities',
+		'opportunity_contacts', 'stage_events', 'campaign_costs'))
+);
+COMMENT ON TABLE @extschema@.sources IS
+	'Your own tables or views the reporting layer reads instead of the built-in tables (set with use_source(); no row: the built-in table)';
+COMMENT ON COLUMN @extschema@.sources.kind IS 'Kind of source (see source_columns)';
+COMMENT ON COLUMN @extschema@.sources.relation IS 'Schema-qualified name of the table, view, materialized view or foreign table';
+COMMENT ON COLUMN @extschema@.sources.direct IS
+	'True: the source view reads the relation itself (Citus can plan it; the extension depends on the relation), false: through the source function';
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.sources', '');
 
 CREATE FUNCTION @extschema@.sources_apply() RETURNS trigger
 LANGUAGE plpgsql

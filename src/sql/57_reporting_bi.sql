@@ -492,6 +492,7 @@ DECLARE
 	share numeric;
 	scope text;
 	consequence text;
+	c record;
 BEGIN
 	IF sample_rows OPERATOR(pg_catalog.<) 1 THEN
 		RAISE EXCEPTION 'sample_rows must be at least 1'
@@ -543,142 +544,87 @@ BEGIN
 		RETURN NEXT;
 	END LOOP;
 
-	-- 2. do the ids of one kind find the rows of another?
-	kind := 'touchpoints'; "check" := 'contact known';
-	IF '{touchpoints,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT t.contact_id AS key FROM @extschema@.source_touchpoints_view t',
-										 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
-										 sample_rows) u;
-		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s touchpoints (%s%%) name a contact_id that is not in contacts%s.%s', bad, checked,
-						round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': those contacts have no lead-creation time and their leads no source' ELSE '' END,
-						scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in touchpoints and contacts.';
-	END IF;
-	RETURN NEXT;
-
-	kind := 'opportunity_contacts'; "check" := 'contact known';
-	IF '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT oc.contact_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
-										 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
-										 sample_rows) u;
-		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s opportunity contacts (%s%%) name a contact_id that is not in contacts%s.%s', bad,
-						checked, round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they give their opportunity no lead-creation time' ELSE '' END,
-						scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunity_contacts and contacts.';
-	END IF;
-	RETURN NEXT;
-
-	kind := 'opportunity_contacts'; "check" := 'opportunity known';
-	IF '{opportunity_contacts,opportunities}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
-										 'SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
-										 sample_rows) u;
-		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'warning' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s opportunity contacts (%s%%) name an opportunity_id that is not in opportunities%s.%s',
-						bad, checked, round(100.0 OPERATOR(pg_catalog.*) bad OPERATOR(pg_catalog./) checked, 1),
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they join nothing' ELSE '' END, scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunity_contacts and opportunities.';
-	END IF;
-	RETURN NEXT;
-
-	-- 3. the opportunities: contacts, the lead-creation milestone, touches
-	kind := 'opportunities'; "check" := 'has contacts';
-	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty AND '{opportunity_contacts}' OPERATOR(pg_catalog.<@) readable THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
-										 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
-										 sample_rows) u;
-		share := bad::numeric OPERATOR(pg_catalog./) checked;
-		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no contacts%s.%s', bad, checked,
-						round(100 OPERATOR(pg_catalog.*) share, 1),
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they have no journey and stay unattributed' ELSE '' END, scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunities, and the sources it joins readable.';
-	END IF;
-	RETURN NEXT;
-
-	kind := 'opportunities'; "check" := 'lead-creation milestone';
-	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
-		AND '{opportunity_contacts,contacts}' OPERATOR(pg_catalog.<@) readable THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
-										 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc JOIN @extschema@.source_contacts_view c ON c.contact_id OPERATOR(pg_catalog.=) oc.contact_id',
-										 sample_rows) u;
-		share := bad::numeric OPERATOR(pg_catalog./) checked;
-		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no contact in contacts, so no lead-creation time%s.%s', bad,
-						checked, round(100 OPERATOR(pg_catalog.*) share, 1),
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': W-shaped and full-path give the lead-creation share to the other milestones' ELSE '' END,
-						scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunities, and the sources it joins readable.';
-	END IF;
-	RETURN NEXT;
-
-	kind := 'opportunities'; "check" := 'has touches';
-	IF '{opportunities}' OPERATOR(pg_catalog.<@) nonempty
-		AND '{opportunity_contacts,touchpoints}' OPERATOR(pg_catalog.<@) readable THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
-										 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc JOIN @extschema@.source_touchpoints_view t ON t.contact_id OPERATOR(pg_catalog.=) oc.contact_id',
-										 sample_rows) u;
-		share := bad::numeric OPERATOR(pg_catalog./) checked;
-		status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s opportunities (%s%%) have no touch of any of their contacts%s.%s', bad, checked,
-						round(100 OPERATOR(pg_catalog.*) share, 1),
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': they are unattributed under every model' ELSE '' END, scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in opportunities, and the sources it joins readable.';
-	END IF;
-	RETURN NEXT;
-
-	-- 4. stage events: known stages, and contacts for the contact waterfalls
-	kind := 'stage_events'; "check" := 'stage known';
-	IF '{stage_events}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT pg_catalog.jsonb_build_array(e.waterfall, e.stage)::text AS key FROM @extschema@.source_stage_events_view e',
-										 'SELECT pg_catalog.jsonb_build_array(s.waterfall, s.stage)::text AS key FROM @extschema@.waterfall_stages s',
-										 sample_rows) u;
-		status := CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'error' ELSE 'ok' END;
-		detail := pg_catalog.format('%s of %s stage events name a waterfall or a stage that attribution.waterfalls does not have%s.%s',
-						bad, checked,
-						CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': the waterfall views fail on them' ELSE '' END, scope);
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in stage_events.';
-	END IF;
-	RETURN NEXT;
-
-	kind := 'stage_events'; "check" := 'contact known';
-	IF '{stage_events,contacts}' OPERATOR(pg_catalog.<@) nonempty THEN
-		SELECT u.checked, u.unmatched INTO checked, bad
-		FROM @extschema@.count_unmatched('SELECT e.unit_id AS key FROM @extschema@.source_stage_events_view e JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) e.waterfall WHERE w.unit OPERATOR(pg_catalog.=) ''contact''',
-										 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
-										 sample_rows) u;
-		IF checked OPERATOR(pg_catalog.=) 0 THEN
-			status := 'skipped'; detail := 'No stage events of a waterfall whose unit is contact.';
+	-- 2. do the ids of one kind find the rows of another?  3. the
+	-- opportunities: contacts, the lead-creation milestone, touches.  4. stage
+	-- events: known stages, and contacts for the contact waterfalls.  Each
+	-- check counts the keys of a sample that find no key of a lookup; it
+	-- needs rows in some kinds and others readable, and rates what it finds
+	-- as an error (any key unmatched), a warning (any) or a notice (up to
+	-- half; more is a warning).  Its detail is a format of the unmatched, the
+	-- checked, the percentage, the consequence (when any is unmatched) and
+	-- the scope.
+	FOR c IN
+		SELECT * FROM (VALUES
+			(1, 'touchpoints', 'contact known', '{touchpoints,contacts}'::text[], '{}'::text[],
+			 'SELECT t.contact_id AS key FROM @extschema@.source_touchpoints_view t',
+			 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
+			 'warning', '%s of %s touchpoints (%s%%) name a contact_id that is not in contacts%s.%s',
+			 ': those contacts have no lead-creation time and their leads no source',
+			 'Needs rows in touchpoints and contacts.', NULL),
+			(2, 'opportunity_contacts', 'contact known', '{opportunity_contacts,contacts}', '{}',
+			 'SELECT oc.contact_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
+			 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
+			 'warning', '%s of %s opportunity contacts (%s%%) name a contact_id that is not in contacts%s.%s',
+			 ': they give their opportunity no lead-creation time',
+			 'Needs rows in opportunity_contacts and contacts.', NULL),
+			(3, 'opportunity_contacts', 'opportunity known', '{opportunity_contacts,opportunities}', '{}',
+			 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
+			 'SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
+			 'warning', '%s of %s opportunity contacts (%s%%) name an opportunity_id that is not in opportunities%s.%s',
+			 ': they join nothing',
+			 'Needs rows in opportunity_contacts and opportunities.', NULL),
+			(4, 'opportunities', 'has contacts', '{opportunities}', '{opportunity_contacts}',
+			 'SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
+			 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc',
+			 'notice', '%s of %s opportunities (%s%%) have no contacts%s.%s',
+			 ': they have no journey and stay unattributed',
+			 'Needs rows in opportunities, and the sources it joins readable.', NULL),
+			(5, 'opportunities', 'lead-creation milestone', '{opportunities}', '{opportunity_contacts,contacts}',
+			 'SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
+			 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc JOIN @extschema@.source_contacts_view c ON c.contact_id OPERATOR(pg_catalog.=) oc.contact_id',
+			 'notice', '%s of %s opportunities (%s%%) have no contact in contacts, so no lead-creation time%s.%s',
+			 ': W-shaped and full-path give the lead-creation share to the other milestones',
+			 'Needs rows in opportunities, and the sources it joins readable.', NULL),
+			(6, 'opportunities', 'has touches', '{opportunities}', '{opportunity_contacts,touchpoints}',
+			 'SELECT o.opportunity_id AS key FROM @extschema@.source_opportunities_view o',
+			 'SELECT oc.opportunity_id AS key FROM @extschema@.source_opportunity_contacts_view oc JOIN @extschema@.source_touchpoints_view t ON t.contact_id OPERATOR(pg_catalog.=) oc.contact_id',
+			 'notice', '%s of %s opportunities (%s%%) have no touch of any of their contacts%s.%s',
+			 ': they are unattributed under every model',
+			 'Needs rows in opportunities, and the sources it joins readable.', NULL),
+			(7, 'stage_events', 'stage known', '{stage_events}', '{}',
+			 'SELECT pg_catalog.jsonb_build_array(e.waterfall, e.stage)::text AS key FROM @extschema@.source_stage_events_view e',
+			 'SELECT pg_catalog.jsonb_build_array(s.waterfall, s.stage)::text AS key FROM @extschema@.waterfall_stages s',
+			 'error', '%1$s of %2$s stage events name a waterfall or a stage that attribution.waterfalls does not have%4$s.%5$s',
+			 ': the waterfall views fail on them',
+			 'Needs rows in stage_events.', NULL),
+			(8, 'stage_events', 'contact known', '{stage_events,contacts}', '{}',
+			 'SELECT e.unit_id AS key FROM @extschema@.source_stage_events_view e JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) e.waterfall WHERE w.unit OPERATOR(pg_catalog.=) ''contact''',
+			 'SELECT c.contact_id AS key FROM @extschema@.source_contacts_view c',
+			 'notice', '%s of %s stage events of contact waterfalls (%s%%) name a unit_id that is not in contacts%s.%s',
+			 ': lead_quality and lead_feedback find no source for them',
+			 'Needs rows in stage_events and contacts.', 'No stage events of a waterfall whose unit is contact.')
+		) AS x(n, kind, "check", needs_rows, needs_readable, sample, lookup, level, message, consequence, skipped,
+			   none_checked)
+		ORDER BY x.n
+	LOOP
+		kind := c.kind; "check" := c."check";
+		IF NOT (c.needs_rows OPERATOR(pg_catalog.<@) nonempty AND c.needs_readable OPERATOR(pg_catalog.<@) readable) THEN
+			status := 'skipped'; detail := c.skipped;
 		ELSE
-			share := bad::numeric OPERATOR(pg_catalog./) checked;
-			status := CASE WHEN share OPERATOR(pg_catalog.>) 0.5 THEN 'warning' WHEN bad OPERATOR(pg_catalog.>) 0 THEN 'notice' ELSE 'ok' END;
-			detail := pg_catalog.format('%s of %s stage events of contact waterfalls (%s%%) name a unit_id that is not in contacts%s.%s',
-							bad, checked, round(100 OPERATOR(pg_catalog.*) share, 1),
-							CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN ': lead_quality and lead_feedback find no source for them' ELSE '' END,
-							scope);
+			SELECT u.checked, u.unmatched INTO checked, bad FROM @extschema@.count_unmatched(c.sample, c.lookup, sample_rows) u;
+			IF checked OPERATOR(pg_catalog.=) 0 AND c.none_checked IS NOT NULL THEN
+				status := 'skipped'; detail := c.none_checked;
+			ELSE
+				share := bad::numeric OPERATOR(pg_catalog./) NULLIF(checked, 0);
+				status := CASE WHEN bad OPERATOR(pg_catalog.=) 0 THEN 'ok'
+							   WHEN c.level OPERATOR(pg_catalog.=) 'notice' AND share OPERATOR(pg_catalog.<=) 0.5 THEN 'notice'
+							   WHEN c.level OPERATOR(pg_catalog.=) 'error' THEN 'error' ELSE 'warning' END;
+				detail := pg_catalog.format(c.message, bad, checked, round(100 OPERATOR(pg_catalog.*) share, 1),
+								CASE WHEN bad OPERATOR(pg_catalog.>) 0 THEN c.consequence ELSE '' END, scope);
+			END IF;
 		END IF;
-	ELSE
-		status := 'skipped'; detail := 'Needs rows in stage_events and contacts.';
-	END IF;
-	RETURN NEXT;
+		RETURN NEXT;
+	END LOOP;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.check_sources(bigint) IS
@@ -692,12 +638,7 @@ AS $$
 DECLARE
 	relation text;
 BEGIN
-	IF kind IS NULL OR NOT EXISTS (SELECT FROM @extschema@.source_columns c WHERE c.kind OPERATOR(pg_catalog.=) source_name.kind) THEN
-		RAISE EXCEPTION 'unknown kind of source "%"', kind
-			USING ERRCODE = 'invalid_parameter_value',
-			DETAIL = 'A source replaces one of the built-in tables.',
-			HINT = 'Use touchpoints, contacts, opportunities, opportunity_contacts, stage_events or campaign_costs.';
-	END IF;
+	PERFORM @extschema@.known_source_kind(kind);
 	SELECT s.relation INTO relation FROM @extschema@.sources s WHERE s.kind OPERATOR(pg_catalog.=) source_name.kind;
 	IF relation IS NOT NULL THEN
 		RETURN pg_catalog.format('%s (yours, set with use_source())', relation);
