@@ -78,10 +78,14 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.maintained_performance_t
 
 -- Keeps maintained_performance_totals the sum of
 -- maintained_opportunity_totals: the rows an INSERT adds are added, the
--- rows a DELETE takes away are subtracted, per key, in one statement.
+-- rows a DELETE takes away are subtracted, per key, in one statement.  The
+-- keys (tens of thousands at 100,000 opportunities) are grouped in a hash
+-- table that the default work_mem of 4MB would spill to disk many times
+-- over; 64MB holds them.
 CREATE FUNCTION @extschema@.add_opportunity_totals() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET work_mem = '64MB'
 AS $$
 BEGIN
 	EXECUTE format($q$
