@@ -34,7 +34,7 @@ REGRESS += paths path_summary markov shapley
 # storable aggregate states (doc/scale-out-aggregates.md)
 REGRESS += aggregate_states
 # reporting layer (doc/reporting.md)
-REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo reporting_bi
+REGRESS += reporting_tables reporting_views reporting_paths reporting_waterfall reporting_demo reporting_bi reporting_maintain
 REGRESS += privileges robustness scale_out
 # numeric edges, equal values in other forms, attribution.max_memory
 REGRESS += limits

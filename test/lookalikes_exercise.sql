@@ -99,3 +99,18 @@ SELECT * FROM attribution.check_sources();
 SELECT * FROM attribution.publish('lookalike_published', NULL, '{channel_performance,waterfall_velocity}');
 SELECT * FROM lookalike_published.channel_performance;
 SELECT * FROM attribution.publish('attribution', NULL);
+
+-- maintained performance totals: triggers, refresh, noted changes
+SELECT attribution.use_source('touchpoints', NULL);
+SELECT attribution.use_source('campaign_costs', NULL);
+SELECT * FROM attribution.maintain_performance();
+INSERT INTO attribution.touchpoints (touchpoint_id, contact_id, touched_at, channel)
+SELECT 990000001, contact_id, touched_at, 'email' FROM attribution.touchpoints ORDER BY touchpoint_id LIMIT 1;
+UPDATE attribution.touchpoints SET channel = 'webinar' WHERE touchpoint_id OPERATOR(pg_catalog.=) 990000001;
+DELETE FROM attribution.touchpoints WHERE touchpoint_id OPERATOR(pg_catalog.=) 990000001;
+UPDATE attribution.opportunities SET amount = amount WHERE opportunity_id OPERATOR(pg_catalog.=) (SELECT min(opportunity_id) FROM attribution.opportunities);
+SELECT attribution.note_changes(ARRAY['lookalike_opportunity'], ARRAY['lookalike_contact']);
+SELECT * FROM attribution.refresh_performance();
+SELECT * FROM attribution.refresh_performance(true);
+SELECT * FROM attribution.channel_performance;
+SELECT * FROM attribution.maintain_performance(false);

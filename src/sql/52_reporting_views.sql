@@ -227,6 +227,70 @@ COMMENT ON COLUMN @extschema@.credit_facts.campaign IS 'Campaign of the touch';
 COMMENT ON COLUMN @extschema@.credit_facts.credit IS
 	'Share of the opportunity credited to the touch, to 15 significant digits (what the performance views add up); NULL when unattributed';
 
+-- ---------------------------------------------------------------- credit totals, live or maintained
+
+-- The performance views add up performance_totals: the credits of
+-- credit_facts summed per model, touch key and month of the opportunity's
+-- creation.  Every measure is a sum, and a numeric one, so exact: that is
+-- what lets refresh_performance() keep a stored copy up to date by adding
+-- the totals of the opportunities that changed and taking away their old
+-- ones, and the stored totals then equal the live ones whatever the order
+-- of the changes.  The query is written once, here: the live view runs it
+-- over all opportunities, the refresh once per changed opportunity (the
+-- one whose id is d.opportunity_id in the query around it; a filter on one
+-- opportunity reaches every table behind credit_facts, so only its rows are
+-- read).
+CREATE FUNCTION @extschema@.performance_totals_query(per_opportunity boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+SELECT 'SELECT ' || CASE WHEN per_opportunity THEN 'f.opportunity_id, ' ELSE '' END
+	|| 'f.model, f.touch_key, '
+	|| 'date_trunc(''month'', timezone((SELECT @extschema@.reporting_time_zone()), f.created_at))::date AS created_month, '
+	|| 'count(f.touchpoint_id) AS touches, sum(coalesce(f.credit, 1)) AS opportunities, '
+	|| 'sum(CASE WHEN f.is_won THEN coalesce(f.credit, 1) ELSE 0 END) AS won, '
+	|| 'sum(coalesce(f.credit, 1) * f.amount_cents) AS pipeline_cents, '
+	|| 'sum(CASE WHEN f.is_won THEN coalesce(f.credit, 1) * f.amount_cents ELSE 0 END) AS revenue_cents '
+	|| 'FROM @extschema@.credit_facts f '
+	|| CASE WHEN per_opportunity THEN 'WHERE f.opportunity_id = d.opportunity_id GROUP BY 1, 2, 3, 4 OFFSET 0'
+			ELSE 'GROUP BY 1, 2, 3' END
+$$;
+COMMENT ON FUNCTION @extschema@.performance_totals_query(boolean) IS
+	'The query of performance_totals over all opportunities, or (per_opportunity) over the one whose id is d.opportunity_id, grouped by it too';
+
+-- Re-creates performance_totals: live (the query above), or reading the
+-- totals refresh_performance() keeps (maintain_performance()).
+CREATE FUNCTION @extschema@.performance_totals_apply(maintained boolean)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	EXECUTE format('CREATE OR REPLACE VIEW %I.performance_totals WITH (security_invoker = true) AS %s', '@extschema@',
+		CASE WHEN maintained
+			 THEN 'SELECT t.model, t.touch_key, t.created_month, t.touches, t.opportunities, t.won, t.pipeline_cents, '
+				  || 't.revenue_cents FROM @extschema@.maintained_performance_totals t'
+			 ELSE @extschema@.performance_totals_query(false) END);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.performance_totals_apply(boolean) IS
+	'Re-creates performance_totals to compute the totals live, or (maintained) to read the totals refresh_performance() keeps';
+
+SELECT @extschema@.performance_totals_apply(false);
+COMMENT ON VIEW @extschema@.performance_totals IS
+	'The credits the performance views add up, summed per enabled model, touch key and month of the opportunity''s creation: computed live, or read from the totals refresh_performance() keeps after maintain_performance()';
+COMMENT ON COLUMN @extschema@.performance_totals.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.performance_totals.touch_key IS
+	'The touch key of credit_facts (direct flag, month, channel, campaign); NULL for the unattributed opportunities';
+COMMENT ON COLUMN @extschema@.performance_totals.created_month IS
+	'First day of the month in which the opportunities were created (reporting time zone)';
+COMMENT ON COLUMN @extschema@.performance_totals.touches IS 'Credited touches';
+COMMENT ON COLUMN @extschema@.performance_totals.opportunities IS
+	'Sum of the credits (an unattributed opportunity counts 1)';
+COMMENT ON COLUMN @extschema@.performance_totals.won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.performance_totals.pipeline_cents IS 'Sum of credit x amount in cents, exact';
+COMMENT ON COLUMN @extschema@.performance_totals.revenue_cents IS 'The same for won opportunities';
+
 -- The performance views are one computation at four grains: credits and
 -- costs are each added up to the grain before they meet, so a cost row is
 -- never repeated; every model gets a (zero) credit row for every key with
@@ -262,15 +326,13 @@ credits AS (
 		FROM (
 			-- added up by touch key first (and by the month of creation where
 			-- the grain needs it), decoded after
-			SELECT g.grain, f.model, f.touch_key,
-				   CASE WHEN g.grain = 'created_month' OR (g.grain = 'month' AND f.touch_key IS NULL)
-						THEN date_trunc('month', timezone((SELECT @extschema@.reporting_time_zone()), f.created_at))::date
+			SELECT g.grain, t.model, t.touch_key,
+				   CASE WHEN g.grain = 'created_month' OR (g.grain = 'month' AND t.touch_key IS NULL)
+						THEN t.created_month
 				   END AS created_month,
-				   count(f.touchpoint_id) AS touches, sum(coalesce(f.credit, 1)) AS opportunities,
-				   sum(CASE WHEN f.is_won THEN coalesce(f.credit, 1) ELSE 0 END) AS won,
-				   sum(coalesce(f.credit, 1) * f.amount_cents) AS pipeline_cents,
-				   sum(CASE WHEN f.is_won THEN coalesce(f.credit, 1) * f.amount_cents ELSE 0 END) AS revenue_cents
-			FROM @extschema@.credit_facts f CROSS JOIN grains g
+				   sum(t.touches) AS touches, sum(t.opportunities) AS opportunities, sum(t.won) AS won,
+				   sum(t.pipeline_cents) AS pipeline_cents, sum(t.revenue_cents) AS revenue_cents
+			FROM @extschema@.performance_totals t CROSS JOIN grains g
 			GROUP BY 1, 2, 3, 4
 		) k
 		UNION ALL
