@@ -3945,6 +3945,72 @@ $$;
 -- campaign_performance_monthly, campaign_pipeline_by_created_month) become
 -- the grains of one internal view, performance_by_grain, instead of four
 -- copies of the same sums and cent rounding; their answers do not change.
+-- The grains add up performance_totals (credits per model, touch key and
+-- month of creation), which maintain_performance() can store (below).
+
+-- ---------------------------------------------------------------- credit totals, live or maintained
+
+-- The performance views add up performance_totals: the credits of
+-- credit_facts summed per model, touch key and month of the opportunity's
+-- creation.  Every measure is a sum, and a numeric one, so exact: that is
+-- what lets refresh_performance() keep a stored copy up to date by adding
+-- the totals of the opportunities that changed and taking away their old
+-- ones, and the stored totals then equal the live ones whatever the order
+-- of the changes.  The query is written once, here: the live view runs it
+-- over all opportunities, the refresh once per changed opportunity (the
+-- one whose id is d.opportunity_id in the query around it; a filter on one
+-- opportunity reaches every table behind credit_facts, so only its rows are
+-- read).
+CREATE FUNCTION @extschema@.performance_totals_query(per_opportunity boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+SELECT 'SELECT ' || CASE WHEN per_opportunity THEN 'f.opportunity_id, ' ELSE '' END
+	|| 'f.model, f.touch_key, '
+	|| 'date_trunc(''month'', timezone((SELECT @extschema@.reporting_time_zone()), f.created_at))::date AS created_month, '
+	|| 'count(f.touchpoint_id) AS touches, sum(coalesce(f.credit, 1)) AS opportunities, '
+	|| 'sum(CASE WHEN f.is_won THEN coalesce(f.credit, 1) ELSE 0 END) AS won, '
+	|| 'sum(coalesce(f.credit, 1) * f.amount_cents) AS pipeline_cents, '
+	|| 'sum(CASE WHEN f.is_won THEN coalesce(f.credit, 1) * f.amount_cents ELSE 0 END) AS revenue_cents '
+	|| 'FROM @extschema@.credit_facts f '
+	|| CASE WHEN per_opportunity THEN 'WHERE f.opportunity_id = d.opportunity_id GROUP BY 1, 2, 3, 4 OFFSET 0'
+			ELSE 'GROUP BY 1, 2, 3' END
+$$;
+COMMENT ON FUNCTION @extschema@.performance_totals_query(boolean) IS
+	'The query of performance_totals over all opportunities, or (per_opportunity) over the one whose id is d.opportunity_id, grouped by it too';
+
+-- Re-creates performance_totals: live (the query above), or reading the
+-- totals refresh_performance() keeps (maintain_performance()).
+CREATE FUNCTION @extschema@.performance_totals_apply(maintained boolean)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	EXECUTE format('CREATE OR REPLACE VIEW %I.performance_totals WITH (security_invoker = true) AS %s', '@extschema@',
+		CASE WHEN maintained
+			 THEN 'SELECT t.model, t.touch_key, t.created_month, t.touches, t.opportunities, t.won, t.pipeline_cents, '
+				  || 't.revenue_cents FROM @extschema@.maintained_performance_totals t'
+			 ELSE @extschema@.performance_totals_query(false) END);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.performance_totals_apply(boolean) IS
+	'Re-creates performance_totals to compute the totals live, or (maintained) to read the totals refresh_performance() keeps';
+
+SELECT @extschema@.performance_totals_apply(false);
+COMMENT ON VIEW @extschema@.performance_totals IS
+	'The credits the performance views add up, summed per enabled model, touch key and month of the opportunity''s creation: computed live, or read from the totals refresh_performance() keeps after maintain_performance()';
+COMMENT ON COLUMN @extschema@.performance_totals.model IS 'Name of the model (models.name)';
+COMMENT ON COLUMN @extschema@.performance_totals.touch_key IS
+	'The touch key of credit_facts (direct flag, month, channel, campaign); NULL for the unattributed opportunities';
+COMMENT ON COLUMN @extschema@.performance_totals.created_month IS
+	'First day of the month in which the opportunities were created (reporting time zone)';
+COMMENT ON COLUMN @extschema@.performance_totals.touches IS 'Credited touches';
+COMMENT ON COLUMN @extschema@.performance_totals.opportunities IS
+	'Sum of the credits (an unattributed opportunity counts 1)';
+COMMENT ON COLUMN @extschema@.performance_totals.won IS 'The same for won opportunities';
+COMMENT ON COLUMN @extschema@.performance_totals.pipeline_cents IS 'Sum of credit x amount in cents, exact';
+COMMENT ON COLUMN @extschema@.performance_totals.revenue_cents IS 'The same for won opportunities';
 
 -- The performance views are one computation at four grains: credits and
 -- costs are each added up to the grain before they meet, so a cost row is
@@ -3981,15 +4047,13 @@ credits AS (
 		FROM (
 			-- added up by touch key first (and by the month of creation where
 			-- the grain needs it), decoded after
-			SELECT g.grain, f.model, f.touch_key,
-				   CASE WHEN g.grain = 'created_month' OR (g.grain = 'month' AND f.touch_key IS NULL)
-						THEN date_trunc('month', timezone((SELECT @extschema@.reporting_time_zone()), f.created_at))::date
+			SELECT g.grain, t.model, t.touch_key,
+				   CASE WHEN g.grain = 'created_month' OR (g.grain = 'month' AND t.touch_key IS NULL)
+						THEN t.created_month
 				   END AS created_month,
-				   count(f.touchpoint_id) AS touches, sum(coalesce(f.credit, 1)) AS opportunities,
-				   sum(CASE WHEN f.is_won THEN coalesce(f.credit, 1) ELSE 0 END) AS won,
-				   sum(coalesce(f.credit, 1) * f.amount_cents) AS pipeline_cents,
-				   sum(CASE WHEN f.is_won THEN coalesce(f.credit, 1) * f.amount_cents ELSE 0 END) AS revenue_cents
-			FROM @extschema@.credit_facts f CROSS JOIN grains g
+				   sum(t.touches) AS touches, sum(t.opportunities) AS opportunities, sum(t.won) AS won,
+				   sum(t.pipeline_cents) AS pipeline_cents, sum(t.revenue_cents) AS revenue_cents
+			FROM @extschema@.performance_totals t CROSS JOIN grains g
 			GROUP BY 1, 2, 3, 4
 		) k
 		UNION ALL
@@ -4157,148 +4221,9 @@ COMMENT ON FUNCTION @extschema@.check_ladder(text[], text[]) IS
 
 -- ==== maintained performance totals ====
 
--- The performance views add up a new view, performance_totals (the credits
--- summed per model, touch key and month of creation), instead of
--- credit_facts itself; maintain_performance() stores those totals and
--- refresh_performance() keeps them up to date, recomputing only the
--- opportunities that changed.
-
--- ---------------------------------------------------------------- credit totals, live or maintained
-
--- The performance views add up performance_totals: the credits of
--- credit_facts summed per model, touch key and month of the opportunity's
--- creation.  Every measure is a sum, and a numeric one, so exact: that is
--- what lets refresh_performance() keep a stored copy up to date by adding
--- the totals of the opportunities that changed and taking away their old
--- ones, and the stored totals then equal the live ones whatever the order
--- of the changes.  The query is written once, here: the live view runs it
--- over all opportunities, the refresh once per changed opportunity (the
--- one whose id is d.opportunity_id in the query around it; a filter on one
--- opportunity reaches every table behind credit_facts, so only its rows are
--- read).
-CREATE FUNCTION @extschema@.performance_totals_query(per_opportunity boolean)
-RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-AS $$
-SELECT 'SELECT ' || CASE WHEN per_opportunity THEN 'f.opportunity_id, ' ELSE '' END
-	|| 'f.model, f.touch_key, '
-	|| 'date_trunc(''month'', timezone((SELECT @extschema@.reporting_time_zone()), f.created_at))::date AS created_month, '
-	|| 'count(f.touchpoint_id) AS touches, sum(coalesce(f.credit, 1)) AS opportunities, '
-	|| 'sum(CASE WHEN f.is_won THEN coalesce(f.credit, 1) ELSE 0 END) AS won, '
-	|| 'sum(coalesce(f.credit, 1) * f.amount_cents) AS pipeline_cents, '
-	|| 'sum(CASE WHEN f.is_won THEN coalesce(f.credit, 1) * f.amount_cents ELSE 0 END) AS revenue_cents '
-	|| 'FROM @extschema@.credit_facts f '
-	|| CASE WHEN per_opportunity THEN 'WHERE f.opportunity_id = d.opportunity_id GROUP BY 1, 2, 3, 4 OFFSET 0'
-			ELSE 'GROUP BY 1, 2, 3' END
-$$;
-COMMENT ON FUNCTION @extschema@.performance_totals_query(boolean) IS
-	'The query of performance_totals over all opportunities, or (per_opportunity) over the one whose id is d.opportunity_id, grouped by it too';
-
--- Re-creates performance_totals: live (the query above), or reading the
--- totals refresh_performance() keeps (maintain_performance()).
-CREATE FUNCTION @extschema@.performance_totals_apply(maintained boolean)
-RETURNS void
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	EXECUTE format('CREATE OR REPLACE VIEW %I.performance_totals WITH (security_invoker = true) AS %s', '@extschema@',
-		CASE WHEN maintained
-			 THEN 'SELECT t.model, t.touch_key, t.created_month, t.touches, t.opportunities, t.won, t.pipeline_cents, '
-				  || 't.revenue_cents FROM @extschema@.maintained_performance_totals t'
-			 ELSE @extschema@.performance_totals_query(false) END);
-END
-$$;
-COMMENT ON FUNCTION @extschema@.performance_totals_apply(boolean) IS
-	'Re-creates performance_totals to compute the totals live, or (maintained) to read the totals refresh_performance() keeps';
-
-SELECT @extschema@.performance_totals_apply(false);
-COMMENT ON VIEW @extschema@.performance_totals IS
-	'The credits the performance views add up, summed per enabled model, touch key and month of the opportunity''s creation: computed live, or read from the totals refresh_performance() keeps after maintain_performance()';
-COMMENT ON COLUMN @extschema@.performance_totals.model IS 'Name of the model (models.name)';
-COMMENT ON COLUMN @extschema@.performance_totals.touch_key IS
-	'The touch key of credit_facts (direct flag, month, channel, campaign); NULL for the unattributed opportunities';
-COMMENT ON COLUMN @extschema@.performance_totals.created_month IS
-	'First day of the month in which the opportunities were created (reporting time zone)';
-COMMENT ON COLUMN @extschema@.performance_totals.touches IS 'Credited touches';
-COMMENT ON COLUMN @extschema@.performance_totals.opportunities IS
-	'Sum of the credits (an unattributed opportunity counts 1)';
-COMMENT ON COLUMN @extschema@.performance_totals.won IS 'The same for won opportunities';
-COMMENT ON COLUMN @extschema@.performance_totals.pipeline_cents IS 'Sum of credit x amount in cents, exact';
-COMMENT ON COLUMN @extschema@.performance_totals.revenue_cents IS 'The same for won opportunities';
-
-CREATE OR REPLACE VIEW @extschema@.performance_by_grain WITH (security_invoker = true) AS
-WITH grains(grain) AS NOT MATERIALIZED (
-	VALUES ('channel'), ('campaign'), ('month'), ('created_month')
-),
-credits AS (
-	SELECT c.grain, c.model, c.month, c.channel, c.campaign, c.attributed, sum(c.touches)::bigint AS touches,
-		   sum(c.opportunities) AS attributed_opportunities, sum(c.won) AS attributed_won,
-		   sum(c.pipeline_cents) AS pipeline_cents, sum(c.revenue_cents) AS revenue_cents, sum(c.cost) AS cost
-	FROM (
-		SELECT k.grain, k.model,
-			   CASE k.grain WHEN 'month' THEN coalesce(@extschema@.touch_key_part(k.touch_key, 'month')::date, k.created_month)
-							WHEN 'created_month' THEN k.created_month END AS month,
-			   @extschema@.touch_key_part(k.touch_key, 'channel') AS channel,
-			   CASE WHEN k.grain <> 'channel' THEN @extschema@.touch_key_part(k.touch_key, 'campaign') END AS campaign,
-			   k.touch_key IS NOT NULL AS attributed, k.touches, k.opportunities, k.won, k.pipeline_cents,
-			   k.revenue_cents, NULL::numeric AS cost
-		FROM (
-			-- added up by touch key first (and by the month of creation where
-			-- the grain needs it), decoded after
-			SELECT g.grain, t.model, t.touch_key,
-				   CASE WHEN g.grain = 'created_month' OR (g.grain = 'month' AND t.touch_key IS NULL)
-						THEN t.created_month
-				   END AS created_month,
-				   sum(t.touches) AS touches, sum(t.opportunities) AS opportunities, sum(t.won) AS won,
-				   sum(t.pipeline_cents) AS pipeline_cents, sum(t.revenue_cents) AS revenue_cents
-			FROM @extschema@.performance_totals t CROSS JOIN grains g
-			GROUP BY 1, 2, 3, 4
-		) k
-		UNION ALL
-		-- every model gets a row for all spend, even where no touch was credited
-		SELECT s.grain, m.name, s.month, s.channel, s.campaign, true, 0, 0, 0, 0, 0, s.cost
-		FROM @extschema@.models m
-		CROSS JOIN (
-			SELECT g.grain, CASE WHEN g.grain = 'month' THEN date_trunc('month', co.spent_on)::date END AS month,
-				   co.channel, CASE WHEN g.grain <> 'channel' THEN co.campaign END AS campaign, sum(co.cost) AS cost
-			FROM @extschema@.source_campaign_costs_view co CROSS JOIN grains g
-			WHERE g.grain <> 'created_month'
-			GROUP BY 1, 2, 3, 4
-		) s
-		WHERE m.enabled
-	) c
-	GROUP BY c.grain, c.model, c.month, c.channel, c.campaign, c.attributed
-),
-ranked AS (
-	SELECT cr.*,
-		   round(sum(cr.pipeline_cents) OVER w) - sum(floor(cr.pipeline_cents)) OVER w AS pipeline_left,
-		   round(sum(cr.revenue_cents) OVER w) - sum(floor(cr.revenue_cents)) OVER w AS revenue_left,
-		   row_number() OVER (w ORDER BY cr.pipeline_cents - floor(cr.pipeline_cents) DESC, cr.attributed DESC,
-							  cr.month, cr.channel, cr.campaign, cr.touches DESC) AS pipeline_rank,
-		   row_number() OVER (w ORDER BY cr.revenue_cents - floor(cr.revenue_cents) DESC, cr.attributed DESC,
-							  cr.month, cr.channel, cr.campaign, cr.touches DESC) AS revenue_rank
-	FROM credits cr
-	WINDOW w AS (PARTITION BY cr.grain, cr.model)
-),
-performance AS (
-	SELECT r.grain, r.model, r.month, r.channel, r.campaign, r.attributed, r.touches, r.attributed_opportunities,
-		   r.attributed_won,
-		   ((floor(r.pipeline_cents) + CASE WHEN r.pipeline_rank <= r.pipeline_left THEN 1 ELSE 0 END)::numeric
-			/ 100)::numeric(16,2) AS pipeline,
-		   ((floor(r.revenue_cents) + CASE WHEN r.revenue_rank <= r.revenue_left THEN 1 ELSE 0 END)::numeric
-			/ 100)::numeric(16,2) AS revenue,
-		   r.cost::numeric(16,2) AS cost
-	FROM ranked r
-)
-SELECT grain, model, month, channel, campaign, attributed, touches,
-	   round(attributed_opportunities, 4) AS attributed_opportunities,
-	   round(attributed_won, 4) AS attributed_won,
-	   pipeline, revenue, cost,
-	   round((revenue - cost) / nullif(cost, 0), 4) AS roi,
-	   round(cost / nullif(attributed_opportunities, 0), 2) AS cost_per_opportunity,
-	   round(cost / nullif(attributed_won, 0), 2) AS cost_per_won
-FROM performance;
+-- maintain_performance() stores the totals the performance views add up
+-- (performance_totals, made in the section above) and refresh_performance()
+-- keeps them up to date, recomputing only the opportunities that changed.
 
 -- Reporting layer, last part: performance totals kept up to date.
 --
