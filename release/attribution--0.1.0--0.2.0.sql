@@ -1568,10 +1568,13 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.path_summary_merge_trans(@extschema@.path_agg_state, @extschema@.path_summary) IS
 'Transition function of merge(path_summary).';
 
+-- Combining partial states costs in proportion to their distinct paths,
+-- which the planner cannot see: the cost keeps path_agg serial below some 20
+-- million rows (bench/RESULTS.md).
 CREATE FUNCTION @extschema@.path_agg_combine(@extschema@.path_agg_state, @extschema@.path_agg_state)
 RETURNS @extschema@.path_agg_state
 AS 'MODULE_PATHNAME', 'attribution_path_agg_state_combine'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE COST 10000000;
 COMMENT ON FUNCTION @extschema@.path_agg_combine(@extschema@.path_agg_state, @extschema@.path_agg_state) IS
 'Combine function of path_agg and merge(path_summary): adds two partial states.';
 
@@ -1718,9 +1721,13 @@ CREATE FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channe
 	bigint, boolean, timestamptz, timestamptz, timestamptz, timestamptz, interval, float8[], interval)
 	RETURNS @extschema@.credit_by_channel_state
 	AS 'MODULE_PATHNAME', 'credit_by_channel_state_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+-- A partial state holds every journey its worker saw, so combining states
+-- costs in proportion to the input (and a worker sees a part of most
+-- journeys): the cost keeps the planner serial below some 60 million rows,
+-- where a parallel plan gained little or lost (bench/RESULTS.md).
 CREATE FUNCTION @extschema@.credit_by_channel_combine(@extschema@.credit_by_channel_state,
 	@extschema@.credit_by_channel_state) RETURNS @extschema@.credit_by_channel_state
-	AS 'MODULE_PATHNAME', 'credit_by_channel_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100000000;
 CREATE FUNCTION @extschema@.credit_by_channel_final(@extschema@.credit_by_channel_state)
 	RETURNS @extschema@.channel_credits
 	AS 'MODULE_PATHNAME', 'credit_by_channel_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -1763,6 +1770,15 @@ DROP FUNCTION @extschema@.credit_by_channel_combine(internal, internal);
 DROP FUNCTION @extschema@.credit_by_channel_serialize(internal);
 DROP FUNCTION @extschema@.credit_by_channel_deserialize(bytea, internal);
 DROP FUNCTION @extschema@.credit_by_channel_final(internal);
+
+
+-- ==== parallel plans ====
+-- Combining two partial states of one journey or unit costs like merging
+-- their touches, not like one operator: the planner then keeps a GROUP BY
+-- journey serial where the workers would only split every journey in two.
+ALTER FUNCTION @extschema@.journey_agg_combine(internal, internal) COST 100;
+ALTER FUNCTION @extschema@.channel_credit_combine(internal, internal) COST 100;
+ALTER FUNCTION @extschema@.stage_agg_combine(internal, internal) COST 100;
 
 
 -- ==== compatibility ====

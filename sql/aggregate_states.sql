@@ -128,6 +128,9 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
+-- the combine functions' planner costs would keep tables this small serial: lower them to test the parallel plans
+ALTER FUNCTION attribution.credit_by_channel_combine(attribution.credit_by_channel_state, attribution.credit_by_channel_state) COST 1;
+ALTER FUNCTION attribution.path_agg_combine(attribution.path_agg_state, attribution.path_agg_state) COST 1;
 EXPLAIN (COSTS OFF) SELECT attribution.credit_sum_agg(cc, revenue) FROM ast_journeys;
 EXPLAIN (COSTS OFF) SELECT attribution.path_agg(path, converted, revenue) FROM ast_journeys;
 EXPLAIN (COSTS OFF) SELECT attribution.waterfall_agg(h) FROM ast_histories;
@@ -150,6 +153,8 @@ RESET max_parallel_workers_per_gather;
 RESET min_parallel_table_scan_size;
 RESET parallel_tuple_cost;
 RESET parallel_setup_cost;
+ALTER FUNCTION attribution.credit_by_channel_combine(attribution.credit_by_channel_state, attribution.credit_by_channel_state) COST 100000000;
+ALTER FUNCTION attribution.path_agg_combine(attribution.path_agg_state, attribution.path_agg_state) COST 10000000;
 SELECT count(*) AS groups, bool_and(p.credits = s.credits AND p.paths = s.paths) AS grouped_parallel_equals_serial
 FROM ast_grouped_parallel p
 JOIN (SELECT journey % 5 AS g, attribution.credit_sum_agg(cc, revenue)::text AS credits,

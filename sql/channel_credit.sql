@@ -72,6 +72,8 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
+-- the combine function's planner cost would keep tables this small serial: lower it to test the parallel plan
+ALTER FUNCTION attribution.channel_credit_combine(internal, internal) COST 1;
 EXPLAIN (COSTS OFF) SELECT attribution.channel_credit('linear', touched_at, channel) FROM st GROUP BY journey;
 SELECT c.* FROM unnest(ARRAY['first_touch', 'w_shaped', 'full_path', 'time_decay', 'last_non_direct']) m, compare(m) c;
 -- one journey split across workers
@@ -86,6 +88,7 @@ SELECT p.channel, round(p.credit::numeric, 12) AS credit, abs(p.credit - s.credi
 FROM parallel_value, attribution.each(parallel_value.cc) p
 JOIN (SELECT e.* FROM serial_value, attribution.each(serial_value.cc) e) s USING (channel);
 RESET parallel_setup_cost;
+ALTER FUNCTION attribution.channel_credit_combine(internal, internal) COST 100;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET parallel_leader_participation;
@@ -152,6 +155,8 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
+-- the combine function's planner cost would keep tables this small serial: lower it to test the parallel plan
+ALTER FUNCTION attribution.credit_by_channel_combine(attribution.credit_by_channel_state, attribution.credit_by_channel_state) COST 1;
 EXPLAIN (COSTS OFF) SELECT attribution.credit_by_channel(journey, 'position_based', touched_at, channel) FROM st;
 CREATE TABLE one_pass_parallel AS
 SELECT m, attribution.credit_by_channel(journey, m, touched_at, channel, touch_id, channel = 'direct',
@@ -165,6 +170,7 @@ FROM one_pass_parallel p JOIN (
 	FROM st, unnest(ARRAY['first_touch', 'position_based', 'full_path']) m GROUP BY m) s USING (m)
 ORDER BY p.m;
 RESET parallel_setup_cost;
+ALTER FUNCTION attribution.credit_by_channel_combine(attribution.credit_by_channel_state, attribution.credit_by_channel_state) COST 100000000;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET parallel_leader_participation;

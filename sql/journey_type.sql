@@ -46,6 +46,8 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
+-- the combine function's planner cost would keep tables this small serial: lower it to test the parallel plan
+ALTER FUNCTION attribution.journey_agg_combine(internal, internal) COST 1;
 EXPLAIN (COSTS OFF) SELECT journey, attribution.journey_agg(touched_at, channel, touch_id) FROM t GROUP BY journey;
 CREATE TABLE p AS SELECT journey, attribution.journey_agg(touched_at, channel, touch_id)::text AS j FROM t GROUP BY journey;
 SELECT count(*) AS journeys, count(*) FILTER (WHERE a.j = p.j) AS identical FROM a JOIN p USING (journey);
@@ -54,6 +56,7 @@ EXPLAIN (COSTS OFF) SELECT attribution.journey_agg(touched_at, channel, touch_id
 SELECT (SELECT attribution.journey_agg(touched_at, channel, touch_id)::text FROM t) =
 	   (SELECT attribution.journey_agg(touched_at, channel, touch_id ORDER BY touch_id)::text FROM t) AS same;
 RESET parallel_setup_cost;
+ALTER FUNCTION attribution.journey_agg_combine(internal, internal) COST 100;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;

@@ -109,6 +109,8 @@ SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
+-- the combine function's planner cost would keep tables this small serial: lower it to test the parallel plan
+ALTER FUNCTION attribution.path_agg_combine(attribution.path_agg_state, attribution.path_agg_state) COST 1;
 EXPLAIN (COSTS OFF) SELECT path_agg(path, converted, revenue) FROM journeys;
 SELECT (SELECT ps::text FROM serial_build) = ps::text AS parallel_equals_serial,
        (SELECT path_summary_send(ps) FROM serial_build) = path_summary_send(ps) AS same_bytes
@@ -116,6 +118,7 @@ FROM (SELECT path_agg(path, converted, revenue) AS ps FROM journeys) t;
 CREATE TABLE daily AS SELECT day, path_agg(path, converted, revenue) AS ps FROM journeys GROUP BY day;
 EXPLAIN (COSTS OFF) SELECT merge(ps) FROM daily;
 SELECT (SELECT ps::text FROM serial_build) = merge(ps)::text AS merged_equals_serial FROM daily;
+ALTER FUNCTION attribution.path_agg_combine(attribution.path_agg_state, attribution.path_agg_state) COST 10000000;
 RESET parallel_leader_participation;
 RESET max_parallel_workers_per_gather;
 SELECT (SELECT ps::text FROM serial_build) =

@@ -194,6 +194,8 @@ SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 SET parallel_leader_participation = off;
 SET enable_hashagg = off;	-- with few events per unit, only the sorted plan is partial
+-- the combine function's planner cost would keep tables this small serial: lower it to test the parallel plan
+ALTER FUNCTION attribution.stage_agg_combine(internal, internal) COST 1;
 EXPLAIN (COSTS OFF)
 SELECT unit, attribution.stage_agg(stage, entered_at) FROM stage_par GROUP BY unit;
 SELECT count(*) AS units,
@@ -205,6 +207,7 @@ SELECT attribution.stage_agg(stage, entered_at) FROM stage_par;
 SELECT attribution.stage_agg(stage, entered_at)::text = (SELECT h FROM one_serial) AS one_history_equal
 FROM stage_par;
 RESET parallel_setup_cost;
+ALTER FUNCTION attribution.stage_agg_combine(internal, internal) COST 100;
 RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;

@@ -39,8 +39,11 @@ CREATE FUNCTION @extschema@.journey_agg_trans(internal, timestamptz, text) RETUR
 	AS 'MODULE_PATHNAME', 'journey_agg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.journey_agg_trans(internal, timestamptz, text, bigint) RETURNS internal
 	AS 'MODULE_PATHNAME', 'journey_agg_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+-- The combine functions of the per-journey aggregates cost like merging the
+-- touches of two parts of a journey: a parallel GROUP BY journey would split
+-- most journeys between workers and gain nothing (bench/RESULTS.md).
 CREATE FUNCTION @extschema@.journey_agg_combine(internal, internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'journey_agg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'journey_agg_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 CREATE FUNCTION @extschema@.journey_agg_serialize(internal) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'journey_agg_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.journey_agg_deserialize(bytea, internal) RETURNS internal
@@ -165,7 +168,7 @@ CREATE FUNCTION @extschema@.channel_credit_trans(internal, text, timestamptz, te
 	timestamptz, timestamptz, timestamptz, timestamptz, interval, float8[], interval) RETURNS internal
 	AS 'MODULE_PATHNAME', 'channel_credit_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.channel_credit_combine(internal, internal) RETURNS internal
-	AS 'MODULE_PATHNAME', 'channel_credit_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'channel_credit_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 CREATE FUNCTION @extschema@.channel_credit_serialize(internal) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'channel_credit_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION @extschema@.channel_credit_deserialize(bytea, internal) RETURNS internal
@@ -340,9 +343,13 @@ CREATE FUNCTION @extschema@.credit_by_channel_trans(@extschema@.credit_by_channe
 	bigint, boolean, timestamptz, timestamptz, timestamptz, timestamptz, interval, float8[], interval)
 	RETURNS @extschema@.credit_by_channel_state
 	AS 'MODULE_PATHNAME', 'credit_by_channel_state_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+-- A partial state holds every journey its worker saw, so combining states
+-- costs in proportion to the input (and a worker sees a part of most
+-- journeys): the cost keeps the planner serial below some 60 million rows,
+-- where a parallel plan gained little or lost (bench/RESULTS.md).
 CREATE FUNCTION @extschema@.credit_by_channel_combine(@extschema@.credit_by_channel_state,
 	@extschema@.credit_by_channel_state) RETURNS @extschema@.credit_by_channel_state
-	AS 'MODULE_PATHNAME', 'credit_by_channel_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'credit_by_channel_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100000000;
 CREATE FUNCTION @extschema@.credit_by_channel_final(@extschema@.credit_by_channel_state)
 	RETURNS @extschema@.channel_credits
 	AS 'MODULE_PATHNAME', 'credit_by_channel_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;

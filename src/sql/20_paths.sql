@@ -152,10 +152,13 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.path_summary_merge_trans(@extschema@.path_agg_state, @extschema@.path_summary) IS
 'Transition function of merge(path_summary).';
 
+-- Combining partial states costs in proportion to their distinct paths,
+-- which the planner cannot see: the cost keeps path_agg serial below some 20
+-- million rows (bench/RESULTS.md).
 CREATE FUNCTION @extschema@.path_agg_combine(@extschema@.path_agg_state, @extschema@.path_agg_state)
 RETURNS @extschema@.path_agg_state
 AS 'MODULE_PATHNAME', 'attribution_path_agg_state_combine'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE COST 10000000;
 COMMENT ON FUNCTION @extschema@.path_agg_combine(@extschema@.path_agg_state, @extschema@.path_agg_state) IS
 'Combine function of path_agg and merge(path_summary): adds two partial states.';
 

@@ -67,7 +67,7 @@ LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION @extschema@.stage_agg_combine(internal, internal)
 RETURNS internal
 AS 'MODULE_PATHNAME', 'stage_agg_combine'
-LANGUAGE C IMMUTABLE PARALLEL SAFE;
+LANGUAGE C IMMUTABLE PARALLEL SAFE COST 100;
 
 CREATE FUNCTION @extschema@.stage_agg_serialize(internal)
 RETURNS bytea
