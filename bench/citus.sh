@@ -9,8 +9,10 @@
 #   bash bench/citus.sh                  # 2,000,000 touchpoints over 200,000 journeys, 3 rounds
 #   BENCH_TOUCHES=200000 BENCH_JOURNEYS=20000 BENCH_ROUNDS=1 bash bench/citus.sh
 #   BENCH_REUSE=1 ATTR_WORK=<folder> bash bench/citus.sh   # servers left by test/citus.sh --keep
+#   BENCH_SHARDS=4 bash bench/citus.sh   # shards per distributed table (Citus's default: 32)
 #
-# The servers: a coordinator with two workers (32 shards) and a plain single
+# The servers: a coordinator with two workers (BENCH_SHARDS shards, 32 unless
+# told) and a plain single
 # node, as test/citus_lib.sh starts them, with work_mem = 256MB on every
 # node and the other settings at their defaults (max_parallel_workers_per_gather
 # = 2).  Each form runs BENCH_ROUNDS times on each side, interleaved; the
@@ -80,7 +82,7 @@ for side in single coord; do
 		-f "$srcdir/bench/generate.sql" -c "$data" >/dev/null
 done
 single -q -c "$rollups" >/dev/null
-coord -q -c "SET client_min_messages = warning" \
+coord -q -c "SET client_min_messages = warning" -c "SET citus.shard_count = ${BENCH_SHARDS:-32}" \
 	-c "SELECT create_distributed_table('bench_touches', 'journey_id')" \
 	-c "SELECT truncate_local_data_after_distributing_table('bench_touches')" \
 	-c "SELECT create_distributed_table('bench_events', 'unit_id', colocate_with => 'none')" \
