@@ -3286,51 +3286,38 @@ COMMENT ON COLUMN @extschema@.data_driven_models.revenue IS
 
 -- ---------------------------------------------------------------- lead quality per channel
 
--- lead_quality rolled up to the source channel: the same definitions,
--- counted per channel (rates cannot be added up from the campaign rows).
+-- lead_quality rolled up to the source channel: its counts added up over the
+-- campaigns, the rates recomputed from them (rates cannot be added up), and
+-- the reasons of lead_feedback ranked per channel.
 CREATE VIEW @extschema@.lead_quality_by_channel WITH (security_invoker = true) AS
-WITH leads AS (
-	SELECT h.waterfall, h.unit_id, h.history, ls.channel,
-		   q.stage AS qualified_stage, w.ladder[pg_catalog.array_position(w.ladder, q.stage) OPERATOR(pg_catalog.+) 1] AS accepted_stage,
-		   w.exits[1] AS disqualified_stage, w.exits
-	FROM @extschema@.stage_histories h
-	JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) h.waterfall AND w.unit OPERATOR(pg_catalog.=) 'contact'
-	CROSS JOIN LATERAL (SELECT CASE WHEN 'mql' OPERATOR(pg_catalog.=) ANY (w.ladder) THEN 'mql' ELSE w.ladder[2] END AS stage) q
-	LEFT JOIN @extschema@.lead_sources ls ON ls.contact_id OPERATOR(pg_catalog.=) h.unit_id
-),
-quality AS (
-	SELECT waterfall, channel, count(*) AS leads,
-		   count(*) FILTER (WHERE @extschema@.reached_at(history, qualified_stage) IS NOT NULL) AS qualified,
-		   count(*) FILTER (WHERE accepted_stage IS NOT NULL
-							  AND @extschema@.reached_at(history, accepted_stage) IS NOT NULL) AS accepted,
-		   count(*) FILTER (WHERE @extschema@.current_stage(history) OPERATOR(pg_catalog.=) disqualified_stage) AS disqualified,
-		   count(*) FILTER (WHERE EXISTS (SELECT FROM @extschema@.transitions(history) t
-										  WHERE t.direction OPERATOR(pg_catalog.=) 'backward')) AS recycled
-	FROM leads
-	GROUP BY waterfall, channel
+WITH quality AS (
+	SELECT q.waterfall, q.source_channel, pg_catalog.sum(q.leads)::bigint AS leads,
+		   pg_catalog.sum(q.qualified)::bigint AS qualified, pg_catalog.sum(q.accepted)::bigint AS accepted,
+		   pg_catalog.sum(q.disqualified)::bigint AS disqualified, pg_catalog.sum(q.recycled)::bigint AS recycled
+	FROM @extschema@.lead_quality q
+	GROUP BY q.waterfall, q.source_channel
 ),
 reasons AS (
-	SELECT l.waterfall, l.channel, r.lost, e.reason, count(*) AS times,
-		   row_number() OVER (PARTITION BY l.waterfall, l.channel, r.lost ORDER BY count(*) DESC, e.reason) AS reason_rank
-	FROM leads l
-	JOIN @extschema@.source_stage_events_view e ON e.waterfall OPERATOR(pg_catalog.=) l.waterfall
-		AND e.unit_id OPERATOR(pg_catalog.=) l.unit_id
-	CROSS JOIN LATERAL (SELECT e.stage OPERATOR(pg_catalog.=) ANY (l.exits)
-							   AND e.stage OPERATOR(pg_catalog.<>) l.disqualified_stage AS lost) r
-	WHERE e.reason IS NOT NULL
-	GROUP BY l.waterfall, l.channel, r.lost, e.reason
+	SELECT f.waterfall, f.source_channel, r.lost, f.reason, pg_catalog.sum(f.events)::bigint AS times,
+		   pg_catalog.row_number() OVER (PARTITION BY f.waterfall, f.source_channel, r.lost
+										 ORDER BY pg_catalog.sum(f.events) DESC, f.reason) AS reason_rank
+	FROM @extschema@.lead_feedback f
+	JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) f.waterfall
+	CROSS JOIN LATERAL (SELECT f.stage OPERATOR(pg_catalog.=) ANY (w.exits)
+							   AND f.stage OPERATOR(pg_catalog.<>) w.exits[1] AS lost) r
+	GROUP BY f.waterfall, f.source_channel, r.lost, f.reason
 )
-SELECT q.waterfall, q.channel AS source_channel, q.leads, q.qualified, q.accepted,
+SELECT q.waterfall, q.source_channel, q.leads, q.qualified, q.accepted,
 	   round(q.accepted::numeric OPERATOR(pg_catalog./) nullif(q.qualified, 0), 4) AS acceptance_rate,
 	   q.disqualified, round(q.disqualified::numeric OPERATOR(pg_catalog./) q.leads, 4) AS disqualification_rate,
 	   q.recycled, round(q.recycled::numeric OPERATOR(pg_catalog./) q.leads, 4) AS recycle_rate,
 	   (SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.reason_rank)
 		FROM reasons r
-		WHERE r.waterfall OPERATOR(pg_catalog.=) q.waterfall AND r.channel IS NOT DISTINCT FROM q.channel
+		WHERE r.waterfall OPERATOR(pg_catalog.=) q.waterfall AND r.source_channel IS NOT DISTINCT FROM q.source_channel
 		  AND NOT r.lost AND r.reason_rank OPERATOR(pg_catalog.<=) 3) AS top_rejection_reasons,
 	   (SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.reason_rank)
 		FROM reasons r
-		WHERE r.waterfall OPERATOR(pg_catalog.=) q.waterfall AND r.channel IS NOT DISTINCT FROM q.channel
+		WHERE r.waterfall OPERATOR(pg_catalog.=) q.waterfall AND r.source_channel IS NOT DISTINCT FROM q.source_channel
 		  AND r.lost AND r.reason_rank OPERATOR(pg_catalog.<=) 3) AS top_lost_reasons
 FROM quality q;
 COMMENT ON VIEW @extschema@.lead_quality_by_channel IS
