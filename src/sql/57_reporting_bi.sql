@@ -670,6 +670,7 @@ DECLARE
 	existing_fn oid;
 	view_grants text[];
 	function_grants text[];
+	array_comments text[];
 	statement text;
 BEGIN
 	IF target_schema IS NULL OR target_schema OPERATOR(pg_catalog.=) '' THEN
@@ -768,8 +769,10 @@ BEGIN
 		select_items := '{}';
 		result_columns := '{}';
 		view_items := '{}';
+		array_comments := '{}';
 		FOR col IN
 			SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS declared, t.typcategory,
+				   pg_catalog.col_description(v.source, a.attnum) AS description,
 				   EXISTS (SELECT FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
 						   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
 							 AND d.objid OPERATOR(pg_catalog.=) a.atttypid AND d.deptype OPERATOR(pg_catalog.=) 'e'
@@ -784,6 +787,11 @@ BEGIN
 					pg_catalog.format('pg_catalog.array_to_string(v.%I, '' > '')', col.attname);
 				result_columns := result_columns OPERATOR(pg_catalog.||) pg_catalog.format('%I text', col.attname);
 				view_items := view_items OPERATOR(pg_catalog.||) pg_catalog.format('r.%I', col.attname);
+				-- given after copy_comments() below, which copies the description alone
+				array_comments := array_comments OPERATOR(pg_catalog.||)
+					pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', target, col.attname,
+									  coalesce(col.description OPERATOR(pg_catalog.||) ' ', '')
+									  OPERATOR(pg_catalog.||) '(as text: the elements joined by " > ")');
 			ELSE
 				select_items := select_items OPERATOR(pg_catalog.||) pg_catalog.format('v.%I', col.attname);
 				result_columns := result_columns OPERATOR(pg_catalog.||) pg_catalog.format('%I %s', col.attname, col.declared);
@@ -803,15 +811,8 @@ BEGIN
 		EXECUTE pg_catalog.format('CREATE VIEW %s WITH (security_invoker = false) AS SELECT %s FROM %s() r', target,
 								  pg_catalog.array_to_string(view_items, ', '), target_fn);
 		PERFORM @extschema@.copy_comments(v.source, target::regclass);
-		FOR col IN
-			SELECT a.attname, pg_catalog.col_description(v.source, a.attnum) AS description
-			FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
-			WHERE a.attrelid OPERATOR(pg_catalog.=) v.source AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-			  AND t.typcategory OPERATOR(pg_catalog.=) 'A'
-		LOOP
-			EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', target, col.attname,
-									  coalesce(col.description OPERATOR(pg_catalog.||) ' ', '')
-									  OPERATOR(pg_catalog.||) '(as text: the elements joined by " > ")');
+		FOREACH statement IN ARRAY array_comments LOOP
+			EXECUTE statement;
 		END LOOP;
 		IF grantee IS NOT NULL THEN
 			EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s() TO %I', target_fn, grantee);
