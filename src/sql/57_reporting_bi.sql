@@ -380,7 +380,8 @@ COMMENT ON COLUMN @extschema@.data_driven_models.revenue IS
 
 -- lead_quality rolled up to the source channel: its counts added up over the
 -- campaigns, the rates recomputed from them (rates cannot be added up), and
--- the reasons of lead_feedback ranked per channel.
+-- the reasons of lead_feedback ranked per channel.  Its columns are those
+-- of lead_quality, with their comments (copy_comments()).
 CREATE VIEW @extschema@.lead_quality_by_channel WITH (security_invoker = true) AS
 WITH quality AS (
 	SELECT q.waterfall, q.source_channel, pg_catalog.sum(q.leads)::bigint AS leads,
@@ -412,23 +413,8 @@ SELECT q.waterfall, q.source_channel, q.leads, q.qualified, q.accepted,
 		WHERE r.waterfall OPERATOR(pg_catalog.=) q.waterfall AND r.source_channel IS NOT DISTINCT FROM q.source_channel
 		  AND r.lost AND r.reason_rank OPERATOR(pg_catalog.<=) 3) AS top_lost_reasons
 FROM quality q;
-COMMENT ON VIEW @extschema@.lead_quality_by_channel IS
-	'lead_quality per source channel (all campaigns of the channel together): qualified, accepted, disqualified and recycled leads, and the reasons sales gave most';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.waterfall IS 'The waterfall (one whose units are contacts)';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.source_channel IS
-	'Channel of the lead-creation touch; NULL when no touch came before the lead';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.leads IS 'Contacts with a history in the waterfall';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.qualified IS 'Of them, those that reached mql (or the second ladder stage), inferred';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.accepted IS 'Those that reached the stage after it (sal): accepted by sales';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.acceptance_rate IS 'accepted / qualified: MQL-to-SAL acceptance';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.disqualified IS 'Leads now in the first exit stage of the waterfall (disqualified)';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.disqualification_rate IS 'disqualified / leads';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.recycled IS 'Leads sent back to an earlier stage at least once';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.recycle_rate IS 'recycled / leads';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.top_rejection_reasons IS
-	'Sales rejections: the three reasons given most often when these leads were sent back (recycled) or disqualified, with their counts (ties: alphabetical)';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.top_lost_reasons IS
-	'Closed-lost deals: the three reasons given most often when these leads entered an exit stage other than the first (lost), with their counts (ties: alphabetical)';
+SELECT @extschema@.copy_comments('@extschema@.lead_quality', '@extschema@.lead_quality_by_channel',
+	'lead_quality per source channel (all campaigns of the channel together): qualified, accepted, disqualified and recycled leads, and the reasons sales gave most');
 
 -- ---------------------------------------------------------------- do the sources agree?
 
