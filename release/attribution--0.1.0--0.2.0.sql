@@ -127,15 +127,7 @@ BEGIN
 		FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 		WHERE a.attrelid = rel AND a.attname = spec.column_name AND a.attnum > 0 AND NOT a.attisdropped;
 		IF NOT FOUND THEN
-			IF spec.required THEN
-				RAISE EXCEPTION 'column "%" of % is missing', spec.column_name, qualified
-					USING ERRCODE = 'undefined_column',
-					DETAIL = pg_catalog.format('A source of %s needs the columns %s.', kind,
-						(SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
-						 FROM @extschema@.source_columns c WHERE c.kind = source_query.kind AND c.required)),
-					HINT = 'Rename the column in a view over your table, for example SELECT my_column AS '
-						|| spec.column_name || ' ...';
-			END IF;
+			-- an optional column (the required ones were checked above)
 			items := pg_catalog.array_append(items, pg_catalog.format('%s::%s AS %I', spec.default_value,
 								  cast_type, spec.column_name));
 			CONTINUE;
@@ -3302,70 +3294,43 @@ COMMENT ON COLUMN @extschema@.data_driven_models.revenue IS
 
 -- ---------------------------------------------------------------- lead quality per channel
 
--- lead_quality rolled up to the source channel: the same definitions,
--- counted per channel (rates cannot be added up from the campaign rows).
+-- lead_quality rolled up to the source channel: its counts added up over the
+-- campaigns, the rates recomputed from them (rates cannot be added up), and
+-- the reasons of lead_feedback ranked per channel.  Its columns are those
+-- of lead_quality, with their comments (copy_comments()).
 CREATE VIEW @extschema@.lead_quality_by_channel WITH (security_invoker = true) AS
-WITH leads AS (
-	SELECT h.waterfall, h.unit_id, h.history, ls.channel,
-		   q.stage AS qualified_stage, w.ladder[pg_catalog.array_position(w.ladder, q.stage) OPERATOR(pg_catalog.+) 1] AS accepted_stage,
-		   w.exits[1] AS disqualified_stage, w.exits
-	FROM @extschema@.stage_histories h
-	JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) h.waterfall AND w.unit OPERATOR(pg_catalog.=) 'contact'
-	CROSS JOIN LATERAL (SELECT CASE WHEN 'mql' OPERATOR(pg_catalog.=) ANY (w.ladder) THEN 'mql' ELSE w.ladder[2] END AS stage) q
-	LEFT JOIN @extschema@.lead_sources ls ON ls.contact_id OPERATOR(pg_catalog.=) h.unit_id
-),
-quality AS (
-	SELECT waterfall, channel, count(*) AS leads,
-		   count(*) FILTER (WHERE @extschema@.reached_at(history, qualified_stage) IS NOT NULL) AS qualified,
-		   count(*) FILTER (WHERE accepted_stage IS NOT NULL
-							  AND @extschema@.reached_at(history, accepted_stage) IS NOT NULL) AS accepted,
-		   count(*) FILTER (WHERE @extschema@.current_stage(history) OPERATOR(pg_catalog.=) disqualified_stage) AS disqualified,
-		   count(*) FILTER (WHERE EXISTS (SELECT FROM @extschema@.transitions(history) t
-										  WHERE t.direction OPERATOR(pg_catalog.=) 'backward')) AS recycled
-	FROM leads
-	GROUP BY waterfall, channel
+WITH quality AS (
+	SELECT q.waterfall, q.source_channel, pg_catalog.sum(q.leads)::bigint AS leads,
+		   pg_catalog.sum(q.qualified)::bigint AS qualified, pg_catalog.sum(q.accepted)::bigint AS accepted,
+		   pg_catalog.sum(q.disqualified)::bigint AS disqualified, pg_catalog.sum(q.recycled)::bigint AS recycled
+	FROM @extschema@.lead_quality q
+	GROUP BY q.waterfall, q.source_channel
 ),
 reasons AS (
-	SELECT l.waterfall, l.channel, r.lost, e.reason, count(*) AS times,
-		   row_number() OVER (PARTITION BY l.waterfall, l.channel, r.lost ORDER BY count(*) DESC, e.reason) AS reason_rank
-	FROM leads l
-	JOIN @extschema@.source_stage_events_view e ON e.waterfall OPERATOR(pg_catalog.=) l.waterfall
-		AND e.unit_id OPERATOR(pg_catalog.=) l.unit_id
-	CROSS JOIN LATERAL (SELECT e.stage OPERATOR(pg_catalog.=) ANY (l.exits)
-							   AND e.stage OPERATOR(pg_catalog.<>) l.disqualified_stage AS lost) r
-	WHERE e.reason IS NOT NULL
-	GROUP BY l.waterfall, l.channel, r.lost, e.reason
+	SELECT f.waterfall, f.source_channel, r.lost, f.reason, pg_catalog.sum(f.events)::bigint AS times,
+		   pg_catalog.row_number() OVER (PARTITION BY f.waterfall, f.source_channel, r.lost
+										 ORDER BY pg_catalog.sum(f.events) DESC, f.reason) AS reason_rank
+	FROM @extschema@.lead_feedback f
+	JOIN @extschema@.waterfalls w ON w.name OPERATOR(pg_catalog.=) f.waterfall
+	CROSS JOIN LATERAL (SELECT f.stage OPERATOR(pg_catalog.=) ANY (w.exits)
+							   AND f.stage OPERATOR(pg_catalog.<>) w.exits[1] AS lost) r
+	GROUP BY f.waterfall, f.source_channel, r.lost, f.reason
 )
-SELECT q.waterfall, q.channel AS source_channel, q.leads, q.qualified, q.accepted,
+SELECT q.waterfall, q.source_channel, q.leads, q.qualified, q.accepted,
 	   round(q.accepted::numeric OPERATOR(pg_catalog./) nullif(q.qualified, 0), 4) AS acceptance_rate,
 	   q.disqualified, round(q.disqualified::numeric OPERATOR(pg_catalog./) q.leads, 4) AS disqualification_rate,
 	   q.recycled, round(q.recycled::numeric OPERATOR(pg_catalog./) q.leads, 4) AS recycle_rate,
 	   (SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.reason_rank)
 		FROM reasons r
-		WHERE r.waterfall OPERATOR(pg_catalog.=) q.waterfall AND r.channel IS NOT DISTINCT FROM q.channel
+		WHERE r.waterfall OPERATOR(pg_catalog.=) q.waterfall AND r.source_channel IS NOT DISTINCT FROM q.source_channel
 		  AND NOT r.lost AND r.reason_rank OPERATOR(pg_catalog.<=) 3) AS top_rejection_reasons,
 	   (SELECT pg_catalog.string_agg(pg_catalog.format('%s (%s)', r.reason, r.times), ', ' ORDER BY r.reason_rank)
 		FROM reasons r
-		WHERE r.waterfall OPERATOR(pg_catalog.=) q.waterfall AND r.channel IS NOT DISTINCT FROM q.channel
+		WHERE r.waterfall OPERATOR(pg_catalog.=) q.waterfall AND r.source_channel IS NOT DISTINCT FROM q.source_channel
 		  AND r.lost AND r.reason_rank OPERATOR(pg_catalog.<=) 3) AS top_lost_reasons
 FROM quality q;
-COMMENT ON VIEW @extschema@.lead_quality_by_channel IS
-	'lead_quality per source channel (all campaigns of the channel together): qualified, accepted, disqualified and recycled leads, and the reasons sales gave most';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.waterfall IS 'The waterfall (one whose units are contacts)';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.source_channel IS
-	'Channel of the lead-creation touch; NULL when no touch came before the lead';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.leads IS 'Contacts with a history in the waterfall';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.qualified IS 'Of them, those that reached mql (or the second ladder stage), inferred';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.accepted IS 'Those that reached the stage after it (sal): accepted by sales';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.acceptance_rate IS 'accepted / qualified: MQL-to-SAL acceptance';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.disqualified IS 'Leads now in the first exit stage of the waterfall (disqualified)';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.disqualification_rate IS 'disqualified / leads';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.recycled IS 'Leads sent back to an earlier stage at least once';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.recycle_rate IS 'recycled / leads';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.top_rejection_reasons IS
-	'Sales rejections: the three reasons given most often when these leads were sent back (recycled) or disqualified, with their counts (ties: alphabetical)';
-COMMENT ON COLUMN @extschema@.lead_quality_by_channel.top_lost_reasons IS
-	'Closed-lost deals: the three reasons given most often when these leads entered an exit stage other than the first (lost), with their counts (ties: alphabetical)';
+SELECT @extschema@.copy_comments('@extschema@.lead_quality', '@extschema@.lead_quality_by_channel',
+	'lead_quality per source channel (all campaigns of the channel together): qualified, accepted, disqualified and recycled leads, and the reasons sales gave most');
 
 -- ---------------------------------------------------------------- pipeline by the opportunity's creation month
 
@@ -3674,6 +3639,7 @@ DECLARE
 	existing_fn oid;
 	view_grants text[];
 	function_grants text[];
+	array_comments text[];
 	statement text;
 BEGIN
 	IF target_schema IS NULL OR target_schema OPERATOR(pg_catalog.=) '' THEN
@@ -3772,8 +3738,10 @@ BEGIN
 		select_items := '{}';
 		result_columns := '{}';
 		view_items := '{}';
+		array_comments := '{}';
 		FOR col IN
 			SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS declared, t.typcategory,
+				   pg_catalog.col_description(v.source, a.attnum) AS description,
 				   EXISTS (SELECT FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid
 						   WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_type'::pg_catalog.regclass
 							 AND d.objid OPERATOR(pg_catalog.=) a.atttypid AND d.deptype OPERATOR(pg_catalog.=) 'e'
@@ -3788,6 +3756,11 @@ BEGIN
 					pg_catalog.format('pg_catalog.array_to_string(v.%I, '' > '')', col.attname);
 				result_columns := result_columns OPERATOR(pg_catalog.||) pg_catalog.format('%I text', col.attname);
 				view_items := view_items OPERATOR(pg_catalog.||) pg_catalog.format('r.%I', col.attname);
+				-- given after copy_comments() below, which copies the description alone
+				array_comments := array_comments OPERATOR(pg_catalog.||)
+					pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', target, col.attname,
+									  coalesce(col.description OPERATOR(pg_catalog.||) ' ', '')
+									  OPERATOR(pg_catalog.||) '(as text: the elements joined by " > ")');
 			ELSE
 				select_items := select_items OPERATOR(pg_catalog.||) pg_catalog.format('v.%I', col.attname);
 				result_columns := result_columns OPERATOR(pg_catalog.||) pg_catalog.format('%I %s', col.attname, col.declared);
@@ -3807,15 +3780,8 @@ BEGIN
 		EXECUTE pg_catalog.format('CREATE VIEW %s WITH (security_invoker = false) AS SELECT %s FROM %s() r', target,
 								  pg_catalog.array_to_string(view_items, ', '), target_fn);
 		PERFORM @extschema@.copy_comments(v.source, target::regclass);
-		FOR col IN
-			SELECT a.attname, pg_catalog.col_description(v.source, a.attnum) AS description
-			FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
-			WHERE a.attrelid OPERATOR(pg_catalog.=) v.source AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
-			  AND t.typcategory OPERATOR(pg_catalog.=) 'A'
-		LOOP
-			EXECUTE pg_catalog.format('COMMENT ON COLUMN %s.%I IS %L', target, col.attname,
-									  coalesce(col.description OPERATOR(pg_catalog.||) ' ', '')
-									  OPERATOR(pg_catalog.||) '(as text: the elements joined by " > ")');
+		FOREACH statement IN ARRAY array_comments LOOP
+			EXECUTE statement;
 		END LOOP;
 		IF grantee IS NOT NULL THEN
 			EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s() TO %I', target_fn, grantee);

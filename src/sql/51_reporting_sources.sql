@@ -195,15 +195,7 @@ BEGIN
 		FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 		WHERE a.attrelid = rel AND a.attname = spec.column_name AND a.attnum > 0 AND NOT a.attisdropped;
 		IF NOT FOUND THEN
-			IF spec.required THEN
-				RAISE EXCEPTION 'column "%" of % is missing', spec.column_name, qualified
-					USING ERRCODE = 'undefined_column',
-					DETAIL = pg_catalog.format('A source of %s needs the columns %s.', kind,
-						(SELECT pg_catalog.string_agg(pg_catalog.format('%s %s', c.column_name, c.data_type), ', ' ORDER BY c.position)
-						 FROM @extschema@.source_columns c WHERE c.kind = source_query.kind AND c.required)),
-					HINT = 'Rename the column in a view over your table, for example SELECT my_column AS '
-						|| spec.column_name || ' ...';
-			END IF;
+			-- an optional column (the required ones were checked above)
 			items := pg_catalog.array_append(items, pg_catalog.format('%s::%s AS %I', spec.default_value,
 								  cast_type, spec.column_name));
 			CONTINUE;
