@@ -30,3 +30,10 @@ SELECT 'waterfall_report', r.* FROM (SELECT attribution.merge(ws) AS ws FROM upg
 SELECT 'path_summary', g, ps::text FROM upgrade_paths ORDER BY 2;
 SELECT 'markov', m.* FROM (SELECT attribution.merge(ps) AS ps FROM upgrade_paths) s, attribution.markov(s.ps) m ORDER BY 2;
 \endif
+SELECT to_regclass('public.upgrade_states') IS NOT NULL AS has_states \gset
+\if :has_states
+SELECT 'credit_sum_state', credit_sum::text, attribution.credit_sum_final(credit_sum)::text,
+	   'credit_by_channel_state', credit_by_channel::text, attribution.credit_by_channel_final(credit_by_channel)::text,
+	   'path_agg_state', paths::text, attribution.path_agg_final(paths)::text
+FROM upgrade_states;
+\endif

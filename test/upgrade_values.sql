@@ -35,3 +35,22 @@ SELECT journey_id % 4 AS g, attribution.path_agg(p, journey_id % 3 = 0, journey_
 FROM (SELECT journey_id, array_agg(channel ORDER BY touched_at, touch_id) AS p FROM upgrade_touches GROUP BY 1) s
 GROUP BY 1;
 \endif
+-- The storable aggregate states (0.2.0 on): a partial state is a value a
+-- user can keep (Citus ships them as text), so it must read the same after
+-- an update too.  Aggregates without a final function return the state.
+SELECT to_regtype('attribution.credit_sum_state') IS NOT NULL AS has_states \gset
+\if :has_states
+CREATE AGGREGATE public.upgrade_credit_sum_state(attribution.channel_credits) (
+	SFUNC = attribution.credit_sum_trans, STYPE = attribution.credit_sum_state);
+CREATE AGGREGATE public.upgrade_credit_by_channel_state(bigint, text, timestamptz, text) (
+	SFUNC = attribution.credit_by_channel_trans, STYPE = attribution.credit_by_channel_state);
+CREATE AGGREGATE public.upgrade_path_agg_state(text[], boolean) (
+	SFUNC = attribution.path_agg_trans, STYPE = attribution.path_agg_state);
+CREATE TABLE upgrade_states AS
+SELECT (SELECT public.upgrade_credit_sum_state(cc) FROM upgrade_journeys) AS credit_sum,
+	   (SELECT public.upgrade_credit_by_channel_state(journey_id, 'linear', touched_at, channel)
+		FROM upgrade_touches) AS credit_by_channel,
+	   (SELECT public.upgrade_path_agg_state(p, journey_id % 3 = 0)
+		FROM (SELECT journey_id, array_agg(channel ORDER BY touched_at, touch_id) AS p
+			  FROM upgrade_touches GROUP BY 1) s) AS paths;
+\endif
