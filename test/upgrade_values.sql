@@ -29,10 +29,13 @@ SELECT 1000 + unit_id, attribution.stage_agg((ARRAY['a', 'b', 'c', 'x'])[1 + uni
 FROM upgrade_stage_events GROUP BY unit_id;
 CREATE TABLE upgrade_waterfalls AS
 SELECT unit_id % 3 AS cohort, attribution.waterfall_agg(h) AS ws FROM upgrade_histories WHERE unit_id < 1000 GROUP BY 1;
+-- each journey's channels in touch order: the input of the path aggregates
+CREATE TABLE upgrade_journey_paths AS
+SELECT journey_id, array_agg(channel ORDER BY touched_at, touch_id) AS p FROM upgrade_touches GROUP BY 1;
 \if :has_paths
 CREATE TABLE upgrade_paths AS
 SELECT journey_id % 4 AS g, attribution.path_agg(p, journey_id % 3 = 0, journey_id * 10.0::float8) AS ps
-FROM (SELECT journey_id, array_agg(channel ORDER BY touched_at, touch_id) AS p FROM upgrade_touches GROUP BY 1) s
+FROM upgrade_journey_paths
 GROUP BY 1;
 \endif
 -- The storable aggregate states (0.2.0 on): a partial state is a value a
@@ -50,7 +53,5 @@ CREATE TABLE upgrade_states AS
 SELECT (SELECT public.upgrade_credit_sum_state(cc) FROM upgrade_journeys) AS credit_sum,
 	   (SELECT public.upgrade_credit_by_channel_state(journey_id, 'linear', touched_at, channel)
 		FROM upgrade_touches) AS credit_by_channel,
-	   (SELECT public.upgrade_path_agg_state(p, journey_id % 3 = 0)
-		FROM (SELECT journey_id, array_agg(channel ORDER BY touched_at, touch_id) AS p
-			  FROM upgrade_touches GROUP BY 1) s) AS paths;
+	   (SELECT public.upgrade_path_agg_state(p, journey_id % 3 = 0) FROM upgrade_journey_paths) AS paths;
 \endif
